@@ -1,0 +1,41 @@
+# shopmesh: `make run` starts the mesh locally, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_BIN := node_modules/.bin
+export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
+
+.PHONY: help install build gen lint typecheck test run clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+# Reinstall only when the manifest or the lockfile changed. `npm install` rather than `npm ci`:
+# npm 11 omits other platforms' optional binaries (biome, buf) from the lockfile, which `npm ci`
+# then rejects; the exact pins and the lockfile still decide every version.
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed ## install dependencies (npm registry only)
+
+build: install ## compile services, CLI and local runner to dist/
+	tsc -p tsconfig.build.json
+
+gen: install ## regenerate services/gen from proto/ (buf + protoc-gen-es)
+	buf generate
+
+lint: install ## biome (format + lint, generated code excluded) and buf lint
+	biome check .
+	buf lint
+
+typecheck: install ## strict type check of everything, tests included
+	tsc -p tsconfig.json
+
+test: install typecheck lint build ## everything CI runs: types, lint, buf lint, all tests
+	vitest run
+
+run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
+	node dist/deploy/local/run.js
+
+clean: ## remove build output (keeps .data, the local database)
+	rm -rf dist

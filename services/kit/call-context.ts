@@ -1,0 +1,18 @@
+import type { Metadata } from "@grpc/grpc-js";
+
+/** What a handler knows about the call it serves, besides the request. */
+export interface CallContext {
+  /** Full method path, e.g. `/shopmesh.user.v1.UserService/GetUser`. */
+  readonly method: string;
+  /** The caller's metadata (headers). */
+  readonly metadata: Metadata;
+  /** Absolute deadline in milliseconds since the epoch; `Infinity` when the caller set none. */
+  readonly deadline: number;
+  /** Aborted when the caller cancels or the deadline passes: stop work nobody waits for. */
+  readonly signal: AbortSignal;
+}
+
+/** Milliseconds left until the context's deadline (`Infinity` without one, never negative). */
+export function remainingMs(context: Pick<CallContext, "deadline">): number {
+  return Math.max(0, context.deadline - Date.now());
+}

@@ -1,0 +1,208 @@
+import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type * as grpc from "@grpc/grpc-js";
+import type { CallContext } from "./call-context.js";
+import { MalformedMessage, messageCodec } from "./message-codec.js";
+import { RpcError, Status } from "./rpc-error.js";
+import { toRpcError } from "./to-rpc-error.js";
+
+/** A unary method: one request in, one response out. */
+export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  context: CallContext,
+) => Promise<MessageInitShape<O>>;
+
+/** A server-streaming method: `send` each response; resolve to end the stream with OK. */
+export type ServerStreamingHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  send: (response: MessageInitShape<O>) => void,
+  context: CallContext,
+) => Promise<void>;
+
+type HandlerOf<M> = M extends {
+  methodKind: "unary";
+  input: infer I extends DescMessage;
+  output: infer O extends DescMessage;
+}
+  ? UnaryHandler<I, O>
+  : M extends {
+        methodKind: "server_streaming";
+        input: infer I extends DescMessage;
+        output: infer O extends DescMessage;
+      }
+    ? ServerStreamingHandler<I, O>
+    : never;
+
+type MethodsOf<S> = S extends GenService<infer M> ? M : never;
+
+/** The typed implementation of a generated service: one async function per RPC. */
+export type ServiceHandlers<S extends GenService<GenServiceMethods>> = {
+  [K in keyof MethodsOf<S>]: HandlerOf<MethodsOf<S>[K]>;
+};
+
+/** A unary call as interceptors see it: untyped, so that one interceptor serves every method. */
+export type UnaryCall = (request: unknown, context: CallContext) => Promise<unknown>;
+
+/**
+ * Cross-cutting behaviour around every unary handler (load shedding, fault injection, …).
+ * Throw an RpcError to fail the call; call `next` to go on.
+ */
+export type UnaryInterceptor = (next: UnaryCall, method: DescMethod) => UnaryCall;
+
+/** How one call ended, for logs and metrics. */
+export interface CallOutcome {
+  readonly method: string;
+  readonly code: Status;
+  readonly durationMs: number;
+  /** Set when the call failed; its cause holds the original error. */
+  readonly error?: RpcError;
+}
+
+/** Told about every call that ends, whatever its outcome. */
+export type CallObserver = (outcome: CallOutcome) => void;
+
+type UntypedCodec = {
+  serialize(message: unknown): Buffer;
+  deserialize(bytes: Buffer): unknown;
+};
+
+/** A service ready for `grpc.Server.addService`. */
+export interface GrpcService {
+  readonly typeName: string;
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
+}
+
+/** Options of {@link grpcService}. */
+export interface GrpcServiceOptions {
+  /** Outermost first. Apply to unary methods only: a stream is not one request. */
+  readonly interceptors?: readonly UnaryInterceptor[];
+  readonly observer?: CallObserver;
+}
+
+/**
+ * Turns a protoc-gen-es service and its typed handlers into a grpc-js service: path
+ * `/${typeName}/${method.name}`, protobuf-es (de)serialization, errors mapped to status codes.
+ */
+export function grpcService<S extends GenService<GenServiceMethods>>(
+  service: S,
+  handlers: ServiceHandlers<S>,
+  options: GrpcServiceOptions = {},
+): GrpcService {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  const observe = options.observer ?? (() => {});
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, unknown>)[method.localName];
+    if (typeof handler !== "function") {
+      throw new Error(`${service.typeName}: no handler for ${method.name}`);
+    }
+    // grpc-js method definitions are untyped; the handler types above carry the types.
+    const input = messageCodec(method.input) as UntypedCodec;
+    const output = messageCodec(method.output) as UntypedCodec;
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: method.methodKind === "server_streaming",
+      requestSerialize: input.serialize,
+      requestDeserialize: input.deserialize,
+      responseSerialize: output.serialize,
+      responseDeserialize: output.deserialize,
+      originalName: method.localName,
+    };
+    if (method.methodKind === "unary") {
+      const call = (options.interceptors ?? []).reduceRight<UnaryCall>(
+        (next, interceptor) => interceptor(next, method),
+        handler as UnaryCall,
+      );
+      implementation[method.localName] = unaryHandler(method, call, observe);
+    } else if (method.methodKind === "server_streaming") {
+      implementation[method.localName] = serverStreamingHandler(
+        method,
+        handler as ServerStreamingHandler<DescMessage, DescMessage>,
+        observe,
+      );
+    } else {
+      throw new Error(`${service.typeName}.${method.name}: ${method.methodKind} is not supported`);
+    }
+  }
+  return { typeName: service.typeName, definition, implementation };
+}
+
+function unaryHandler(
+  method: DescMethod,
+  call: UnaryCall,
+  observe: CallObserver,
+): grpc.handleUnaryCall<unknown, unknown> {
+  const path = `/${method.parent.typeName}/${method.name}`;
+  return (serverCall, callback) => {
+    const started = performance.now();
+    const context = callContext(path, serverCall);
+    run(serverCall.request, context, call).then(
+      (response) => {
+        observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
+        callback(null, response);
+      },
+      (thrown: unknown) => {
+        const error = toRpcError(thrown);
+        observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
+        callback({ code: error.code, details: error.message });
+      },
+    );
+  };
+}
+
+function serverStreamingHandler(
+  method: DescMethod,
+  handler: ServerStreamingHandler<DescMessage, DescMessage>,
+  observe: CallObserver,
+): grpc.handleServerStreamingCall<unknown, unknown> {
+  const path = `/${method.parent.typeName}/${method.name}`;
+  return (serverCall) => {
+    const started = performance.now();
+    const context = callContext(path, serverCall);
+    const send = (response: unknown) => {
+      if (!serverCall.cancelled) serverCall.write(response);
+    };
+    const stream = (request: unknown, ctx: CallContext) =>
+      handler(request as MessageShape<DescMessage>, send, ctx);
+    run(serverCall.request, context, stream).then(
+      () => {
+        observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
+        serverCall.end();
+      },
+      (thrown: unknown) => {
+        const error = toRpcError(thrown);
+        observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
+        serverCall.emit("error", { code: error.code, details: error.message });
+      },
+    );
+  };
+}
+
+/** Rejects malformed requests before any handler sees them; turns sync throws into rejections. */
+async function run(
+  request: unknown,
+  context: CallContext,
+  call: (request: unknown, context: CallContext) => Promise<unknown>,
+): Promise<unknown> {
+  if (request instanceof MalformedMessage) {
+    throw new RpcError(Status.INVALID_ARGUMENT, `request: not a valid message (${request.reason})`);
+  }
+  return call(request, context);
+}
+
+function callContext(
+  method: string,
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+): CallContext {
+  const controller = new AbortController();
+  call.once("cancelled", () => controller.abort(new RpcError(Status.CANCELLED, "call cancelled")));
+  const deadline = call.getDeadline();
+  return {
+    method,
+    metadata: call.metadata,
+    deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+    signal: controller.signal,
+  };
+}

@@ -1,0 +1,61 @@
+// The shared kit: everything a shopmesh service uses besides its own business rules.
+export { type CallContext, remainingMs } from "./call-context.js";
+export {
+  boolean,
+  ConfigError,
+  grpcTarget,
+  integer,
+  oneOf,
+  port,
+  postgresUrl,
+  readConfig,
+  type Setting,
+  text,
+} from "./config.js";
+export {
+  createPool,
+  isPgError,
+  type Pool,
+  type PoolClient,
+  type Queryable,
+  uniqueViolation,
+  withTransaction,
+} from "./database.js";
+export {
+  type CallObserver,
+  type CallOutcome,
+  grpcService,
+  type ServerStreamingHandler,
+  type ServiceHandlers,
+  type UnaryCall,
+  type UnaryHandler,
+  type UnaryInterceptor,
+} from "./grpc-service.js";
+export { HealthRegistry, ServingStatus } from "./health.js";
+export { type Implementation, implement } from "./implement.js";
+export { createLogger, type Logger } from "./logger.js";
+export { type Migration, migrate } from "./migrations.js";
+export { defaultPageSize, maxPageSize, type PageRequest, page, pageRequest } from "./pagination.js";
+export {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  RpcError,
+  Status,
+  unavailable,
+} from "./rpc-error.js";
+export {
+  runService,
+  type ServiceDeps,
+  type ServiceParts,
+  type ServiceSpec,
+} from "./run-service.js";
+export {
+  type ClientCallOptions,
+  createServiceClient,
+  type ServiceClient,
+  type ServiceClientOptions,
+} from "./service-client.js";
+export { toRpcError } from "./to-rpc-error.js";
+export { requireRange, requireText, requireUuid } from "./validate.js";

@@ -1,0 +1,120 @@
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { callLogger } from "./call-logger.js";
+import { readConfig, type Setting } from "./config.js";
+import { createPool, type Pool } from "./database.js";
+import { monitorDatabase } from "./database-monitor.js";
+import { startGrpcServer } from "./grpc-server.js";
+import { grpcService } from "./grpc-service.js";
+import { HealthRegistry, ServingStatus } from "./health.js";
+import type { Implementation } from "./implement.js";
+import { createLogger, type Logger } from "./logger.js";
+import { type Migration, migrate } from "./migrations.js";
+import { reflectionService } from "./reflection.js";
+import { Status } from "./rpc-error.js";
+import { type CommonConfig, commonSettings } from "./service-config.js";
+import { onShutdownSignal } from "./shutdown.js";
+import { toRpcError } from "./to-rpc-error.js";
+
+type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/** What a service's `start` gets: its configuration, database and logger. */
+export interface ServiceDeps<Config> {
+  readonly config: CommonConfig & Config;
+  readonly pool: Pool;
+  readonly logger: Logger;
+}
+
+/** What a service's `start` returns: its implementations and what to close at shutdown. */
+export interface ServiceParts {
+  readonly implementations: readonly Implementation[];
+  /** Runs after the server drained, before the database pool closes. */
+  readonly stop?: () => void | Promise<void>;
+}
+
+/** Everything that makes one service different from the others. */
+export interface ServiceSpec<Settings extends Record<string, Setting<unknown>>> {
+  /** Short name: "user", "product", "order". */
+  readonly name: string;
+  readonly defaultPort: number;
+  readonly migrations: readonly Migration[];
+  /** Settings beyond the common ones. */
+  readonly settings: Settings;
+  readonly start: (deps: ServiceDeps<Values<Settings>>) => ServiceParts;
+}
+
+/**
+ * The whole life of a service process: configuration, database and migrations, gRPC server with
+ * health and reflection, health that follows the database, graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function runService<Settings extends Record<string, Setting<unknown>>>(
+  spec: ServiceSpec<Settings>,
+): Promise<void> {
+  let config: CommonConfig & Values<Settings>;
+  try {
+    config = readConfig({ ...commonSettings(spec.defaultPort), ...spec.settings }) as never;
+  } catch (error) {
+    process.stderr.write(`${spec.name} service: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(`${spec.name}-service`, config.logLevel);
+  const pool = createPool({
+    url: config.databaseUrl,
+    max: config.databasePoolMax,
+    applicationName: `shopmesh-${spec.name}`,
+  });
+  await migrateWhenReachable(pool, spec.migrations, logger, config.databaseStartupTimeoutMs);
+
+  const parts = spec.start({ config, pool, logger });
+  const observer = callLogger(logger);
+  const services = parts.implementations.map(({ service, handlers }) =>
+    grpcService(service, handlers, { observer }),
+  );
+  const health = new HealthRegistry(services.map((service) => service.typeName));
+  services.push(grpcService(Health, health.handlers()));
+  const reflection = reflectionService([...parts.implementations.map((i) => i.service), Health]);
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services,
+    addExtra: (grpcServer) => reflection.addToServer(grpcServer),
+    health,
+    maxMessageBytes: config.maxMessageBytes,
+    maxConnectionAgeMs: config.maxConnectionAgeMs,
+    maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
+  });
+  const monitor = monitorDatabase(pool, config.healthCheckIntervalMs, (reachable) => {
+    health.setAll(reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    if (reachable) logger.info("database reachable: serving");
+    else logger.warn("database unreachable: not serving");
+  });
+  logger.info({ host: config.host, port: server.port }, `${spec.name} service listening`);
+
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down");
+    monitor.stop();
+    await server.drain(config.shutdownGraceMs);
+    await parts.stop?.();
+    await pool.end();
+    logger.info("stopped");
+  });
+}
+
+async function migrateWhenReachable(
+  pool: Pool,
+  migrations: readonly Migration[],
+  logger: Logger,
+  timeoutMs: number,
+): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await migrate(pool, migrations, logger);
+      return;
+    } catch (error) {
+      // Only waiting helps an unreachable database; any other failure is final.
+      if (toRpcError(error).code !== Status.UNAVAILABLE || Date.now() >= giveUpAt) throw error;
+      logger.warn({ err: error }, "database not reachable yet, retrying");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}

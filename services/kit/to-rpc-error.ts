@@ -1,0 +1,51 @@
+import { RpcError, Status } from "./rpc-error.js";
+
+// SQLSTATE classes and codes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+// that mean "the database is not reachable right now", so the caller should retry later.
+const unavailableSqlStates = new Set(["57P01", "57P02", "57P03", "53300"]);
+const connectionErrorCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Turns anything thrown by a handler into the RpcError that goes on the wire. Foreign errors
+ * (PostgreSQL, sockets) get the code that tells the caller what to do; the original is kept as
+ * the cause for the log. Unknown errors become INTERNAL, the one code that means "our bug".
+ */
+export function toRpcError(error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  const code = foreignErrorCode(error);
+  if (code === Status.UNAVAILABLE) {
+    return new RpcError(code, "database unavailable, retry later", { cause: error });
+  }
+  if (code === Status.ABORTED) {
+    return new RpcError(code, "transaction conflict, retry", { cause: error });
+  }
+  return new RpcError(Status.INTERNAL, "internal error", { cause: error });
+}
+
+function foreignErrorCode(error: unknown): Status | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string") {
+    const message = (error as { message?: unknown }).message;
+    // node-postgres reports a dropped or unopenable connection as a plain Error.
+    if (
+      typeof message === "string" &&
+      /Connection terminated|timeout exceeded when trying to connect/.test(message)
+    ) {
+      return Status.UNAVAILABLE;
+    }
+    return undefined;
+  }
+  if (connectionErrorCodes.has(code)) return Status.UNAVAILABLE;
+  if (code.startsWith("08") || unavailableSqlStates.has(code)) return Status.UNAVAILABLE;
+  // serialization_failure and deadlock_detected: the transaction can simply be run again.
+  if (code === "40001" || code === "40P01") return Status.ABORTED;
+  return undefined;
+}

@@ -1,0 +1,15 @@
+import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { implement, runService } from "../kit/index.js";
+import { userHandlers } from "./handlers.js";
+import { migrations } from "./migrations.js";
+import { UserStore } from "./store.js";
+
+await runService({
+  name: "user",
+  defaultPort: 50051,
+  migrations,
+  settings: {},
+  start: ({ pool }) => ({
+    implementations: [implement(UserService, userHandlers(new UserStore(pool)))],
+  }),
+});

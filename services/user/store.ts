@@ -1,0 +1,45 @@
+import type { PageRequest, Queryable } from "../kit/index.js";
+
+/** A user as stored. */
+export interface UserRow {
+  readonly id: string;
+  readonly seq: bigint;
+  readonly email: string;
+  readonly displayName: string;
+  readonly createTime: Date;
+}
+
+const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime"`;
+
+/** The users table. */
+export class UserStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts a user; undefined when the email (in any case) is taken. */
+  async insert(user: { email: string; displayName: string }): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `INSERT INTO users (email, display_name) VALUES ($1, $2)
+       ON CONFLICT ((lower(email))) DO NOTHING
+       RETURNING ${columns}`,
+      [user.email, user.displayName],
+    );
+    return rows[0];
+  }
+
+  /** The user with this id, if any. */
+  async get(id: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [
+      id,
+    ]);
+    return rows[0];
+  }
+
+  /** Up to `page.size + 1` users after `page.after`, in insertion order. */
+  async list(page: PageRequest): Promise<UserRow[]> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${columns} FROM users WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [page.after, page.size + 1],
+    );
+    return rows;
+  }
+}
