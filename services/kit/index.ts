@@ -58,4 +58,11 @@ export {
   type ServiceClientOptions,
 } from "./service-client.js";
 export { toRpcError } from "./to-rpc-error.js";
-export { requireRange, requireText, requireUuid } from "./validate.js";
+export {
+  maxItems,
+  maxQuantity,
+  requireItems,
+  requireRange,
+  requireText,
+  requireUuid,
+} from "./validate.js";

@@ -24,3 +24,33 @@ export function requireRange(field: string, value: number, min: number, max: num
   if (value < min || value > max) throw invalidArgument(field, `must be from ${min} to ${max}`);
   return value;
 }
+
+/** Most items one order or reservation may hold. */
+export const maxItems = 100;
+/** Most units of one product per order. */
+export const maxQuantity = 1_000_000;
+
+/**
+ * Order lines: 1 to {@link maxItems}, each a product UUID at most once with a quantity of at
+ * least 1. Errors name the item, e.g. `items[2].quantity: must be from 1 to 1000000`.
+ */
+export function requireItems<Item extends { productId: string; quantity: number }>(
+  field: string,
+  items: readonly Item[],
+): Item[] {
+  if (items.length === 0) throw invalidArgument(field, "must hold at least one item");
+  if (items.length > maxItems) throw invalidArgument(field, `must hold at most ${maxItems} items`);
+  const seen = new Set<string>();
+  return items.map((item, index) => {
+    const productId = requireUuid(`${field}[${index}].product_id`, item.productId);
+    requireRange(`${field}[${index}].quantity`, item.quantity, 1, maxQuantity);
+    if (seen.has(productId)) {
+      throw invalidArgument(
+        `${field}[${index}].product_id`,
+        `product ${productId} is listed twice`,
+      );
+    }
+    seen.add(productId);
+    return { ...item, productId };
+  });
+}

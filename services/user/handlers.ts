@@ -1,5 +1,6 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { User, UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import type { UserSchema, UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import {
   alreadyExists,
   invalidArgument,
@@ -55,7 +56,7 @@ function requireEmail(value: string): string {
   return email;
 }
 
-function toUser(row: UserRow): Omit<User, "$typeName"> {
+function toUser(row: UserRow): MessageInitShape<typeof UserSchema> {
   return {
     id: row.id,
     email: row.email,

@@ -1,0 +1,73 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
+import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
+import { formatLogLine } from "./log-format.js";
+import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
+import { usageBanner } from "./usage-banner.js";
+
+// `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
+// separate processes on fixed local ports, until Ctrl-C.
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const optionalUrl = { parse: postgresUrl, default: undefined, secret: true };
+const config = readConfig({
+  host: { env: "SHOPMESH_HOST", parse: text, default: "127.0.0.1" },
+  userPort: { env: "USER_PORT", parse: port, default: 50051 },
+  productPort: { env: "PRODUCT_PORT", parse: port, default: 50052 },
+  orderPort: { env: "ORDER_PORT", parse: port, default: 50053 },
+  postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
+  dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
+  user: { env: "USER_DATABASE_URL", ...optionalUrl },
+  product: { env: "PRODUCT_DATABASE_URL", ...optionalUrl },
+  order: { env: "ORDER_DATABASE_URL", ...optionalUrl },
+});
+
+let database: EmbeddedDatabase | undefined;
+let mesh: Mesh | undefined;
+let stopping = false;
+
+async function stopEverything(exitCode: number): Promise<never> {
+  stopping = true;
+  await mesh?.stopAll();
+  await database?.stop();
+  process.exit(exitCode);
+}
+
+process.on("SIGINT", () => void stopEverything(0));
+process.on("SIGTERM", () => void stopEverything(0));
+
+try {
+  const databaseUrls = {} as Record<ServiceName, string>;
+  for (const name of serviceNames) {
+    const external = config[name];
+    if (external) {
+      databaseUrls[name] = external;
+      continue;
+    }
+    if (!database) {
+      console.log(`starting embedded PostgreSQL (data in ${config.dataDir}) …`);
+      database = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, "postgres"),
+        port: config.postgresPort,
+      });
+    }
+    await database.ensureDatabase(`shopmesh_${name}`);
+    databaseUrls[name] = database.urlOf(`shopmesh_${name}`);
+  }
+  mesh = await startMesh({
+    host: config.host,
+    ports: { user: config.userPort, product: config.productPort, order: config.orderPort },
+    databaseUrls,
+    onOutput: (service, line) => console.log(formatLogLine(service, line)),
+    onUnexpectedExit: (service, code) => {
+      if (stopping) return;
+      console.error(`${service} service exited unexpectedly (code ${code}); stopping the mesh`);
+      void stopEverything(1);
+    },
+  });
+  console.log(usageBanner(mesh.addresses));
+} catch (error) {
+  console.error(`could not start the mesh: ${error instanceof Error ? error.message : error}`);
+  await stopEverything(1);
+}

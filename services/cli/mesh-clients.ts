@@ -1,0 +1,29 @@
+import { type Client, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
+import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+
+/** Where the CLI finds each service. */
+export interface MeshAddresses {
+  readonly user: string;
+  readonly product: string;
+  readonly order: string;
+}
+
+/** Typed Connect clients of the three services, speaking the gRPC protocol over HTTP/2. */
+export interface MeshClients {
+  readonly users: Client<typeof UserService>;
+  readonly products: Client<typeof ProductService>;
+  readonly orders: Client<typeof OrderService>;
+}
+
+/** Clients for the services at `addresses` (host:port, plaintext). */
+export function meshClients(addresses: MeshAddresses): MeshClients {
+  const transport = (address: string) => createGrpcTransport({ baseUrl: `http://${address}` });
+  return {
+    users: createClient(UserService, transport(addresses.user)),
+    products: createClient(ProductService, transport(addresses.product)),
+    orders: createClient(OrderService, transport(addresses.order)),
+  };
+}

@@ -1,0 +1,38 @@
+import type { Migration } from "../kit/index.js";
+
+/** The order service's schema, oldest first. */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "create orders",
+    sql: `
+      CREATE TABLE orders (
+        id uuid PRIMARY KEY,
+        -- insertion order, for stable keyset pagination
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        -- the client's idempotency key; a replay finds its order here
+        request_id text NOT NULL UNIQUE,
+        -- hash of the request body, to refuse a reused request_id with a different order
+        request_fingerprint text NOT NULL,
+        user_id uuid NOT NULL,
+        -- 'abandoned': placement failed; its stock release is pending or done, never shown
+        status text NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled', 'abandoned')),
+        currency char(3) NOT NULL,
+        total_minor_units bigint NOT NULL CHECK (total_minor_units >= 0),
+        create_time timestamptz NOT NULL DEFAULT now(),
+        update_time timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX orders_user_id_seq_idx ON orders (user_id, seq);
+      CREATE INDEX orders_unsettled_idx ON orders (update_time)
+        WHERE status IN ('pending', 'abandoned');
+      CREATE TABLE order_items (
+        order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        position integer NOT NULL,
+        product_id uuid NOT NULL,
+        quantity integer NOT NULL CHECK (quantity > 0),
+        unit_price_minor_units bigint NOT NULL CHECK (unit_price_minor_units >= 0),
+        PRIMARY KEY (order_id, position)
+      );
+    `,
+  },
+];

@@ -1,0 +1,137 @@
+import { type PageRequest, type Pool, withTransaction } from "../kit/index.js";
+
+/** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
+export type OrderState = "pending" | "confirmed" | "cancelled" | "abandoned";
+
+/** One line of a stored order. */
+export interface OrderLine {
+  readonly productId: string;
+  readonly quantity: number;
+  readonly unitPriceMinorUnits: bigint;
+}
+
+/** An order as stored. */
+export interface OrderRow {
+  readonly id: string;
+  readonly seq: bigint;
+  readonly requestId: string;
+  readonly requestFingerprint: string;
+  readonly userId: string;
+  readonly status: OrderState;
+  readonly currency: string;
+  readonly totalMinorUnits: bigint;
+  readonly createTime: Date;
+  readonly items: readonly OrderLine[];
+}
+
+/** What placing an order stores before it reserves stock. */
+export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime">;
+
+type RawRow = Omit<OrderRow, "items"> & {
+  items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
+};
+
+const selectOrders = `
+  SELECT o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
+    o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
+    o.create_time AS "createTime",
+    (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+        'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
+     FROM order_items i WHERE i.order_id = o.id) AS items
+  FROM orders o`;
+
+/** The orders and order_items tables. */
+export class OrderStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** Stores a pending order with its items; false when its request_id is already taken. */
+  insertPending(order: NewOrder): Promise<boolean> {
+    return withTransaction(this.pool, async (tx) => {
+      const { rowCount } = await tx.query(
+        `INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
+           total_minor_units)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6)
+         ON CONFLICT (request_id) DO NOTHING`,
+        [
+          order.id,
+          order.requestId,
+          order.requestFingerprint,
+          order.userId,
+          order.currency,
+          order.totalMinorUnits,
+        ],
+      );
+      if (rowCount === 0) return false;
+      await tx.query(
+        `INSERT INTO order_items (order_id, position, product_id, quantity, unit_price_minor_units)
+         SELECT $1, position, product_id, quantity, unit_price
+         FROM unnest($2::uuid[], $3::int[], $4::bigint[]) WITH ORDINALITY
+           AS t(product_id, quantity, unit_price, position)`,
+        [
+          order.id,
+          order.items.map((item) => item.productId),
+          order.items.map((item) => item.quantity),
+          order.items.map((item) => item.unitPriceMinorUnits),
+        ],
+      );
+      return true;
+    });
+  }
+
+  /** Moves an order from one state to another; false when it was not in `from`. */
+  async transition(id: string, from: OrderState, to: OrderState): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      "UPDATE orders SET status = $3, update_time = now() WHERE id = $1 AND status = $2",
+      [id, from, to],
+    );
+    return rowCount === 1;
+  }
+
+  /** Deletes an abandoned order whose stock went back, freeing its request_id for a new try. */
+  async deleteAbandoned(id: string): Promise<void> {
+    await this.pool.query("DELETE FROM orders WHERE id = $1 AND status = 'abandoned'", [id]);
+  }
+
+  /** The order with this id, whatever its state. */
+  async get(id: string): Promise<OrderRow | undefined> {
+    return (await this.query(`${selectOrders} WHERE o.id = $1`, [id]))[0];
+  }
+
+  /** The order placed with this request_id, whatever its state. */
+  async findByRequestId(requestId: string): Promise<OrderRow | undefined> {
+    return (await this.query(`${selectOrders} WHERE o.request_id = $1`, [requestId]))[0];
+  }
+
+  /** Up to `page.size + 1` visible orders after `page.after`, optionally of one user. */
+  list(page: PageRequest, userId: string | undefined): Promise<OrderRow[]> {
+    return this.query(
+      `${selectOrders} WHERE o.seq > $1 AND o.status <> 'abandoned'
+         AND ($3::uuid IS NULL OR o.user_id = $3)
+       ORDER BY o.seq LIMIT $2`,
+      [page.after, page.size + 1, userId ?? null],
+    );
+  }
+
+  /** Ids of orders whose placement failed or stalled for longer than `olderThanMs`. */
+  async unsettled(olderThanMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM orders
+       WHERE status = 'abandoned'
+          OR (status = 'pending' AND update_time < now() - make_interval(secs => $1 / 1000.0))
+       ORDER BY update_time LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<OrderRow[]> {
+    const { rows } = await this.pool.query<RawRow>(sql, params);
+    return rows.map((row) => ({
+      ...row,
+      items: (row.items ?? []).map((item) => ({
+        ...item,
+        unitPriceMinorUnits: BigInt(item.unitPriceMinorUnits),
+      })),
+    }));
+  }
+}

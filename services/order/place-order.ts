@@ -1,0 +1,159 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import type { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import {
+  alreadyExists,
+  type CallContext,
+  type Logger,
+  RpcError,
+  type ServiceClient,
+  Status,
+} from "../kit/index.js";
+import type { NewOrder, OrderRow, OrderStore } from "./order-store.js";
+import { priceOrder } from "./pricing.js";
+
+/** The calls order placement makes to other services. */
+export interface OrderDependencies {
+  readonly users: Pick<ServiceClient<typeof UserService>, "getUser">;
+  readonly products: Pick<
+    ServiceClient<typeof ProductService>,
+    "batchGetProducts" | "reserveStock" | "releaseStock"
+  >;
+}
+
+/** A CreateOrder request that passed validation. */
+export interface OrderRequest {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly items: readonly { productId: string; quantity: number }[];
+}
+
+// A request_id that keeps meeting concurrent attempts is retried this often before ABORTED.
+const maxAttempts = 3;
+
+/**
+ * Places orders as a small saga: record the order as pending, reserve its stock in the product
+ * service, confirm it. Any failure after the record abandons the order and gives the stock back
+ * (compensation); what cannot be given back now, the reconciler gives back later. The request_id
+ * makes the whole sequence idempotent: a replay finds, resumes or restarts the first attempt.
+ */
+export class OrderPlacement {
+  constructor(
+    private readonly store: OrderStore,
+    private readonly dependencies: OrderDependencies,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Places the order, or returns the one already placed with this request_id. */
+  async place(request: OrderRequest, context: CallContext): Promise<OrderRow> {
+    const fingerprint = fingerprintOf(request);
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const existing = await this.store.findByRequestId(request.requestId);
+      if (existing) {
+        if (existing.requestFingerprint !== fingerprint) {
+          throw alreadyExists(
+            `request_id ${request.requestId} was already used for a different order`,
+          );
+        }
+        if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
+        // A pending order is an attempt that is still running or was interrupted: join it.
+        if (existing.status === "pending") return this.reserveAndConfirm(existing, context);
+        await this.settle(existing.id);
+        continue;
+      }
+      const order = await this.draft(request, fingerprint, context);
+      if (await this.store.insertPending(order)) return this.reserveAndConfirm(order, context);
+      // A concurrent call with the same request_id recorded its order first; join that one.
+    }
+    throw new RpcError(
+      Status.ABORTED,
+      `order ${request.requestId} met concurrent attempts; retry with the same request_id`,
+    );
+  }
+
+  /**
+   * Finishes an order whose placement stalled or failed (used by the reconciler): abandons it if
+   * still pending, gives its stock back and deletes it.
+   */
+  async recover(id: string): Promise<void> {
+    await this.store.transition(id, "pending", "abandoned");
+    if ((await this.store.get(id))?.status === "abandoned") await this.settle(id);
+  }
+
+  private async draft(
+    request: OrderRequest,
+    fingerprint: string,
+    context: CallContext,
+  ): Promise<NewOrder> {
+    const { users, products } = this.dependencies;
+    // Independent lookups, so in parallel: the order waits for the slower one, not the sum.
+    const [, found] = await Promise.all([
+      users.getUser({ id: request.userId }, { parent: context }),
+      products.batchGetProducts(
+        { ids: request.items.map((item) => item.productId) },
+        { parent: context },
+      ),
+    ]);
+    return {
+      id: randomUUID(),
+      requestId: request.requestId,
+      requestFingerprint: fingerprint,
+      userId: request.userId,
+      ...priceOrder(request.items, found.products),
+    };
+  }
+
+  private async reserveAndConfirm(
+    order: Pick<OrderRow, "id" | "items">,
+    context: CallContext,
+  ): Promise<OrderRow> {
+    try {
+      const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
+      await this.dependencies.products.reserveStock(
+        { orderId: order.id, items },
+        { parent: context },
+      );
+      await this.store.transition(order.id, "pending", "confirmed");
+    } catch (error) {
+      await this.abandon(order.id);
+      throw error;
+    }
+    const placed = await this.store.get(order.id);
+    // Not confirmed: a concurrent attempt abandoned it meanwhile and its stock went back.
+    if (placed?.status !== "confirmed" && placed?.status !== "cancelled") {
+      throw new RpcError(
+        Status.ABORTED,
+        `order ${order.id} was abandoned concurrently; retry with the same request_id`,
+      );
+    }
+    return placed;
+  }
+
+  /** Claims a pending order as abandoned and gives its stock back; the reconciler retries. */
+  private async abandon(id: string): Promise<void> {
+    try {
+      // Not pending any more: another attempt confirmed it (keep the stock) or abandoned it.
+      if (!(await this.store.transition(id, "pending", "abandoned"))) return;
+      await this.settle(id);
+    } catch (error) {
+      this.logger.warn({ err: error, order_id: id }, "stock release deferred to the reconciler");
+    }
+  }
+
+  /** Gives an abandoned order's stock back and deletes it, freeing its request_id. */
+  private async settle(id: string): Promise<void> {
+    // No parent deadline: the caller may have gone, but the stock must still come back.
+    await this.dependencies.products.releaseStock({ orderId: id });
+    await this.store.deleteAbandoned(id);
+  }
+}
+
+/** Identifies a request's content: same user and same lines, in any order. */
+function fingerprintOf(request: OrderRequest): string {
+  const lines = request.items
+    .map((item) => [item.productId, item.quantity] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash("sha256")
+    .update(JSON.stringify([request.userId, lines]))
+    .digest("hex");
+}

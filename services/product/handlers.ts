@@ -1,0 +1,114 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Money } from "../gen/shopmesh/common/v1/money_pb.js";
+import type {
+  ProductSchema,
+  ProductService,
+} from "../gen/shopmesh/product/v1/product_service_pb.js";
+import {
+  alreadyExists,
+  invalidArgument,
+  maxItems,
+  notFound,
+  page,
+  pageRequest,
+  requireItems,
+  requireRange,
+  requireText,
+  requireUuid,
+  type ServiceHandlers,
+} from "../kit/index.js";
+import type { ProductRow, ProductStore } from "./product-store.js";
+import type { StockStore } from "./stock-store.js";
+
+const maxSkuLength = 64;
+const maxNameLength = 200;
+const currencyPattern = /^[A-Z]{3}$/;
+
+/** The ProductService rules over its stores. */
+export function productHandlers(
+  products: ProductStore,
+  stock: StockStore,
+): ServiceHandlers<typeof ProductService> {
+  return {
+    async createProduct(request) {
+      const sku = requireText("sku", request.sku, maxSkuLength);
+      const name = requireText("name", request.name, maxNameLength);
+      const price = requirePrice(request.price);
+      const initialStock = requireRange("stock", request.stock, 0, 2 ** 31 - 1);
+      const product = await products.insert({
+        sku,
+        name,
+        priceCurrency: price.currencyCode,
+        priceMinorUnits: price.minorUnits,
+        stock: initialStock,
+      });
+      if (!product) throw alreadyExists(`a product with sku ${sku} already exists`);
+      return toProduct(product);
+    },
+
+    async getProduct(request) {
+      const id = requireUuid("id", request.id);
+      const [product] = await products.getMany([id]);
+      if (!product) throw notFound(`product ${id}`);
+      return toProduct(product);
+    },
+
+    async listProducts(request) {
+      const pageReq = pageRequest(request.pageSize, request.pageToken);
+      const { rows, nextPageToken } = page(await products.list(pageReq), pageReq);
+      return { products: rows.map(toProduct), nextPageToken };
+    },
+
+    async batchGetProducts(request) {
+      if (request.ids.length === 0) throw invalidArgument("ids", "must hold at least one id");
+      if (request.ids.length > maxItems) {
+        throw invalidArgument("ids", `must hold at most ${maxItems} ids`);
+      }
+      const ids = request.ids.map((id, index) => requireUuid(`ids[${index}]`, id));
+      const found = new Map((await products.getMany(ids)).map((row) => [row.id, row]));
+      return {
+        products: ids.map((id) => {
+          const product = found.get(id);
+          if (!product) throw notFound(`product ${id}`);
+          return toProduct(product);
+        }),
+      };
+    },
+
+    async reserveStock(request) {
+      const orderId = requireUuid("order_id", request.orderId);
+      const items = requireItems("items", request.items);
+      const reserved = await stock.reserve(orderId, items);
+      return { orderId, items: reserved };
+    },
+
+    async releaseStock(request) {
+      const orderId = requireUuid("order_id", request.orderId);
+      return { orderId, returnedItems: await stock.release(orderId) };
+    },
+  };
+}
+
+function requirePrice(price: Money | undefined): { currencyCode: string; minorUnits: bigint } {
+  if (!price) throw invalidArgument("price", "is required");
+  if (!currencyPattern.test(price.currencyCode)) {
+    throw invalidArgument(
+      "price.currency_code",
+      "must be a three-letter upper-case ISO 4217 code such as EUR",
+    );
+  }
+  if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
+  return { currencyCode: price.currencyCode, minorUnits: price.minorUnits };
+}
+
+function toProduct(row: ProductRow): MessageInitShape<typeof ProductSchema> {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    price: { currencyCode: row.priceCurrency, minorUnits: row.priceMinorUnits },
+    stock: row.stock,
+    createTime: timestampFromDate(row.createTime),
+  };
+}

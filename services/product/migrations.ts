@@ -1,0 +1,44 @@
+import type { Migration } from "../kit/index.js";
+
+/** The product service's schema, oldest first. */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "create products",
+    sql: `
+      CREATE TABLE products (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        -- insertion order, for stable keyset pagination
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        sku text NOT NULL UNIQUE,
+        name text NOT NULL,
+        price_currency char(3) NOT NULL,
+        price_minor_units bigint NOT NULL CHECK (price_minor_units >= 0),
+        -- the last line of defence against overselling
+        stock integer NOT NULL CHECK (stock >= 0),
+        create_time timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: "create reservations",
+    sql: `
+      -- One row per order that ever reserved or released stock: the idempotency record.
+      -- 'released' without items is a tombstone: a ReserveStock arriving after its order's
+      -- ReleaseStock is refused instead of taking stock nobody will give back.
+      CREATE TABLE reservations (
+        order_id uuid PRIMARY KEY,
+        state text NOT NULL CHECK (state IN ('reserved', 'released')),
+        create_time timestamptz NOT NULL DEFAULT now(),
+        release_time timestamptz
+      );
+      CREATE TABLE reservation_items (
+        order_id uuid NOT NULL REFERENCES reservations (order_id),
+        product_id uuid NOT NULL REFERENCES products (id),
+        quantity integer NOT NULL CHECK (quantity > 0),
+        PRIMARY KEY (order_id, product_id)
+      );
+    `,
+  },
+];
