@@ -111,7 +111,7 @@ async function initialise(
   log: (line: string) => void,
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  const passwordFile = path.join(path.dirname(dataDir), `.pgpass-init-${process.pid}`);
+  const passwordFile = path.join(os.tmpdir(), `shopmesh-pgpass-${process.pid}-${Date.now()}`);
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   if (owner) {
     await chown(dataDir, owner.uid, owner.gid);

@@ -1,8 +1,20 @@
 import { RpcError, Status } from "./rpc-error.js";
 
-// SQLSTATE classes and codes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
-// that mean "the database is not reachable right now", so the caller should retry later.
-const unavailableSqlStates = new Set(["57P01", "57P02", "57P03", "53300"]);
+// SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html) that mean "this
+// service cannot use its database right now": server shutting down or starting (57P0x), too many
+// connections (53300), and the refusals PostgreSQL sends while a connection opens: database not
+// accepting connections (55000), missing (3D000), credentials rejected (28000, 28P01). None of
+// them is the caller's fault; the caller should retry later. Class 08 is handled below.
+const unavailableSqlStates = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "55000",
+  "3D000",
+  "28000",
+  "28P01",
+]);
 const connectionErrorCodes = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

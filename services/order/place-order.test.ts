@@ -1,0 +1,219 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migratedPool } from "../../test/support/database.js";
+import { serveInProcess } from "../../test/support/in-process-server.js";
+import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import {
+  type CallContext,
+  createLogger,
+  createServiceClient,
+  implement,
+  type Pool,
+  type ServiceClient,
+  Status,
+  unavailable,
+} from "../kit/index.js";
+import { productHandlers } from "../product/handlers.js";
+import { migrations as productMigrations } from "../product/migrations.js";
+import { ProductStore } from "../product/product-store.js";
+import { StockStore } from "../product/stock-store.js";
+import { userHandlers } from "../user/handlers.js";
+import { migrations as userMigrations } from "../user/migrations.js";
+import { UserStore } from "../user/store.js";
+import { migrations } from "./migrations.js";
+import { OrderStore } from "./order-store.js";
+import { type OrderDependencies, OrderPlacement } from "./place-order.js";
+
+// Real user and product services (in this process, over loopback gRPC) and real databases.
+const cleanups: (() => Promise<void>)[] = [];
+let orderPool: Pool;
+let store: OrderStore;
+let users: ServiceClient<typeof UserService>;
+let products: ServiceClient<typeof ProductService>;
+let userId: string;
+const context: CallContext = {
+  method: "/test",
+  metadata: undefined as never,
+  deadline: Number.POSITIVE_INFINITY,
+  signal: new AbortController().signal,
+};
+const logger = createLogger("test", "silent");
+
+beforeAll(async () => {
+  const userDb = await migratedPool("order_users", userMigrations);
+  const productDb = await migratedPool("order_products", productMigrations);
+  const orderDb = await migratedPool("orders", migrations);
+  const server = await serveInProcess([
+    implement(UserService, userHandlers(new UserStore(userDb.pool))),
+    implement(
+      ProductService,
+      productHandlers(new ProductStore(productDb.pool), new StockStore(productDb.pool)),
+    ),
+  ]);
+  const client = { target: server.address, timeoutMs: 5_000 };
+  users = createServiceClient(UserService, { ...client, dependency: "user service" });
+  products = createServiceClient(ProductService, { ...client, dependency: "product service" });
+  orderPool = orderDb.pool;
+  store = new OrderStore(orderPool);
+  cleanups.push(server.stop, userDb.close, productDb.close, orderDb.close);
+  userId = (await users.createUser({ email: "buyer@example.com", displayName: "Buyer" })).id;
+});
+afterAll(async () => {
+  users.close();
+  products.close();
+  for (const cleanup of cleanups) await cleanup();
+});
+
+async function product(stock: number, currencyCode = "EUR", minorUnits = 250n) {
+  const created = await products.createProduct({
+    sku: randomUUID(),
+    name: "Widget",
+    price: { currencyCode, minorUnits },
+    stock,
+  });
+  return created.id;
+}
+const stockOf = async (id: string) => (await products.getProduct({ id })).stock;
+const placement = (overrides: Partial<OrderDependencies["products"]> = {}) =>
+  new OrderPlacement(store, { users, products: { ...products, ...overrides } }, logger);
+const orderCount = async () =>
+  Number((await orderPool.query("SELECT count(*) AS n FROM orders")).rows[0].n);
+
+describe("OrderPlacement.place", () => {
+  it("prices the order, takes the stock and confirms", async () => {
+    const a = await product(10, "EUR", 250n);
+    const b = await product(10, "EUR", 1_000n);
+    const order = await placement().place(
+      {
+        requestId: randomUUID(),
+        userId,
+        items: [
+          { productId: a, quantity: 2 },
+          { productId: b, quantity: 1 },
+        ],
+      },
+      context,
+    );
+    expect(order.status).toBe("confirmed");
+    expect(order.totalMinorUnits).toBe(1_500n);
+    expect(order.items.map((item) => item.unitPriceMinorUnits)).toEqual([250n, 1_000n]);
+    expect([await stockOf(a), await stockOf(b)]).toEqual([8, 9]);
+  });
+
+  it("returns the same order for a replayed request_id, also under concurrency", async () => {
+    const id = await product(10);
+    const request = { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 3 }] };
+    const orders = await Promise.all(
+      Array.from({ length: 8 }, () => placement().place(request, context)),
+    );
+    expect(new Set(orders.map((order) => order.id)).size).toBe(1);
+    expect(await stockOf(id)).toBe(7);
+    await expect(
+      placement().place({ ...request, items: [{ productId: id, quantity: 4 }] }, context),
+    ).rejects.toMatchObject({ code: Status.ALREADY_EXISTS });
+  });
+
+  it("keeps nothing when stock is short", async () => {
+    const id = await product(1);
+    const before = await orderCount();
+    await expect(
+      placement().place(
+        { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 2 }] },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: Status.FAILED_PRECONDITION });
+    expect(await orderCount()).toBe(before);
+    expect(await stockOf(id)).toBe(1);
+  });
+
+  it("refuses mixed currencies before reserving anything", async () => {
+    const eur = await product(5, "EUR");
+    const usd = await product(5, "USD");
+    await expect(
+      placement().place(
+        {
+          requestId: randomUUID(),
+          userId,
+          items: [
+            { productId: eur, quantity: 1 },
+            { productId: usd, quantity: 1 },
+          ],
+        },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, message: expect.stringMatching(/^items: /) });
+    expect([await stockOf(eur), await stockOf(usd)]).toEqual([5, 5]);
+  });
+
+  it("reports an unknown user or product as NOT_FOUND", async () => {
+    const id = await product(5);
+    const ghost = randomUUID();
+    const place = (who: string, what: string) =>
+      placement().place(
+        { requestId: randomUUID(), userId: who, items: [{ productId: what, quantity: 1 }] },
+        context,
+      );
+    await expect(place(ghost, id)).rejects.toMatchObject({
+      code: Status.NOT_FOUND,
+      message: `user ${ghost} not found`,
+    });
+    await expect(place(userId, ghost)).rejects.toMatchObject({
+      code: Status.NOT_FOUND,
+      message: `product ${ghost} not found`,
+    });
+  });
+
+  it("gives the stock back when the reservation's answer is lost", async () => {
+    const id = await product(10);
+    const before = await orderCount();
+    const lostAnswer = placement({
+      reserveStock: async (request, options) => {
+        await products.reserveStock(request, options);
+        throw unavailable("product service unavailable: connection reset");
+      },
+    });
+    await expect(
+      lostAnswer.place(
+        { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 4 }] },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    expect(await stockOf(id)).toBe(10);
+    expect(await orderCount()).toBe(before);
+  });
+
+  it("leaves an unreleasable order to recovery, which gives the stock back later", async () => {
+    const id = await product(10);
+    const requestId = randomUUID();
+    let productServiceDown = true;
+    const flaky = placement({
+      reserveStock: async (request, options) => {
+        await products.reserveStock(request, options);
+        throw unavailable("product service unavailable");
+      },
+      releaseStock: async (request, options) => {
+        if (productServiceDown) throw unavailable("product service unavailable");
+        return products.releaseStock(request, options);
+      },
+    });
+    await expect(
+      flaky.place({ requestId, userId, items: [{ productId: id, quantity: 4 }] }, context),
+    ).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    expect(await stockOf(id)).toBe(6); // reserved, not yet given back
+    const [unsettled] = await store.unsettled(60_000, 10);
+    expect(unsettled).toBeDefined();
+
+    productServiceDown = false;
+    await flaky.recover(unsettled as string);
+    expect(await stockOf(id)).toBe(10);
+    expect(await store.findByRequestId(requestId)).toBeUndefined();
+    // The request_id is free again: a retry places the order for real.
+    const retried = await placement().place(
+      { requestId, userId, items: [{ productId: id, quantity: 4 }] },
+      context,
+    );
+    expect(retried.status).toBe("confirmed");
+    expect(await stockOf(id)).toBe(6);
+  });
+});

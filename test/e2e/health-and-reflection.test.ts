@@ -1,0 +1,117 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../../services/gen/grpc/health/v1/health_pb.js";
+import { createServiceClient, RpcError, Status } from "../../services/kit/index.js";
+import { reflect } from "../support/reflection-client.js";
+import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
+
+let shop: TestMesh;
+beforeAll(async () => {
+  shop = await startTestMesh("health", {
+    serviceEnv: { user: { HEALTH_CHECK_INTERVAL_MS: "200" } },
+  });
+});
+afterAll(() => shop.close());
+
+const healthOf = (address: string) =>
+  createServiceClient(Health, { dependency: "health", target: address, timeoutMs: 2_000 });
+
+describe("gRPC health", () => {
+  it.each([
+    ["user", "shopmesh.user.v1.UserService"],
+    ["product", "shopmesh.product.v1.ProductService"],
+    ["order", "shopmesh.order.v1.OrderService"],
+  ] as const)("%s answers SERVING for the server and for %s", async (name, service) => {
+    const health = healthOf(shop.mesh.addresses[name]);
+    try {
+      expect((await health.check({ service: "" })).status).toBe(ServingStatus.SERVING);
+      expect((await health.check({ service })).status).toBe(ServingStatus.SERVING);
+      await expect(health.check({ service: "no.such.Service" })).rejects.toMatchObject({
+        code: Status.NOT_FOUND,
+      });
+    } finally {
+      health.close();
+    }
+  });
+
+  it("goes NOT_SERVING while the database is unreachable, and back", async () => {
+    const database = new URL(shop.databases.user.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
+    await admin.connect();
+    const health = healthOf(shop.mesh.addresses.user);
+    const waitFor = async (status: ServingStatus) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await health.check({ service: "" })).status === status) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`health never became ${ServingStatus[status]}`);
+    };
+    try {
+      await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+        [database],
+      );
+      await waitFor(ServingStatus.NOT_SERVING);
+      await expect(shop.clients.users.listUsers({})).rejects.toMatchObject({
+        rawMessage: "database unavailable, retry later",
+      });
+      await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
+      await waitFor(ServingStatus.SERVING);
+      expect((await shop.clients.users.listUsers({})).users).toBeDefined();
+    } finally {
+      await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+      health.close();
+    }
+  });
+});
+
+describe("server reflection", () => {
+  it.each([
+    ["user", "shopmesh.user.v1.UserService", ["CreateUser", "GetUser", "ListUsers"]],
+    [
+      "order",
+      "shopmesh.order.v1.OrderService",
+      ["CreateOrder", "GetOrder", "ListOrders", "CancelOrder"],
+    ],
+    [
+      "product",
+      "shopmesh.product.v1.ProductService",
+      [
+        "CreateProduct",
+        "GetProduct",
+        "ListProducts",
+        "BatchGetProducts",
+        "ReserveStock",
+        "ReleaseStock",
+      ],
+    ],
+  ] as const)(
+    "lets a client discover the %s service with no proto files",
+    async (name, service, methods) => {
+      const { services, registry } = await reflect(shop.mesh.addresses[name], service);
+      expect(services).toEqual(expect.arrayContaining([service, "grpc.health.v1.Health"]));
+      const described = registry.getService(service);
+      expect(described?.methods.map((method) => method.name)).toEqual(methods);
+      // The descriptors are complete: imported types (Timestamp, Money) resolve too.
+      for (const method of described?.methods ?? []) {
+        expect(registry.getMessage(method.output.typeName)).toBeDefined();
+      }
+    },
+  );
+});
+
+describe("RpcError", () => {
+  it("is what the kit client throws", async () => {
+    const health = healthOf("127.0.0.1:1");
+    try {
+      await expect(health.check({ service: "" })).rejects.toBeInstanceOf(RpcError);
+    } finally {
+      health.close();
+    }
+  });
+});

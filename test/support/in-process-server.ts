@@ -1,0 +1,20 @@
+import { startGrpcServer } from "../../services/kit/grpc-server.js";
+import { grpcService, HealthRegistry, type Implementation } from "../../services/kit/index.js";
+
+/** A real grpc-js server on a loopback port, serving `implementations` inside the test process. */
+export async function serveInProcess(
+  implementations: readonly Implementation[],
+): Promise<{ address: string; stop(): Promise<void> }> {
+  const services = implementations.map(({ service, handlers }) => grpcService(service, handlers));
+  const health = new HealthRegistry(services.map((service) => service.typeName));
+  const server = await startGrpcServer({
+    host: "127.0.0.1",
+    port: 0,
+    services,
+    health,
+    maxMessageBytes: 4 * 1024 * 1024,
+    maxConnectionAgeMs: 60_000,
+    maxConnectionAgeGraceMs: 1_000,
+  });
+  return { address: `127.0.0.1:${server.port}`, stop: () => server.drain(1_000) };
+}

@@ -1,0 +1,70 @@
+import {
+  create,
+  createFileRegistry,
+  type FileRegistry,
+  fromBinary,
+  toBinary,
+} from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import * as grpc from "@grpc/grpc-js";
+import {
+  type ServerReflectionRequest,
+  ServerReflectionRequestSchema,
+  type ServerReflectionResponse,
+  ServerReflectionResponseSchema,
+} from "../../services/gen/grpc/reflection/v1/reflection_pb.js";
+
+const path = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
+
+/** Asks a server, the way grpcurl does, what it serves and how its messages are defined. */
+export async function reflect(
+  address: string,
+  symbol: string,
+): Promise<{ services: string[]; registry: FileRegistry }> {
+  const [listed, described] = await exchange(address, [
+    { messageRequest: { case: "listServices", value: "" } },
+    { messageRequest: { case: "fileContainingSymbol", value: symbol } },
+  ]);
+  const services =
+    listed?.messageResponse.case === "listServicesResponse"
+      ? listed.messageResponse.value.service.map((service) => service.name)
+      : [];
+  if (described?.messageResponse.case !== "fileDescriptorResponse") {
+    throw new Error(`no descriptor for ${symbol}: ${JSON.stringify(described?.messageResponse)}`);
+  }
+  const files = described.messageResponse.value.fileDescriptorProto.map((bytes) =>
+    fromBinary(FileDescriptorProtoSchema, bytes),
+  );
+  // The first file holds the symbol; the others are its imports, in no guaranteed order.
+  const [main, ...imports] = files;
+  if (!main) throw new Error(`empty descriptor response for ${symbol}`);
+  const byName = new Map(imports.map((file) => [file.name, file]));
+  return { services, registry: createFileRegistry(main, (name) => byName.get(name)) };
+}
+
+function exchange(
+  address: string,
+  requests: Omit<ServerReflectionRequest, "$typeName" | "host">[],
+): Promise<ServerReflectionResponse[]> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const call = client.makeBidiStreamRequest(
+    path,
+    (request: ServerReflectionRequest) =>
+      Buffer.from(toBinary(ServerReflectionRequestSchema, request)),
+    (bytes: Buffer) => fromBinary(ServerReflectionResponseSchema, bytes),
+    new grpc.Metadata(),
+    { deadline: Date.now() + 5_000 },
+  );
+  const responses: ServerReflectionResponse[] = [];
+  return new Promise<ServerReflectionResponse[]>((resolve, reject) => {
+    call.on("data", (response: ServerReflectionResponse) => {
+      responses.push(response);
+      if (responses.length === requests.length) call.end();
+    });
+    call.on("error", reject);
+    call.on("end", () => resolve(responses));
+    for (const request of requests) {
+      call.write(create(ServerReflectionRequestSchema, { host: "", ...request }));
+    }
+  }).finally(() => client.close());
+}
