@@ -1,0 +1,97 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
+
+// `make run` as a new user meets it: start, use it through the CLI, Ctrl-C, start again, and the
+// data is still there (embedded PostgreSQL in a data folder).
+const root = path.resolve(import.meta.dirname, "../..");
+let dataDir = "";
+let env: NodeJS.ProcessEnv = {};
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-run-"));
+  await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
+  env = {
+    ...process.env,
+    SHOPMESH_DATA_DIR: dataDir,
+    USER_PORT: String(await freePort()),
+    PRODUCT_PORT: String(await freePort()),
+    ORDER_PORT: String(await freePort()),
+    POSTGRES_PORT: String(await freePort()),
+  };
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+async function startRunner(): Promise<{ runner: ChildProcess; output: () => string }> {
+  const runner = spawn(process.execPath, [path.join(root, "dist/deploy/local/run.js")], { env });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes("shopmesh is running")) resolve();
+    };
+    runner.stdout.on("data", onData);
+    runner.stderr.on("data", onData);
+    runner.once("exit", (code) => reject(new Error(`runner exited (${code}): ${output}`)));
+  });
+  return { runner, output: () => output };
+}
+
+async function interrupt(runner: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => runner.once("exit", resolve));
+  runner.kill("SIGINT");
+  return exited;
+}
+
+async function cli(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(root, "dist/services/cli/main.js"), ...args],
+    {
+      env: {
+        ...process.env,
+        SHOPMESH_USER_ADDRESS: `127.0.0.1:${env.USER_PORT}`,
+        SHOPMESH_PRODUCT_ADDRESS: `127.0.0.1:${env.PRODUCT_PORT}`,
+        SHOPMESH_ORDER_ADDRESS: `127.0.0.1:${env.ORDER_PORT}`,
+      },
+    },
+  );
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start", async () => {
+  const first = await startRunner();
+  expect(first.output()).toContain(`127.0.0.1:${env.ORDER_PORT}`);
+  const user = await cli("user", "create", "--email", "ada@example.com", "--name", "Ada");
+  const product = await cli(
+    ...["product", "create", "--sku", "MUG-1", "--name", "Mug", "--price", "12.50"],
+    ...["--currency", "EUR", "--stock", "10"],
+  );
+  expect(product.price).toEqual({ currencyCode: "EUR", minorUnits: "1250" });
+  const order = await cli(
+    "order",
+    "create",
+    "--user",
+    String(user.id),
+    "--item",
+    `${product.id}:2`,
+  );
+  expect(order).toMatchObject({ status: "ORDER_STATUS_CONFIRMED", total: { minorUnits: "2500" } });
+
+  expect(await interrupt(first.runner)).toBe(0);
+  expect(first.output()).toMatch(/order +info +stopped/);
+  expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+
+  const second = await startRunner();
+  try {
+    expect(await cli("order", "get", String(order.id))).toEqual(order);
+    expect((await cli("product", "get", String(product.id))).stock).toBe(8);
+  } finally {
+    expect(await interrupt(second.runner)).toBe(0);
+  }
+}, 60_000);
