@@ -142,7 +142,10 @@ describe("OrderPlacement.place", () => {
         },
         context,
       ),
-    ).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, message: expect.stringMatching(/^items: /) });
+    ).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      message: expect.stringMatching(/^items: /),
+    });
     expect([await stockOf(eur), await stockOf(usd)]).toEqual([5, 5]);
   });
 

@@ -18,7 +18,10 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const create = (email: string, displayName = "Someone") =>
-  handlers.createUser({ $typeName: "shopmesh.user.v1.CreateUserRequest", email, displayName }, context);
+  handlers.createUser(
+    { $typeName: "shopmesh.user.v1.CreateUserRequest", email, displayName },
+    context,
+  );
 
 describe("CreateUser", () => {
   it("stores the user with an id and a creation time", async () => {
@@ -54,7 +57,7 @@ describe("CreateUser", () => {
 describe("GetUser", () => {
   it("returns a stored user and NOT_FOUND naming an unknown one", async () => {
     const user = await create("ken@example.com");
-    const request = { $typeName: "shopmesh.user.v1.GetUserRequest" as const, id: user.id };
+    const request = { $typeName: "shopmesh.user.v1.GetUserRequest" as const, id: String(user.id) };
     expect(await handlers.getUser(request, context)).toEqual(user);
     const unknown = "00000000-0000-4000-8000-000000000000";
     await expect(handlers.getUser({ ...request, id: unknown }, context)).rejects.toMatchObject({
