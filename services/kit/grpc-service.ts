@@ -137,13 +137,15 @@ function unaryHandler(
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall, callback) => {
     const started = performance.now();
-    const context = callContext(path, serverCall);
+    const { context, finish } = callContext(path, serverCall);
     run(serverCall.request, context, call).then(
       (response) => {
+        finish();
         observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
         callback(null, response);
       },
       (thrown: unknown) => {
+        finish();
         const error = toRpcError(thrown);
         observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
         callback({ code: error.code, details: error.message });
@@ -160,7 +162,7 @@ function serverStreamingHandler(
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall) => {
     const started = performance.now();
-    const context = callContext(path, serverCall);
+    const { context, finish } = callContext(path, serverCall);
     const send = (response: unknown) => {
       if (!serverCall.cancelled) serverCall.write(response);
     };
@@ -168,10 +170,12 @@ function serverStreamingHandler(
       handler(request as MessageShape<DescMessage>, send, ctx);
     run(serverCall.request, context, stream).then(
       () => {
+        finish();
         observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
         serverCall.end();
       },
       (thrown: unknown) => {
+        finish();
         const error = toRpcError(thrown);
         observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
         serverCall.emit("error", { code: error.code, details: error.message });
@@ -192,17 +196,27 @@ async function run(
   return call(request, context);
 }
 
+/** The handler's view of the call; `finish` marks it answered so a later close is no cancel. */
 function callContext(
   method: string,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-): CallContext {
+): { context: CallContext; finish: () => void } {
   const controller = new AbortController();
-  call.once("cancelled", () => controller.abort(new RpcError(Status.CANCELLED, "call cancelled")));
+  let finished = false;
+  // grpc-js emits "cancelled" whenever the stream closes, also after a normal end.
+  call.once("cancelled", () => {
+    if (!finished) controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
+  });
   const deadline = call.getDeadline();
   return {
-    method,
-    metadata: call.metadata,
-    deadline: deadline instanceof Date ? deadline.getTime() : deadline,
-    signal: controller.signal,
+    context: {
+      method,
+      metadata: call.metadata,
+      deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+      signal: controller.signal,
+    },
+    finish: () => {
+      finished = true;
+    },
   };
 }

@@ -70,7 +70,8 @@ export class HealthRegistry {
           if (!this.listeners.has(service)) this.listeners.set(service, new Set());
           this.listeners.get(service)?.add(listener);
           this.closers.add(close);
-          context.signal.addEventListener("abort", close, { once: true });
+          if (context.signal.aborted) close();
+          else context.signal.addEventListener("abort", close, { once: true });
         }),
     };
   }

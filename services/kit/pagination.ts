@@ -13,6 +13,7 @@ export interface PageRequest {
 }
 
 const tokenPrefix = "v1:";
+const maxBigint = 2n ** 63n - 1n;
 
 /**
  * Reads `page_size` and `page_token`. Tokens are opaque to callers; inside they hold the
@@ -25,7 +26,8 @@ export function pageRequest(pageSize: number, pageToken: string): PageRequest {
   if (pageToken === "") return { after: 0n, size };
   const decoded = Buffer.from(pageToken, "base64url").toString("utf8");
   const position = decoded.startsWith(tokenPrefix) ? decoded.slice(tokenPrefix.length) : "";
-  if (!/^\d{1,19}$/.test(position)) {
+  // Also refuse positions beyond bigint: PostgreSQL would answer "out of range", an INTERNAL.
+  if (!/^\d{1,19}$/.test(position) || BigInt(position) > maxBigint) {
     throw invalidArgument("page_token", "must be a next_page_token returned by this method");
   }
   return { after: BigInt(position), size };

@@ -21,7 +21,9 @@ export function requireText(field: string, value: string, maxLength: number): st
 
 /** A whole number within [min, max]; INVALID_ARGUMENT naming `field` otherwise. */
 export function requireRange(field: string, value: number, min: number, max: number): number {
-  if (value < min || value > max) throw invalidArgument(field, `must be from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidArgument(field, `must be a whole number from ${min} to ${max}`);
+  }
   return value;
 }
 

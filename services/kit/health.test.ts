@@ -1,0 +1,158 @@
+import { create } from "@bufbuild/protobuf";
+import { Metadata } from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import {
+  HealthCheckRequestSchema,
+  HealthListRequestSchema,
+} from "../gen/grpc/health/v1/health_pb.js";
+import type { CallContext } from "./call-context.js";
+import { HealthRegistry, ServingStatus } from "./health.js";
+import { RpcError, Status } from "./rpc-error.js";
+
+const userService = "shopmesh.user.v1.UserService";
+const productService = "shopmesh.product.v1.ProductService";
+
+function context(signal: AbortSignal = new AbortController().signal): CallContext {
+  return {
+    method: "/grpc.health.v1.Health/Watch",
+    metadata: new Metadata(),
+    deadline: Infinity,
+    signal,
+  };
+}
+
+const request = (service: string) => create(HealthCheckRequestSchema, { service });
+
+/** Starts a Watch and collects what it sends. */
+function watch(registry: HealthRegistry, service: string, signal?: AbortSignal) {
+  const sent: (ServingStatus | undefined)[] = [];
+  const ended = registry
+    .handlers()
+    .watch(request(service), (response) => sent.push(response.status), context(signal));
+  let done = false;
+  void ended.then(() => {
+    done = true;
+  });
+  return { sent, ended, isDone: () => done };
+}
+
+describe("HealthRegistry", () => {
+  it("starts with the server and every service NOT_SERVING", () => {
+    const registry = new HealthRegistry([userService, productService]);
+    expect(registry.get("")).toBe(ServingStatus.NOT_SERVING);
+    expect(registry.get(userService)).toBe(ServingStatus.NOT_SERVING);
+    expect(registry.get(productService)).toBe(ServingStatus.NOT_SERVING);
+    expect(registry.get("shopmesh.other.v1.Other")).toBeUndefined();
+  });
+
+  it("sets one name or all of them", () => {
+    const registry = new HealthRegistry([userService, productService]);
+    registry.set(userService, ServingStatus.SERVING);
+    expect(registry.get(userService)).toBe(ServingStatus.SERVING);
+    expect(registry.get("")).toBe(ServingStatus.NOT_SERVING);
+    registry.setAll(ServingStatus.SERVING);
+    expect([registry.get(""), registry.get(userService), registry.get(productService)]).toEqual([
+      ServingStatus.SERVING,
+      ServingStatus.SERVING,
+      ServingStatus.SERVING,
+    ]);
+  });
+});
+
+describe("Health.Check", () => {
+  it("answers the status of the server and of a service", async () => {
+    const registry = new HealthRegistry([userService]);
+    registry.set(userService, ServingStatus.SERVING);
+    const { check } = registry.handlers();
+    expect(await check(request(""), context())).toEqual({ status: ServingStatus.NOT_SERVING });
+    expect(await check(request(userService), context())).toEqual({ status: ServingStatus.SERVING });
+  });
+
+  it("answers NOT_FOUND for a name the server does not serve", async () => {
+    const { check } = new HealthRegistry([userService]).handlers();
+    const error = await check(request("nope.v1.Nope"), context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({
+      code: Status.NOT_FOUND,
+      message: expect.stringContaining("nope.v1.Nope"),
+    });
+  });
+});
+
+describe("Health.List", () => {
+  it("lists every name with its status", async () => {
+    const registry = new HealthRegistry([userService]);
+    registry.set(userService, ServingStatus.SERVING);
+    const response = await registry.handlers().list(create(HealthListRequestSchema), context());
+    expect(response.statuses).toEqual({
+      "": { status: ServingStatus.NOT_SERVING },
+      [userService]: { status: ServingStatus.SERVING },
+    });
+  });
+});
+
+describe("Health.Watch", () => {
+  it("sends the current status, then each change, but not a repeat", async () => {
+    const registry = new HealthRegistry([userService]);
+    const controller = new AbortController();
+    const stream = watch(registry, userService, controller.signal);
+    expect(stream.sent).toEqual([ServingStatus.NOT_SERVING]);
+    registry.set(userService, ServingStatus.SERVING);
+    registry.set(userService, ServingStatus.SERVING);
+    registry.set("", ServingStatus.SERVING);
+    registry.setAll(ServingStatus.NOT_SERVING);
+    expect(stream.sent).toEqual([
+      ServingStatus.NOT_SERVING,
+      ServingStatus.SERVING,
+      ServingStatus.NOT_SERVING,
+    ]);
+    controller.abort();
+    await stream.ended;
+  });
+
+  it("sends SERVICE_UNKNOWN for an unknown name and keeps watching it", async () => {
+    const registry = new HealthRegistry([]);
+    const stream = watch(registry, "later.v1.Later");
+    expect(stream.sent).toEqual([ServingStatus.SERVICE_UNKNOWN]);
+    registry.set("later.v1.Later", ServingStatus.SERVING);
+    expect(stream.sent).toEqual([ServingStatus.SERVICE_UNKNOWN, ServingStatus.SERVING]);
+    registry.closeWatches();
+    await stream.ended;
+  });
+
+  it("ends when the call's signal aborts, and sends nothing more", async () => {
+    const registry = new HealthRegistry([userService]);
+    const controller = new AbortController();
+    const stream = watch(registry, userService, controller.signal);
+    const other = watch(registry, userService);
+    controller.abort();
+    await stream.ended;
+    registry.set(userService, ServingStatus.SERVING);
+    expect(stream.sent).toEqual([ServingStatus.NOT_SERVING]);
+    expect(other.sent).toEqual([ServingStatus.NOT_SERVING, ServingStatus.SERVING]);
+    expect(other.isDone()).toBe(false);
+    registry.closeWatches();
+    await other.ended;
+  });
+
+  it("ends every open stream on closeWatches(), and sends nothing more", async () => {
+    const registry = new HealthRegistry([userService]);
+    const first = watch(registry, userService);
+    const second = watch(registry, "");
+    registry.closeWatches();
+    await Promise.all([first.ended, second.ended]);
+    registry.setAll(ServingStatus.SERVING);
+    expect(first.sent).toEqual([ServingStatus.NOT_SERVING]);
+    expect(second.sent).toEqual([ServingStatus.NOT_SERVING]);
+  });
+
+  // A signal that is already aborted never fires "abort" again: the stream must not hang on it.
+  it("ends at once when the signal is already aborted", async () => {
+    const registry = new HealthRegistry([userService]);
+    const stream = watch(registry, userService, AbortSignal.abort());
+    registry.set(userService, ServingStatus.SERVING);
+    expect(stream.sent).toEqual([ServingStatus.NOT_SERVING]);
+    registry.closeWatches(); // so that the test itself ends whatever the outcome
+    await stream.ended;
+  });
+});
