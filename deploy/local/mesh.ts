@@ -31,8 +31,11 @@ export interface MeshOptions {
 /** The running mesh: its addresses, and control over each service process. */
 export interface Mesh {
   readonly addresses: Readonly<Record<ServiceName, string>>;
-  /** Starts a service (again) and waits until its health check says SERVING. */
-  start(service: ServiceName): Promise<void>;
+  /**
+   * Starts a service (again) and waits until its health check says SERVING; `env` adds to its
+   * environment for this start only (to restart it with faults injected, say).
+   */
+  start(service: ServiceName, env?: Readonly<Record<string, string>>): Promise<void>;
   /** Sends `signal` to a service and waits for it to exit. */
   stop(service: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
   /** The service's process, while it runs. */
@@ -52,7 +55,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const children = new Map<ServiceName, ChildProcess>();
   const stopping = new Set<ServiceName>();
 
-  const environment = (name: ServiceName): NodeJS.ProcessEnv => ({
+  const environment = (
+    name: ServiceName,
+    extra: Readonly<Record<string, string>> = {},
+  ): NodeJS.ProcessEnv => ({
     ...process.env,
     GRPC_HOST: options.host,
     GRPC_PORT: String(options.ports[name]),
@@ -61,15 +67,16 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     PRODUCT_SERVICE_TARGET: addresses.product,
     ...options.env,
     ...options.serviceEnv?.[name],
+    ...extra,
   });
 
   const mesh: Mesh = {
     addresses,
-    async start(name) {
+    async start(name, env) {
       const entry = path.join(repoRoot, "dist", "services", name, "main.js");
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
       const child = spawn(process.execPath, [entry], {
-        env: environment(name),
+        env: environment(name, env),
         stdio: ["ignore", "pipe", "pipe"],
         // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.
         detached: true,

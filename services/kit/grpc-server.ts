@@ -16,6 +16,9 @@ export interface GrpcServerOptions {
   readonly maxConnectionAgeMs: number;
   /** Time a connection past its age gets to finish in-flight calls. */
   readonly maxConnectionAgeGraceMs: number;
+  /** Ping interval on idle connections, so dead peers (a vanished pod) are noticed. */
+  readonly keepaliveTimeMs?: number;
+  readonly keepaliveTimeoutMs?: number;
 }
 
 /** A listening server and the way to stop it gracefully. */
@@ -35,9 +38,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     "grpc.max_send_message_length": options.maxMessageBytes,
     "grpc.max_connection_age_ms": options.maxConnectionAgeMs,
     "grpc.max_connection_age_grace_ms": options.maxConnectionAgeGraceMs,
-    // Ping idle clients so dead peers (a vanished pod) are noticed and their streams freed.
-    "grpc.keepalive_time_ms": 30_000,
-    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_time_ms": options.keepaliveTimeMs ?? 30_000,
+    "grpc.keepalive_timeout_ms": options.keepaliveTimeoutMs ?? 10_000,
   });
   for (const service of options.services) {
     server.addService(service.definition, service.implementation);

@@ -1,6 +1,12 @@
 // The shared kit: everything a shopmesh service uses besides its own business rules.
 export { type CallContext, remainingMs } from "./call-context.js";
 export {
+  BreakerRegistry,
+  type BreakerSettings,
+  type BreakerState,
+  type BreakerStatus,
+} from "./circuit-breaker.js";
+export {
   boolean,
   ConfigError,
   grpcTarget,
@@ -21,6 +27,8 @@ export {
   uniqueViolation,
   withTransaction,
 } from "./database.js";
+export { type DependencyOptions, Downstream } from "./downstream.js";
+export { type FaultRule, faultInjection, parseFaultRules } from "./fault-injection.js";
 export {
   type CallObserver,
   type CallOutcome,
@@ -33,9 +41,11 @@ export {
 } from "./grpc-service.js";
 export { HealthRegistry, ServingStatus } from "./health.js";
 export { type Implementation, implement } from "./implement.js";
+export { loadShedding } from "./load-shedding.js";
 export { createLogger, type Logger } from "./logger.js";
 export { type Migration, migrate } from "./migrations.js";
 export { defaultPageSize, maxPageSize, type PageRequest, page, pageRequest } from "./pagination.js";
+export { RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 export {
   alreadyExists,
   failedPrecondition,
@@ -54,6 +64,7 @@ export {
 export {
   type ClientCallOptions,
   createServiceClient,
+  type MethodPolicy,
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";

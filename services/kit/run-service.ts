@@ -1,12 +1,17 @@
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { AdminService } from "../gen/shopmesh/admin/v1/admin_service_pb.js";
+import { adminHandlers } from "./admin-service.js";
 import { callLogger } from "./call-logger.js";
 import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
+import { Downstream } from "./downstream.js";
+import { faultInjection } from "./fault-injection.js";
 import { startGrpcServer } from "./grpc-server.js";
-import { grpcService } from "./grpc-service.js";
+import { grpcService, type UnaryInterceptor } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
-import type { Implementation } from "./implement.js";
+import { type Implementation, implement } from "./implement.js";
+import { loadShedding } from "./load-shedding.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type Migration, migrate } from "./migrations.js";
 import { reflectionService } from "./reflection.js";
@@ -17,11 +22,13 @@ import { toRpcError } from "./to-rpc-error.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
-/** What a service's `start` gets: its configuration, database and logger. */
+/** What a service's `start` gets: its configuration, database, logger and downstream clients. */
 export interface ServiceDeps<Config> {
   readonly config: CommonConfig & Config;
   readonly pool: Pool;
   readonly logger: Logger;
+  /** Connects to other services with deadlines, retries and breakers; closed at shutdown. */
+  readonly downstream: Downstream;
 }
 
 /** What a service's `start` returns: its implementations and what to close at shutdown. */
@@ -64,14 +71,23 @@ export async function runService<Settings extends Record<string, Setting<unknown
   });
   await migrateWhenReachable(pool, spec.migrations, logger, config.databaseStartupTimeoutMs);
 
-  const parts = spec.start({ config, pool, logger });
-  const observer = callLogger(logger);
-  const services = parts.implementations.map(({ service, handlers }) =>
-    grpcService(service, handlers, { observer }),
+  const downstream = new Downstream(config, logger);
+  const parts = spec.start({ config, pool, logger, downstream });
+  const implementations = [
+    ...parts.implementations,
+    implement(AdminService, adminHandlers(downstream.breakers)),
+  ];
+  const options = {
+    observer: callLogger(logger),
+    interceptors: serverInterceptors(config, logger),
+  };
+  const services = implementations.map(({ service, handlers }) =>
+    grpcService(service, handlers, options),
   );
   const health = new HealthRegistry(services.map((service) => service.typeName));
+  // Health stays outside load shedding and fault injection: probes must see the truth.
   services.push(grpcService(Health, health.handlers()));
-  const reflection = reflectionService([...parts.implementations.map((i) => i.service), Health]);
+  const reflection = reflectionService([...implementations.map((i) => i.service), Health]);
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
@@ -81,6 +97,8 @@ export async function runService<Settings extends Record<string, Setting<unknown
     maxMessageBytes: config.maxMessageBytes,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
+    keepaliveTimeMs: config.keepaliveTimeMs,
+    keepaliveTimeoutMs: config.keepaliveTimeoutMs,
   });
   const monitor = monitorDatabase(pool, config.healthCheckIntervalMs, (reachable) => {
     health.setAll(reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
@@ -94,9 +112,23 @@ export async function runService<Settings extends Record<string, Setting<unknown
     monitor.stop();
     await server.drain(config.shutdownGraceMs);
     await parts.stop?.();
+    downstream.close();
     await pool.end();
     logger.info("stopped");
   });
+}
+
+/** Load shedding first (refusing is cheapest), then any configured faults. */
+function serverInterceptors(config: CommonConfig, logger: Logger): UnaryInterceptor[] {
+  const shedding = loadShedding(config.maxInFlight, (method, inFlight) =>
+    logger.warn({ method, in_flight: inFlight }, "load shed: RESOURCE_EXHAUSTED"),
+  );
+  if (config.faultInjection.length === 0) return [shedding.interceptor];
+  logger.warn({ faults: config.faultInjection }, "fault injection is ON");
+  const faults = faultInjection(config.faultInjection, (method, fault) =>
+    logger.info({ method, fault }, "fault injected"),
+  );
+  return [shedding.interceptor, faults];
 }
 
 async function migrateWhenReachable(

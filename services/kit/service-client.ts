@@ -2,7 +2,9 @@ import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/prot
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
+import type { BreakerRegistry } from "./circuit-breaker.js";
 import { MalformedMessage, messageCodec } from "./message-codec.js";
+import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 import { RpcError, Status } from "./rpc-error.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
@@ -11,7 +13,7 @@ type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 export interface ClientCallOptions {
   /** The server call this one is made for: its deadline caps this call's deadline. */
   readonly parent?: Pick<CallContext, "deadline">;
-  /** Overrides the client's default timeout for this call, in milliseconds. */
+  /** Overrides the method's timeout for this call, in milliseconds. */
   readonly timeoutMs?: number;
 }
 
@@ -28,41 +30,67 @@ export type ServiceClient<S extends GenService<GenServiceMethods>> = {
   readonly [K in keyof MethodsOf<S>]: UnaryMethod<MethodsOf<S>[K]>;
 } & { close(): void };
 
+/** How one method is called. */
+export interface MethodPolicy {
+  /** Deadline of a call made without a shorter one from its parent; else the client's. */
+  readonly timeoutMs?: number;
+  /**
+   * Safe to send twice: a read, or a write keyed by an idempotency key (ReserveStock per
+   * order_id). Only such methods are retried.
+   */
+  readonly idempotent?: boolean;
+}
+
 /** Options of {@link createServiceClient}. */
-export interface ServiceClientOptions {
+export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   /** Names the dependency in errors and logs, e.g. "product service". */
   readonly dependency: string;
   /** e.g. `dns:///product-headless.shop.svc.cluster.local:50052` or `localhost:50052`. */
   readonly target: string;
-  /** Deadline of a call made without a shorter one from its parent. */
+  /** Deadline of a call whose method has no timeout of its own. */
   readonly timeoutMs: number;
+  readonly methods?: { readonly [K in keyof MethodsOf<S>]?: MethodPolicy };
+  /** Retries of idempotent methods on UNAVAILABLE; none without it. */
+  readonly retry?: {
+    readonly policy: RetryPolicy;
+    readonly budget: RetryBudget;
+    readonly onRetry?: (method: string, attempt: number, error: RpcError) => void;
+  };
+  /** One breaker per method, registered here; none without it. */
+  readonly breakers?: BreakerRegistry;
   readonly channelOptions?: grpc.ChannelOptions;
 }
 
 /**
- * A grpc-js client for `service`. Every call has a deadline (the client's timeout, or less when
- * the parent call has less time left, so no downstream works longer than its caller waits), and
- * failures come back as RpcErrors that name the dependency.
+ * A grpc-js client for `service`, resilient by construction: every call has a deadline (the
+ * method's timeout, or less when the parent call has less time left, so no downstream works
+ * longer than its caller waits); idempotent methods are retried on UNAVAILABLE within a retry
+ * budget; each method sits behind its own circuit breaker. Failures are RpcErrors that name the
+ * dependency.
  */
 export function createServiceClient<S extends GenService<GenServiceMethods>>(
   service: S,
-  options: ServiceClientOptions,
+  options: ServiceClientOptions<S>,
 ): ServiceClient<S> {
   const channel = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
     // Spread calls over every address the name resolves to (each pod of a headless Service).
     "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    // Reconnect soon after a dependency comes back; grpc-js would otherwise back off up to 120 s.
+    "grpc.initial_reconnect_backoff_ms": 200,
+    "grpc.max_reconnect_backoff_ms": 2_000,
     ...options.channelOptions,
   });
   const client: Record<string, unknown> = { close: () => channel.close() };
+  const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
   for (const method of service.methods) {
     if (method.methodKind !== "unary") continue;
     const path = `/${service.typeName}/${method.name}`;
     const input = messageCodec(method.input) as { serialize(message: unknown): Buffer };
     const output = messageCodec(method.output);
-    client[method.localName] = (request: unknown, call: ClientCallOptions = {}) =>
-      new Promise((resolve, reject) => {
-        const timeoutMs = call.timeoutMs ?? options.timeoutMs;
-        const deadline = Math.min(Date.now() + timeoutMs, call.parent?.deadline ?? Infinity);
+    const policy = policies[method.localName] ?? {};
+
+    const attempt = (request: unknown, deadline: number) =>
+      new Promise<unknown>((resolve, reject) => {
         channel.makeUnaryRequest(
           path,
           input.serialize,
@@ -80,6 +108,24 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
           },
         );
       });
+    const retry = options.retry;
+    const retried =
+      policy.idempotent && retry
+        ? (request: unknown, deadline: number) =>
+            withRetries((attemptDeadline) => attempt(request, attemptDeadline), {
+              ...retry,
+              deadline,
+              onRetry: (attemptNumber, error) => retry.onRetry?.(method.name, attemptNumber, error),
+            })
+        : attempt;
+    const guarded = options.breakers
+      ? options.breakers.protect(options.dependency, method.name, retried)
+      : retried;
+
+    client[method.localName] = (request: unknown, call: ClientCallOptions = {}) => {
+      const timeoutMs = call.timeoutMs ?? policy.timeoutMs ?? options.timeoutMs;
+      return guarded(request, Math.min(Date.now() + timeoutMs, call.parent?.deadline ?? Infinity));
+    };
   }
   return client as ServiceClient<S>;
 }

@@ -7,6 +7,7 @@ import {
   type Setting,
   text,
 } from "./config.js";
+import { parseFaultRules } from "./fault-injection.js";
 import { logLevels } from "./logger.js";
 
 /** The settings every service reads, with `defaultPort` as its gRPC port unless GRPC_PORT says. */
@@ -39,6 +40,29 @@ export function commonSettings(defaultPort: number) {
       parse: integer(0),
       default: 10_000,
     },
+    keepaliveTimeMs: { env: "GRPC_KEEPALIVE_TIME_MS", parse: integer(1000), default: 30_000 },
+    keepaliveTimeoutMs: { env: "GRPC_KEEPALIVE_TIMEOUT_MS", parse: integer(100), default: 10_000 },
+    // Server protection
+    maxInFlight: { env: "MAX_IN_FLIGHT", parse: integer(1), default: 512 },
+    faultInjection: { env: "FAULT_INJECTION", parse: parseFaultRules, default: [] },
+    // Calls to other services
+    downstreamTimeoutMs: { env: "DOWNSTREAM_TIMEOUT_MS", parse: integer(1), default: 3_000 },
+    retryMaxAttempts: { env: "RETRY_MAX_ATTEMPTS", parse: integer(1, 10), default: 3 },
+    retryInitialBackoffMs: { env: "RETRY_INITIAL_BACKOFF_MS", parse: integer(1), default: 50 },
+    retryMaxBackoffMs: { env: "RETRY_MAX_BACKOFF_MS", parse: integer(1), default: 500 },
+    retryBudgetTokens: { env: "RETRY_BUDGET_TOKENS", parse: integer(1, 1000), default: 10 },
+    breakerErrorThresholdPercent: {
+      env: "BREAKER_ERROR_THRESHOLD_PERCENT",
+      parse: integer(1, 100),
+      default: 50,
+    },
+    breakerVolumeThreshold: { env: "BREAKER_VOLUME_THRESHOLD", parse: integer(1), default: 5 },
+    breakerRollingWindowMs: {
+      env: "BREAKER_ROLLING_WINDOW_MS",
+      parse: integer(100),
+      default: 10_000,
+    },
+    breakerResetTimeoutMs: { env: "BREAKER_RESET_TIMEOUT_MS", parse: integer(100), default: 5_000 },
   } satisfies Record<string, Setting<unknown>>;
 }
 

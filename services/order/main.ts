@@ -1,7 +1,7 @@
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
-import { createServiceClient, grpcTarget, implement, integer, runService } from "../kit/index.js";
+import { grpcTarget, implement, integer, runService } from "../kit/index.js";
 import { orderHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { OrderStore } from "./order-store.js";
@@ -23,7 +23,6 @@ await runService({
       parse: grpcTarget,
       default: "localhost:50052",
     },
-    downstreamTimeoutMs: { env: "DOWNSTREAM_TIMEOUT_MS", parse: integer(1), default: 3_000 },
     reconcileIntervalMs: { env: "RECONCILE_INTERVAL_MS", parse: integer(100), default: 30_000 },
     pendingOrderTimeoutMs: {
       env: "PENDING_ORDER_TIMEOUT_MS",
@@ -31,16 +30,23 @@ await runService({
       default: 60_000,
     },
   },
-  start: ({ config, pool, logger }) => {
-    const users = createServiceClient(UserService, {
+  start: ({ config, pool, logger, downstream }) => {
+    // Reads are safe to retry; ReserveStock and ReleaseStock are keyed by order id, so a repeat
+    // changes nothing. Nothing else the order service calls may be sent twice.
+    const users = downstream.connect(UserService, {
       dependency: "user service",
       target: config.userServiceTarget,
-      timeoutMs: config.downstreamTimeoutMs,
+      methods: { getUser: { idempotent: true } },
     });
-    const products = createServiceClient(ProductService, {
+    const products = downstream.connect(ProductService, {
       dependency: "product service",
       target: config.productServiceTarget,
-      timeoutMs: config.downstreamTimeoutMs,
+      methods: {
+        getProduct: { idempotent: true },
+        batchGetProducts: { idempotent: true },
+        reserveStock: { idempotent: true },
+        releaseStock: { idempotent: true },
+      },
     });
     const store = new OrderStore(pool);
     const placement = new OrderPlacement(store, { users, products }, logger);
@@ -52,11 +58,7 @@ await runService({
       implementations: [
         implement(OrderService, orderHandlers(store, placement, { users, products })),
       ],
-      stop: async () => {
-        await reconciler.stop();
-        users.close();
-        products.close();
-      },
+      stop: () => reconciler.stop(),
     };
   },
 });

@@ -1,0 +1,109 @@
+import CircuitBreaker from "opossum";
+import type { Logger } from "./logger.js";
+import { RpcError, Status } from "./rpc-error.js";
+
+/** When a breaker opens and how it recovers. */
+export interface BreakerSettings {
+  /** Failure percentage, over the rolling window, that opens the breaker. */
+  readonly errorThresholdPercent: number;
+  /** Calls the window must hold before the percentage counts. */
+  readonly volumeThreshold: number;
+  readonly rollingWindowMs: number;
+  /** Time open before one probe call is let through (half-open). */
+  readonly resetTimeoutMs: number;
+}
+
+/** A breaker's state, as the admin RPC and the logs report it. */
+export type BreakerState = "closed" | "open" | "half-open";
+
+/** A snapshot of one breaker. */
+export interface BreakerStatus {
+  readonly dependency: string;
+  readonly method: string;
+  readonly state: BreakerState;
+  /** Counts over the rolling window. */
+  readonly successes: number;
+  readonly failures: number;
+  readonly rejects: number;
+}
+
+// The caller's own mistakes say nothing about the dependency's health.
+const callerErrors = new Set([
+  Status.INVALID_ARGUMENT,
+  Status.NOT_FOUND,
+  Status.ALREADY_EXISTS,
+  Status.FAILED_PRECONDITION,
+  Status.OUT_OF_RANGE,
+  Status.UNAUTHENTICATED,
+  Status.PERMISSION_DENIED,
+]);
+
+/** Every breaker of a process, so that their state can be listed and exported. */
+export class BreakerRegistry {
+  private readonly breakers: { dependency: string; method: string; breaker: CircuitBreaker }[] = [];
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Wraps `call` (one logical downstream call, retries included) in an opossum breaker that
+   * fails fast with UNAVAILABLE while open. Create one per downstream method, once, at start-up.
+   */
+  protect<Args extends unknown[], Result>(
+    dependency: string,
+    method: string,
+    call: (...args: Args) => Promise<Result>,
+  ): (...args: Args) => Promise<Result> {
+    const breaker = new CircuitBreaker(call, {
+      // Deadlines bound every call already; a second clock here would only disagree with them.
+      timeout: false,
+      errorThresholdPercentage: this.settings.errorThresholdPercent,
+      volumeThreshold: this.settings.volumeThreshold,
+      rollingCountTimeout: this.settings.rollingWindowMs,
+      resetTimeout: this.settings.resetTimeoutMs,
+      errorFilter: (error: unknown) => error instanceof RpcError && callerErrors.has(error.code),
+    });
+    const log = this.logger.child({ dependency, method });
+    breaker.on("open", () => log.warn("circuit breaker open: failing fast"));
+    breaker.on("halfOpen", () => log.info("circuit breaker half-open: probing"));
+    breaker.on("close", () => log.info("circuit breaker closed: dependency recovered"));
+    this.breakers.push({ dependency, method, breaker });
+    return async (...args) => {
+      try {
+        return await breaker.fire(...args);
+      } catch (error) {
+        if (isOpenBreakerError(error)) {
+          throw new RpcError(
+            Status.UNAVAILABLE,
+            `${dependency} unavailable: circuit breaker for ${method} is open, failing fast`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    };
+  }
+
+  /** The state of every breaker. */
+  list(): BreakerStatus[] {
+    return this.breakers.map(({ dependency, method, breaker }) => ({
+      dependency,
+      method,
+      state: breaker.opened ? "open" : breaker.halfOpen ? "half-open" : "closed",
+      successes: breaker.stats.successes,
+      failures: breaker.stats.failures,
+      rejects: breaker.stats.rejects,
+    }));
+  }
+
+  /** Stops the breakers' timers, so the process can exit. */
+  shutdown(): void {
+    for (const { breaker } of this.breakers) breaker.shutdown();
+  }
+}
+
+function isOpenBreakerError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "EOPENBREAKER";
+}
