@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  AdminService,
+  CircuitBreakerState,
+} from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
+import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
+import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
+
+// Failures rehearsed with real processes: a killed, a slow, a flaky and an overloaded product
+// service. Breakers and timeouts are shortened so that each scenario takes seconds.
+const downstreamTimeoutMs = 1_000;
+const callerDeadlineMs = 5_000;
+let shop: TestMesh;
+let userId: string;
+const initialStock = new Map<string, number>();
+
+beforeAll(async () => {
+  shop = await startTestMesh("resilience", {
+    serviceEnv: {
+      order: {
+        DOWNSTREAM_TIMEOUT_MS: String(downstreamTimeoutMs),
+        BREAKER_VOLUME_THRESHOLD: "3",
+        BREAKER_RESET_TIMEOUT_MS: "1000",
+        RECONCILE_INTERVAL_MS: "300",
+        // The scenarios run back to back: a budget of 10 tokens, spent by the outage scenario,
+        // would keep retries off for the next ones until ~50 successes refilled it.
+        RETRY_BUDGET_TOKENS: "100",
+        PENDING_ORDER_TIMEOUT_MS: "2000",
+      },
+    },
+  });
+  userId = (await shop.clients.users.createUser({ email: "r@example.com", displayName: "R" })).id;
+});
+afterAll(() => shop.close());
+
+// After every scenario: every unit that left stock belongs to a confirmed order, and nothing is
+// left pending (the reconciler finishes interrupted placements).
+afterEach(async () => {
+  await expect.poll(stockLedgerBalances, { timeout: 15_000, interval: 250 }).toBe(true);
+});
+
+async function stockLedgerBalances(): Promise<boolean> {
+  const { orders } = await shop.clients.orders.listOrders({ pageSize: 1000 });
+  if (orders.some((order) => order.status === OrderStatus.PENDING)) return false;
+  for (const [productId, initial] of initialStock) {
+    const { stock } = await shop.clients.products.getProduct({ id: productId });
+    const sold = orders
+      .filter((order) => order.status === OrderStatus.CONFIRMED)
+      .flatMap((order) => order.items)
+      .filter((item) => item.productId === productId)
+      .reduce((sum, item) => sum + item.quantity, 0);
+    if (stock + sold !== initial) return false;
+  }
+  return true;
+}
+
+async function product(stock = 100): Promise<string> {
+  const price = { currencyCode: "EUR", minorUnits: 500n };
+  const { id } = await shop.clients.products.createProduct({
+    sku: randomUUID(),
+    name: "P",
+    price,
+    stock,
+  });
+  initialStock.set(id, stock);
+  return id;
+}
+
+function order(productId: string, requestId: string = randomUUID()) {
+  return shop.clients.orders.createOrder(
+    { requestId, userId, items: [{ productId, quantity: 1 }] },
+    { timeoutMs: callerDeadlineMs },
+  );
+}
+
+async function timed<T>(call: Promise<T>) {
+  const started = performance.now();
+  try {
+    return { value: await call, ms: performance.now() - started };
+  } catch (error) {
+    return { error: ConnectError.from(error), ms: performance.now() - started };
+  }
+}
+
+const admin = () =>
+  createClient(
+    AdminService,
+    createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.order}` }),
+  );
+
+async function breakerState(method: string) {
+  const { circuitBreakers } = await admin().listCircuitBreakers({});
+  return circuitBreakers.find((b) => b.dependency === "product service" && b.method === method)
+    ?.state;
+}
+
+/** Restarts the product service with extra settings (none: back to normal). */
+async function restartProduct(env: Record<string, string> = {}) {
+  await shop.mesh.stop("product");
+  await shop.mesh.start("product", env);
+}
+
+/**
+ * Waits until the order service reaches the product service again (its channel reconnects with a
+ * short backoff) by replaying one warm-up order, safely, under the same request_id.
+ */
+async function waitUntilOrdersFlow() {
+  warmUpProduct ??= await product(1_000);
+  const warmUp = warmUpProduct;
+  await expect
+    .poll(async () => (await timed(order(warmUp, "warm-up"))).value?.status, { timeout: 15_000 })
+    .toBe(OrderStatus.CONFIRMED);
+}
+let warmUpProduct: string | undefined;
+
+describe("when the product service dies and comes back", () => {
+  it("fails orders fast once the breaker opens, writes nothing, and recovers by itself", async () => {
+    const id = await product();
+    await shop.mesh.stop("product", "SIGKILL");
+    let message = "";
+    for (let attempt = 0; attempt < 20 && !message.includes("circuit breaker"); attempt++) {
+      const { error } = await timed(order(id));
+      expect(error?.code).toBe(Code.Unavailable);
+      message = error?.rawMessage ?? "";
+    }
+    expect(message).toBe(
+      "product service unavailable: circuit breaker for BatchGetProducts is open, failing fast",
+    );
+    const { error, ms } = await timed(order(id));
+    expect(error?.code).toBe(Code.Unavailable);
+    expect(ms).toBeLessThan(callerDeadlineMs / 5);
+    expect(await breakerState("BatchGetProducts")).toBe(CircuitBreakerState.OPEN);
+    const { orders } = await shop.clients.orders.listOrders({ userId });
+    expect(orders).toEqual([]);
+
+    // Back: the breaker half-opens, probes and closes by itself; no restart of the order service.
+    await shop.mesh.start("product");
+    const requestId = randomUUID(); // the same request each time: retrying it is safe
+    await expect
+      .poll(async () => (await timed(order(id, requestId))).value?.status, { timeout: 15_000 })
+      .toBe(OrderStatus.CONFIRMED);
+    expect(await breakerState("BatchGetProducts")).toBe(CircuitBreakerState.CLOSED);
+    expect((await shop.clients.products.getProduct({ id })).stock).toBe(99);
+  });
+});
+
+describe("when the product service is slow", () => {
+  it("answers within the caller's deadline and gives back any reservation", async () => {
+    await restartProduct({
+      FAULT_INJECTION: JSON.stringify([
+        { method: "ReserveStock", delayMs: 3 * downstreamTimeoutMs },
+      ]),
+    });
+    const id = await product(10);
+    const { error, ms } = await timed(order(id));
+    expect([Code.DeadlineExceeded, Code.Unavailable]).toContain(error?.code);
+    expect(ms).toBeLessThan(callerDeadlineMs);
+    await restartProduct();
+  });
+});
+
+describe("when the product service fails now and then", () => {
+  it("retries the reads, and every order goes through", async () => {
+    await restartProduct({
+      FAULT_INJECTION: JSON.stringify([
+        { method: "BatchGetProducts", abortPercent: 50, abortCode: "UNAVAILABLE" },
+      ]),
+    });
+    const id = await product(10);
+    await waitUntilOrdersFlow();
+    const injected = () => shop.output.filter((line) => line.includes('"msg":"fault injected"'));
+    const retries = () => shop.output.filter((line) => line.includes('"msg":"retrying"'));
+    const [faultsBefore, retriesBefore] = [injected().length, retries().length];
+    for (let n = 0; n < 4; n++) expect((await order(id)).status).toBe(OrderStatus.CONFIRMED);
+    // Every other attempt failed (3 or 4 of them, depending on where the count stood), and each
+    // failure was retried.
+    const failed = injected().length - faultsBefore;
+    expect(failed).toBeGreaterThanOrEqual(3);
+    expect(retries().length - retriesBefore).toBe(failed);
+    expect((await shop.clients.products.getProduct({ id })).stock).toBe(6);
+    await restartProduct();
+  });
+
+  it("never resends CreateOrder by itself; replaying its request_id is safe", async () => {
+    await restartProduct({
+      FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: 400 }]),
+    });
+    const id = await product(10);
+    const requestId = randomUUID();
+    const interrupted = timed(order(id, requestId));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await shop.mesh.stop("order", "SIGKILL"); // the order service dies mid-placement
+    expect((await interrupted).error).toBeDefined();
+    await shop.mesh.start("order");
+    await waitUntilOrdersFlow();
+    const replayed = await order(id, requestId);
+    const again = await order(id, requestId);
+    expect(again.id).toBe(replayed.id);
+    expect(replayed.status).toBe(OrderStatus.CONFIRMED);
+    expect((await shop.clients.products.getProduct({ id })).stock).toBe(9);
+    await restartProduct();
+  });
+});
+
+describe("when a server is overloaded", () => {
+  it("sheds calls beyond its in-flight cap with RESOURCE_EXHAUSTED and loses none it accepted", async () => {
+    await restartProduct({
+      FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: 300 }]),
+    });
+    await shop.mesh.stop("order");
+    await shop.mesh.start("order", { MAX_IN_FLIGHT: "3" });
+    const id = await product(50);
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => timed(order(id))));
+    const accepted = outcomes.filter((outcome) => outcome.value).length;
+    const shed = outcomes.filter((outcome) => outcome.error?.code === Code.ResourceExhausted);
+    expect(accepted + shed.length).toBe(12);
+    expect(accepted).toBeGreaterThanOrEqual(3);
+    expect(shed.length).toBeGreaterThan(0);
+    expect(shed[0]?.error?.rawMessage).toMatch(/^server busy: 3 calls in flight \(limit 3\)/);
+    expect((await shop.clients.products.getProduct({ id })).stock).toBe(50 - accepted);
+    await shop.mesh.stop("order");
+    await shop.mesh.start("order");
+    await restartProduct();
+  });
+});
