@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../services/gen/grpc/health/v1/health_pb.js";
+import { AdminService } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderService } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
@@ -45,6 +46,7 @@ const targets: [string, "user" | "product" | "order", DescService][] = [
   ["order", "order", OrderService],
   ["user health", "user", Health],
   ["order health", "order", Health],
+  ["order admin", "order", AdminService],
 ];
 
 describe("malformed request bytes", () => {
