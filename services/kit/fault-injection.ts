@@ -47,9 +47,12 @@ export function parseFaultRules(raw: string): FaultRule[] {
     if (typeof abortPercent !== "number" || abortPercent < 0 || abortPercent > 100) {
       throw new Error(`${where}: abortPercent must be from 0 to 100`);
     }
+    // Status is a numeric enum: it also maps "14" to a name, and inherits Object's keys.
     const code =
-      typeof abortCode === "string" ? Status[abortCode as keyof typeof Status] : undefined;
-    if (code === undefined || code === Status.OK) {
+      typeof abortCode === "string" && Object.hasOwn(Status, abortCode)
+        ? Status[abortCode as keyof typeof Status]
+        : undefined;
+    if (typeof code !== "number" || code === Status.OK) {
       throw new Error(`${where}: abortCode must be a gRPC status name such as UNAVAILABLE`);
     }
     return { method, delayMs, abortPercent, abortCode: code };

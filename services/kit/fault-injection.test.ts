@@ -1,0 +1,285 @@
+import { Metadata } from "@grpc/grpc-js";
+import { describe, expect, it, vi } from "vitest";
+import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import type { CallContext } from "./call-context.js";
+import { type FaultRule, faultInjection, parseFaultRules } from "./fault-injection.js";
+import type { UnaryCall } from "./grpc-service.js";
+import { RpcError, Status } from "./rpc-error.js";
+
+const getUser = UserService.method.getUser;
+const createUser = UserService.method.createUser;
+
+function context(signal: AbortSignal = new AbortController().signal): CallContext {
+  return {
+    method: "/shopmesh.user.v1.UserService/GetUser",
+    metadata: new Metadata(),
+    deadline: Infinity,
+    signal,
+  };
+}
+
+function rule(fields: Partial<FaultRule> & Pick<FaultRule, "method">): FaultRule {
+  return { delayMs: 0, abortPercent: 0, abortCode: Status.UNAVAILABLE, ...fields };
+}
+
+/** A handler that answers every call and counts them. */
+function handler() {
+  const next = vi.fn<UnaryCall>(async (request) => ({ answered: request }));
+  return next;
+}
+
+/**
+ * Makes `count` calls one after the other, numbered from `first` (sent as the request); returns
+ * the numbers of those aborted.
+ */
+async function abortedCalls(call: UnaryCall, count: number, first = 1): Promise<number[]> {
+  const aborted: number[] = [];
+  for (let n = first; n < first + count; n++) {
+    try {
+      await call({ n }, context());
+    } catch (error) {
+      expect(error).toBeInstanceOf(RpcError);
+      aborted.push(n);
+    }
+  }
+  return aborted;
+}
+
+describe("parseFaultRules", () => {
+  it("reads a JSON array of rules, with defaults for what an entry leaves out", () => {
+    const raw = JSON.stringify([
+      { method: "ReserveStock", delayMs: 2000 },
+      { method: "*", abortPercent: 20, abortCode: "RESOURCE_EXHAUSTED" },
+      { method: "GetUser", delayMs: 0, abortPercent: 100, abortCode: "UNAVAILABLE" },
+    ]);
+    expect(parseFaultRules(raw)).toEqual([
+      { method: "ReserveStock", delayMs: 2000, abortPercent: 0, abortCode: Status.UNAVAILABLE },
+      { method: "*", delayMs: 0, abortPercent: 20, abortCode: Status.RESOURCE_EXHAUSTED },
+      { method: "GetUser", delayMs: 0, abortPercent: 100, abortCode: Status.UNAVAILABLE },
+    ]);
+  });
+
+  it("reads an empty array as no rules", () => {
+    expect(parseFaultRules("[]")).toEqual([]);
+  });
+
+  it("accepts abortPercent from 0 to 100, fractions included", () => {
+    const raw = '[{"method":"A","abortPercent":0},{"method":"B","abortPercent":12.5}]';
+    expect(parseFaultRules(raw).map((entry) => entry.abortPercent)).toEqual([0, 12.5]);
+  });
+
+  it.each([
+    [
+      "not JSON",
+      "[{method: GetUser}]",
+      "must be a JSON array of {method, delayMs, abortPercent, abortCode}",
+    ],
+    ["empty", "", "must be a JSON array of {method, delayMs, abortPercent, abortCode}"],
+    ["an object", '{"method":"GetUser"}', "must be a JSON array"],
+    ["a string", '"GetUser"', "must be a JSON array"],
+  ])("refuses input that is %s", (_, raw, message) => {
+    expect(() => parseFaultRules(raw)).toThrow(new Error(message));
+  });
+
+  it.each([
+    ["a number", "[7]", "entry 0: must be an object"],
+    ["null", '[{"method":"GetUser"},null]', "entry 1: must be an object"],
+    [
+      "an unknown field",
+      '[{"method":"GetUser"},{"method":"GetUser","delay":5}]',
+      "entry 1: unknown field delay",
+    ],
+    [
+      "several unknown fields",
+      '[{"method":"GetUser","percent":5,"code":"UNAVAILABLE"}]',
+      "entry 0: unknown field percent, code",
+    ],
+    ["no method", '[{"delayMs":5}]', "entry 0: method must be an RPC name or *"],
+    ["an empty method", '[{"method":""}]', "entry 0: method must be an RPC name or *"],
+    ["a method that is no string", '[{"method":7}]', "entry 0: method must be an RPC name or *"],
+    [
+      "a negative delayMs",
+      '[{"method":"GetUser"},{"method":"GetUser","delayMs":-1}]',
+      "entry 1: delayMs must be a whole number >= 0",
+    ],
+    [
+      "a fractional delayMs",
+      '[{"method":"GetUser","delayMs":1.5}]',
+      "entry 0: delayMs must be a whole number >= 0",
+    ],
+    [
+      "a delayMs string",
+      '[{"method":"GetUser","delayMs":"5"}]',
+      "entry 0: delayMs must be a whole number >= 0",
+    ],
+    [
+      "a negative abortPercent",
+      '[{"method":"GetUser","abortPercent":-1}]',
+      "entry 0: abortPercent must be from 0 to 100",
+    ],
+    [
+      "an abortPercent above 100",
+      '[{"method":"GetUser"},{"method":"*"},{"method":"GetUser","abortPercent":100.5}]',
+      "entry 2: abortPercent must be from 0 to 100",
+    ],
+    [
+      "an abortPercent string",
+      '[{"method":"GetUser","abortPercent":"50"}]',
+      "entry 0: abortPercent must be from 0 to 100",
+    ],
+  ])("refuses an entry that has %s, naming it", (_, raw, message) => {
+    expect(() => parseFaultRules(raw)).toThrow(new Error(message));
+  });
+
+  it.each(["NOPE", "OK", "unavailable", "", 14])("refuses the abortCode %j", (abortCode) => {
+    const raw = JSON.stringify([{ method: "GetUser" }, { method: "GetUser", abortCode }]);
+    expect(() => parseFaultRules(raw)).toThrow(
+      new Error("entry 1: abortCode must be a gRPC status name such as UNAVAILABLE"),
+    );
+  });
+
+  // Status is a numeric TypeScript enum, whose object also maps numbers back to names and
+  // inherits Object.prototype: none of these is a status name.
+  it.each(["14", "0", "toString", "constructor", "__proto__"])(
+    "refuses the abortCode %j, which is no status name either",
+    (abortCode) => {
+      const raw = JSON.stringify([{ method: "GetUser", abortCode }]);
+      expect(() => parseFaultRules(raw)).toThrow(
+        new Error("entry 0: abortCode must be a gRPC status name such as UNAVAILABLE"),
+      );
+    },
+  );
+});
+
+describe("faultInjection", () => {
+  it("gives back `next` itself for a method no rule names", () => {
+    const next = handler();
+    const interceptor = faultInjection([rule({ method: "GetUser", abortPercent: 100 })]);
+    expect(interceptor(next, createUser)).toBe(next);
+    // Rules name the proto's RPC name, not the generated code's local name.
+    expect(faultInjection([rule({ method: "getUser", delayMs: 5 })])(next, getUser)).toBe(next);
+    expect(faultInjection([])(next, getUser)).toBe(next);
+  });
+
+  it("aborts every other call at 50%, with the rule's code", async () => {
+    const next = handler();
+    const interceptor = faultInjection([
+      rule({ method: "GetUser", abortPercent: 50, abortCode: Status.RESOURCE_EXHAUSTED }),
+    ]);
+    const call = interceptor(next, getUser);
+    expect(await call({ n: 1 }, context())).toEqual({ answered: { n: 1 } });
+    const error = await call({ n: 2 }, context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({
+      code: Status.RESOURCE_EXHAUSTED,
+      message: expect.stringMatching(/^fault injected:/),
+    });
+    expect((error as Error).message).toBe(
+      "fault injected: GetUser aborted with RESOURCE_EXHAUSTED",
+    );
+    expect(await abortedCalls(call, 8, 3)).toEqual([4, 6, 8, 10]);
+    expect(next.mock.calls.map(([request]) => request)).toEqual([
+      { n: 1 },
+      { n: 3 },
+      { n: 5 },
+      { n: 7 },
+      { n: 9 },
+    ]);
+  });
+
+  it("spreads other shares evenly: 30% aborts calls 4, 7 and 10 of 10", async () => {
+    const call = faultInjection([rule({ method: "GetUser", abortPercent: 30 })])(
+      handler(),
+      getUser,
+    );
+    expect(await abortedCalls(call, 10)).toEqual([4, 7, 10]);
+  });
+
+  it("aborts every call at 100% and none at 0%", async () => {
+    const next = handler();
+    const all = faultInjection([rule({ method: "GetUser", abortPercent: 100 })])(next, getUser);
+    expect(await abortedCalls(all, 5)).toEqual([1, 2, 3, 4, 5]);
+    await expect(all({}, context())).rejects.toMatchObject({
+      code: Status.UNAVAILABLE,
+      message: "fault injected: GetUser aborted with UNAVAILABLE",
+    });
+    expect(next).not.toHaveBeenCalled();
+
+    const none = faultInjection([rule({ method: "GetUser", abortPercent: 0 })])(next, getUser);
+    expect(await abortedCalls(none, 5)).toEqual([]);
+    expect(next).toHaveBeenCalledTimes(5);
+  });
+
+  it('applies a "*" rule to every method', async () => {
+    const next = handler();
+    const interceptor = faultInjection([
+      rule({ method: "*", abortPercent: 100, abortCode: Status.INTERNAL }),
+    ]);
+    for (const method of UserService.methods) {
+      const call = interceptor(next, method);
+      expect(call).not.toBe(next);
+      await expect(call({}, context())).rejects.toMatchObject({
+        code: Status.INTERNAL,
+        message: `fault injected: ${method.name} aborted with INTERNAL`,
+      });
+    }
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it("delays a call by delayMs, then hands it on", async () => {
+    const next = handler();
+    const call = faultInjection([rule({ method: "GetUser", delayMs: 50 })])(next, getUser);
+    const started = performance.now();
+    expect(await call({ id: "u-1" }, context())).toEqual({ answered: { id: "u-1" } });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+    expect(next).toHaveBeenCalledTimes(1);
+  });
+
+  it("adds up the delays of every matching rule and tells onFault", async () => {
+    const onFault = vi.fn();
+    const call = faultInjection(
+      [
+        rule({ method: "GetUser", delayMs: 20 }),
+        rule({ method: "*", delayMs: 10, abortPercent: 100 }),
+        rule({ method: "CreateUser", delayMs: 1_000 }),
+      ],
+      onFault,
+    )(handler(), getUser);
+    await expect(call({}, context())).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    expect(onFault.mock.calls).toEqual([
+      ["GetUser", "delay 30 ms"],
+      ["GetUser", "abort UNAVAILABLE"],
+    ]);
+  });
+
+  it("ends a delayed call when its signal aborts, without handing it on", async () => {
+    const next = handler();
+    const call = faultInjection([rule({ method: "GetUser", delayMs: 10_000 })])(next, getUser);
+    const controller = new AbortController();
+    const reason = new RpcError(Status.CANCELLED, "caller gave up");
+    const started = performance.now();
+    const delayed = call({}, context(controller.signal));
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(delayed).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it("ends a delayed call at once when its signal is already aborted", async () => {
+    const next = handler();
+    const call = faultInjection([rule({ method: "GetUser", delayMs: 10_000 })])(next, getUser);
+    const reason = new RpcError(Status.DEADLINE_EXCEEDED, "deadline passed");
+    await expect(call({}, context(AbortSignal.abort(reason)))).rejects.toBe(reason);
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it("counts the calls of each method apart", async () => {
+    const next = handler();
+    const interceptor = faultInjection([rule({ method: "*", abortPercent: 50 })]);
+    const get = interceptor(next, getUser);
+    const create = interceptor(next, createUser);
+    expect(await abortedCalls(get, 1)).toEqual([]);
+    expect(await abortedCalls(create, 1)).toEqual([]); // its own first call, not the second
+    expect(await abortedCalls(get, 1, 2)).toEqual([2]); // GetUser's second call
+  });
+});
