@@ -75,7 +75,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     async start(name, env) {
       const entry = path.join(repoRoot, "dist", "services", name, "main.js");
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
-      const child = spawn(process.execPath, [entry], {
+      // Telemetry first: the instrumentations must patch grpc-js and pg before they load.
+      const telemetry = path.join(repoRoot, "dist", "services", "kit", "telemetry-register.js");
+      const child = spawn(process.execPath, ["--import", telemetry, entry], {
         env: environment(name, env),
         stdio: ["ignore", "pipe", "pipe"],
         // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.

@@ -1,6 +1,7 @@
 import CircuitBreaker from "opossum";
 import type { Logger } from "./logger.js";
 import { RpcError, Status } from "./rpc-error.js";
+import { spanEvent } from "./telemetry.js";
 
 /** When a breaker opens and how it recovers. */
 export interface BreakerSettings {
@@ -66,15 +67,21 @@ export class BreakerRegistry {
       errorFilter: (error: unknown) => error instanceof RpcError && callerErrors.has(error.code),
     });
     const log = this.logger.child({ dependency, method });
-    breaker.on("open", () => log.warn("circuit breaker open: failing fast"));
-    breaker.on("halfOpen", () => log.info("circuit breaker half-open: probing"));
-    breaker.on("close", () => log.info("circuit breaker closed: dependency recovered"));
+    const transition = (state: BreakerState, message: string) => {
+      spanEvent("circuit_breaker.state_change", { dependency, method, state });
+      if (state === "open") log.warn(message);
+      else log.info(message);
+    };
+    breaker.on("open", () => transition("open", "circuit breaker open: failing fast"));
+    breaker.on("halfOpen", () => transition("half-open", "circuit breaker half-open: probing"));
+    breaker.on("close", () => transition("closed", "circuit breaker closed: dependency recovered"));
     this.breakers.push({ dependency, method, breaker });
     return async (...args) => {
       try {
         return await breaker.fire(...args);
       } catch (error) {
         if (isOpenBreakerError(error)) {
+          spanEvent("circuit_breaker.rejected", { dependency, method });
           throw new RpcError(
             Status.UNAVAILABLE,
             `${dependency} unavailable: circuit breaker for ${method} is open, failing fast`,

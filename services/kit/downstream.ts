@@ -1,19 +1,31 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { BreakerRegistry } from "./circuit-breaker.js";
 import type { Logger } from "./logger.js";
+import { eventCounter } from "./metrics.js";
 import { RetryBudget } from "./retry.js";
 import {
   createServiceClient,
+  type MethodPolicy,
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";
 import type { CommonConfig } from "./service-config.js";
+import { spanEvent } from "./telemetry.js";
 
-/** What a service says about one dependency; the rest comes from configuration. */
-export type DependencyOptions<S extends GenService<GenServiceMethods>> = Pick<
-  ServiceClientOptions<S>,
-  "dependency" | "target" | "methods"
->;
+type MethodsOf<S> = S extends GenService<infer M> ? M : never;
+
+/**
+ * What a service says about one dependency: its name, where it is, and every method it calls
+ * with that method's policy. The rest comes from configuration.
+ */
+export interface DependencyOptions<
+  S extends GenService<GenServiceMethods>,
+  K extends keyof MethodsOf<S>,
+> {
+  readonly dependency: string;
+  readonly target: string;
+  readonly methods: { readonly [P in K]: MethodPolicy };
+}
 
 // gRPC's usual retryThrottling ratio: ten successes earn back one failure's token.
 const retryTokenRatio = 0.1;
@@ -25,6 +37,7 @@ const retryTokenRatio = 0.1;
 export class Downstream {
   readonly breakers: BreakerRegistry;
   private readonly clients: { close(): void }[] = [];
+  private readonly retries = eventCounter("shopmesh.retries", "Retries of downstream calls");
 
   constructor(
     private readonly config: CommonConfig,
@@ -41,14 +54,19 @@ export class Downstream {
     );
   }
 
-  /** A resilient client of `service`; closed with the others at shutdown. */
-  connect<S extends GenService<GenServiceMethods>>(
+  /**
+   * A resilient client of the listed methods of `service` (one breaker each); closed with the
+   * others at shutdown.
+   */
+  connect<S extends GenService<GenServiceMethods>, K extends keyof MethodsOf<S>>(
     service: S,
-    options: DependencyOptions<S>,
-  ): ServiceClient<S> {
-    const { config, logger } = this;
+    options: DependencyOptions<S, K>,
+  ): Pick<ServiceClient<S>, K | "close"> {
+    const { config, logger, retries } = this;
     const client = createServiceClient(service, {
       ...options,
+      methods: options.methods as ServiceClientOptions<S>["methods"] & {},
+      onlyListedMethods: true,
       timeoutMs: config.downstreamTimeoutMs,
       retry: {
         policy: {
@@ -57,8 +75,12 @@ export class Downstream {
           maxBackoffMs: config.retryMaxBackoffMs,
         },
         budget: new RetryBudget(config.retryBudgetTokens, retryTokenRatio),
-        onRetry: (method, attempt, error) =>
-          logger.warn({ dependency: options.dependency, method, attempt, err: error }, "retrying"),
+        onRetry: (method, attempt, error) => {
+          const { dependency } = options;
+          retries.add(1, { dependency, method });
+          spanEvent("retry", { dependency, method, attempt, "rpc.grpc.status_code": error.code });
+          logger.warn({ dependency, method, attempt, err: error }, "retrying");
+        },
       },
       breakers: this.breakers,
       channelOptions: {

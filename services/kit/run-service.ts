@@ -8,16 +8,18 @@ import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
 import { faultInjection } from "./fault-injection.js";
 import { startGrpcServer } from "./grpc-server.js";
-import { grpcService, type UnaryInterceptor } from "./grpc-service.js";
+import { type CallObserver, grpcService, type UnaryInterceptor } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { type Implementation, implement } from "./implement.js";
 import { loadShedding } from "./load-shedding.js";
 import { createLogger, type Logger } from "./logger.js";
+import { eventCounter, instrumentService } from "./metrics.js";
 import { type Migration, migrate } from "./migrations.js";
 import { reflectionService } from "./reflection.js";
 import { Status } from "./rpc-error.js";
 import { type CommonConfig, commonSettings } from "./service-config.js";
 import { onShutdownSignal } from "./shutdown.js";
+import { shutdownTelemetry, spanEvent } from "./telemetry.js";
 import { toRpcError } from "./to-rpc-error.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -77,10 +79,15 @@ export async function runService<Settings extends Record<string, Setting<unknown
     ...parts.implementations,
     implement(AdminService, adminHandlers(downstream.breakers)),
   ];
-  const options = {
-    observer: callLogger(logger),
-    interceptors: serverInterceptors(config, logger),
+  const { interceptors, inFlight } = serverProtection(config, logger);
+  const logCall = callLogger(logger);
+  const measureCall = instrumentService({ breakers: downstream.breakers, inFlight });
+  const observer: CallObserver = (outcome) => {
+    logCall(outcome);
+    measureCall(outcome);
   };
+  const options = { observer, interceptors };
+
   const services = implementations.map(({ service, handlers }) =>
     grpcService(service, handlers, options),
   );
@@ -115,20 +122,34 @@ export async function runService<Settings extends Record<string, Setting<unknown
     downstream.close();
     await pool.end();
     logger.info("stopped");
+    await shutdownTelemetry();
   });
 }
 
 /** Load shedding first (refusing is cheapest), then any configured faults. */
-function serverInterceptors(config: CommonConfig, logger: Logger): UnaryInterceptor[] {
-  const shedding = loadShedding(config.maxInFlight, (method, inFlight) =>
-    logger.warn({ method, in_flight: inFlight }, "load shed: RESOURCE_EXHAUSTED"),
-  );
-  if (config.faultInjection.length === 0) return [shedding.interceptor];
-  logger.warn({ faults: config.faultInjection }, "fault injection is ON");
-  const faults = faultInjection(config.faultInjection, (method, fault) =>
-    logger.info({ method, fault }, "fault injected"),
-  );
-  return [shedding.interceptor, faults];
+function serverProtection(
+  config: CommonConfig,
+  logger: Logger,
+): { interceptors: UnaryInterceptor[]; inFlight: () => number } {
+  const shedCalls = eventCounter("shopmesh.load_shed", "Calls refused with RESOURCE_EXHAUSTED");
+  const shedding = loadShedding(config.maxInFlight, (method, inFlight) => {
+    shedCalls.add(1, { "rpc.method": method });
+    spanEvent("load_shed", { in_flight: inFlight, limit: config.maxInFlight });
+    logger.warn({ method, in_flight: inFlight }, "load shed: RESOURCE_EXHAUSTED");
+  });
+  const interceptors = [shedding.interceptor];
+  if (config.faultInjection.length > 0) {
+    logger.warn({ faults: config.faultInjection }, "fault injection is ON");
+    const injected = eventCounter("shopmesh.faults_injected", "Delays and aborts injected");
+    interceptors.push(
+      faultInjection(config.faultInjection, (method, fault) => {
+        injected.add(1, { "rpc.method": method, fault });
+        spanEvent("fault_injected", { fault });
+        logger.info({ method, fault }, "fault injected");
+      }),
+    );
+  }
+  return { interceptors, inFlight: shedding.inFlight };
 }
 
 async function migrateWhenReachable(

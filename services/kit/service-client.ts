@@ -50,6 +50,8 @@ export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   /** Deadline of a call whose method has no timeout of its own. */
   readonly timeoutMs: number;
   readonly methods?: { readonly [K in keyof MethodsOf<S>]?: MethodPolicy };
+  /** Build only the methods named in `methods` (no breakers for calls never made). */
+  readonly onlyListedMethods?: boolean;
   /** Retries of idempotent methods on UNAVAILABLE; none without it. */
   readonly retry?: {
     readonly policy: RetryPolicy;
@@ -84,6 +86,7 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
   for (const method of service.methods) {
     if (method.methodKind !== "unary") continue;
+    if (options.onlyListedMethods && !(method.localName in policies)) continue;
     const path = `/${service.typeName}/${method.name}`;
     const input = messageCodec(method.input) as { serialize(message: unknown): Buffer };
     const output = messageCodec(method.output);

@@ -42,7 +42,6 @@ await runService({
       dependency: "product service",
       target: config.productServiceTarget,
       methods: {
-        getProduct: { idempotent: true },
         batchGetProducts: { idempotent: true },
         reserveStock: { idempotent: true },
         releaseStock: { idempotent: true },
