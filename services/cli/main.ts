@@ -15,6 +15,7 @@ import {
 import { ListUsersResponseSchema, UserSchema } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { type MeshClients, meshClients } from "./mesh-clients.js";
 import { parseMinorUnits } from "./money.js";
+import { startCliTracing } from "./tracing.js";
 
 const usage = `usage: shopmesh <resource> <action> [options]
 
@@ -32,7 +33,9 @@ const usage = `usage: shopmesh <resource> <action> [options]
 Addresses (host:port) come from --user-address, --product-address, --order-address or
 SHOPMESH_USER_ADDRESS, SHOPMESH_PRODUCT_ADDRESS, SHOPMESH_ORDER_ADDRESS; defaults are
 localhost:50051, localhost:50052 and localhost:50053 (what \`make run\` uses).
-Prints the response as JSON; on error prints the gRPC status and exits 1.`;
+Prints the response as JSON on stdout and the call's trace id on stderr (find it in Jaeger);
+on error prints the gRPC status and exits 1. Traces go over OTLP/HTTP to
+OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318).`;
 
 const cliOptions = {
   email: { type: "string" },
@@ -140,17 +143,29 @@ async function run(clients: MeshClients, resource: string, action: string): Prom
 class UsageError extends Error {}
 
 const env = process.env;
-const clients = meshClients({
-  user: options["user-address"] ?? env.SHOPMESH_USER_ADDRESS ?? "localhost:50051",
-  product: options["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
-  order: options["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
-});
+const tracing = startCliTracing();
+const clients = meshClients(
+  {
+    user: options["user-address"] ?? env.SHOPMESH_USER_ADDRESS ?? "localhost:50051",
+    product: options["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
+    order: options["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
+  },
+  [tracing.interceptor],
+);
 
 if (options.help) {
   console.log(usage);
 } else {
   try {
-    const { schema, message } = await run(clients, positionals[0] ?? "", positionals[1] ?? "");
+    const [resource = "", action = ""] = positionals;
+    const { schema, message } = await tracing.traced(
+      `shopmesh ${resource} ${action}`,
+      (traceId) => {
+        // On stderr, so that stdout stays pure JSON: paste the id into Jaeger's search.
+        console.error(`trace_id: ${traceId}`);
+        return run(clients, resource, action);
+      },
+    );
     console.log(toJsonString(schema, message, { prettySpaces: 2 }));
   } catch (error) {
     if (error instanceof UsageError) {
@@ -162,6 +177,8 @@ if (options.help) {
     } else {
       throw error;
     }
+  } finally {
+    await tracing.shutdown();
   }
 }
 

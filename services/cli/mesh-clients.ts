@@ -1,4 +1,4 @@
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
@@ -19,8 +19,12 @@ export interface MeshClients {
 }
 
 /** Clients for the services at `addresses` (host:port, plaintext). */
-export function meshClients(addresses: MeshAddresses): MeshClients {
-  const transport = (address: string) => createGrpcTransport({ baseUrl: `http://${address}` });
+export function meshClients(
+  addresses: MeshAddresses,
+  interceptors: Interceptor[] = [],
+): MeshClients {
+  const transport = (address: string) =>
+    createGrpcTransport({ baseUrl: `http://${address}`, interceptors });
   return {
     users: createClient(UserService, transport(addresses.user)),
     products: createClient(ProductService, transport(addresses.product)),

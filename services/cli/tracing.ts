@@ -1,0 +1,48 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+
+/**
+ * Traces each CLI command as the root of its trace: the span is exported over OTLP/HTTP (same
+ * OTEL_* variables as the services; off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)
+ * and its W3C trace context travels with the call, so the services' spans join the same trace.
+ */
+export function startCliTracing(): {
+  traced<T>(name: string, work: (traceId: string) => Promise<T>): Promise<T>;
+  interceptor: Interceptor;
+  shutdown(): Promise<void>;
+} {
+  const exporting =
+    process.env.OTEL_SDK_DISABLED !== "true" && process.env.OTEL_TRACES_EXPORTER !== "none";
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      "service.name": process.env.OTEL_SERVICE_NAME || "shopmesh-cli",
+    }),
+    spanProcessors: exporting ? [new BatchSpanProcessor(new OTLPTraceExporter())] : [],
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  const tracer = trace.getTracer("shopmesh-cli");
+  return {
+    traced: (name, work) =>
+      tracer.startActiveSpan(name, { kind: SpanKind.CLIENT }, async (span) => {
+        try {
+          return await work(span.spanContext().traceId);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      }),
+    interceptor: (next) => (request) => {
+      propagation.inject(context.active(), request.header, {
+        set: (headers, key, value) => headers.set(key, value),
+      });
+      return next(request);
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}
