@@ -1,5 +1,6 @@
 const levelWidth = 5;
-const hidden = new Set(["time", "service", "pid", "hostname", "level", "msg"]);
+// span_id stays in the JSON logs; on a terminal the trace id is what one copies into Jaeger.
+const hidden = new Set(["time", "service", "pid", "hostname", "level", "msg", "span_id"]);
 
 /**
  * One JSON log line of a service, made readable for a terminal:
