@@ -219,4 +219,27 @@ describe("OrderPlacement.place", () => {
     expect(retried.status).toBe("confirmed");
     expect(await stockOf(id)).toBe(6);
   });
+  it("starts afresh when the reconciler abandons the order it is placing", async () => {
+    const id = await product(10);
+    const requestId = randomUUID();
+    let raced = false;
+    // The reconciler takes the pending order (as after a crash) just before its reservation.
+    const racing: OrderPlacement = placement({
+      reserveStock: async (request, options) => {
+        if (!raced) {
+          raced = true;
+          await racing.recover(String(request.orderId));
+        }
+        return products.reserveStock(request, options);
+      },
+    });
+    const order = await racing.place(
+      { requestId, userId, items: [{ productId: id, quantity: 2 }] },
+      context,
+    );
+    expect(raced).toBe(true);
+    expect(order.status).toBe("confirmed");
+    expect((await store.findByRequestId(requestId))?.id).toBe(order.id);
+    expect(await stockOf(id)).toBe(8);
+  });
 });

@@ -56,14 +56,21 @@ export class OrderPlacement {
           );
         }
         if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
-        // A pending order is an attempt that is still running or was interrupted: join it.
-        if (existing.status === "pending") return this.reserveAndConfirm(existing, context);
-        await this.settle(existing.id);
+        if (existing.status === "pending") {
+          // An attempt that is still running or was interrupted: join it.
+          const joined = await this.reserveAndConfirm(existing, context);
+          if (joined) return joined;
+        } else {
+          await this.settle(existing.id); // a failed attempt: finish it, then start afresh
+        }
         continue;
       }
       const order = await this.draft(request, fingerprint, context);
-      if (await this.store.insertPending(order)) return this.reserveAndConfirm(order, context);
-      // A concurrent call with the same request_id recorded its order first; join that one.
+      if (await this.store.insertPending(order)) {
+        const placed = await this.reserveAndConfirm(order, context);
+        if (placed) return placed;
+      }
+      // A concurrent attempt with the same request_id recorded or abandoned it first: look again.
     }
     throw new RpcError(
       Status.ABORTED,
@@ -103,10 +110,14 @@ export class OrderPlacement {
     };
   }
 
+  /**
+   * Reserves the order's stock and confirms it. Undefined when a concurrent attempt abandoned the
+   * order meanwhile (the reconciler, say): its stock went back and the caller starts afresh.
+   */
   private async reserveAndConfirm(
     order: Pick<OrderRow, "id" | "items">,
     context: CallContext,
-  ): Promise<OrderRow> {
+  ): Promise<OrderRow | undefined> {
     try {
       const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
       await this.dependencies.products.reserveStock(
@@ -115,29 +126,25 @@ export class OrderPlacement {
       );
       await this.store.transition(order.id, "pending", "confirmed");
     } catch (error) {
-      await this.abandon(order.id);
-      throw error;
+      // Our failure stands unless another attempt had already settled the order.
+      if (await this.abandon(order.id)) throw error;
     }
     const placed = await this.store.get(order.id);
-    // Not confirmed: a concurrent attempt abandoned it meanwhile and its stock went back.
-    if (placed?.status !== "confirmed" && placed?.status !== "cancelled") {
-      throw new RpcError(
-        Status.ABORTED,
-        `order ${order.id} was abandoned concurrently; retry with the same request_id`,
-      );
-    }
-    return placed;
+    return placed?.status === "confirmed" || placed?.status === "cancelled" ? placed : undefined;
   }
 
-  /** Claims a pending order as abandoned and gives its stock back; the reconciler retries. */
-  private async abandon(id: string): Promise<void> {
+  /**
+   * Claims a pending order as abandoned and gives its stock back (the reconciler retries what
+   * fails). False when it was no longer pending: another attempt confirmed or abandoned it.
+   */
+  private async abandon(id: string): Promise<boolean> {
     try {
-      // Not pending any more: another attempt confirmed it (keep the stock) or abandoned it.
-      if (!(await this.store.transition(id, "pending", "abandoned"))) return;
+      if (!(await this.store.transition(id, "pending", "abandoned"))) return false;
       await this.settle(id);
     } catch (error) {
       this.logger.warn({ err: error, order_id: id }, "stock release deferred to the reconciler");
     }
+    return true;
   }
 
   /** Gives an abandoned order's stock back and deletes it, freeing its request_id. */
