@@ -3,9 +3,6 @@
 // variables; below are only shopmesh's defaults for those left unset.
 import { register } from "node:module";
 import path from "node:path";
-import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
-import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
-import { NodeSDK } from "@opentelemetry/sdk-node";
 import { registerTelemetryShutdown } from "./telemetry.js";
 
 // The service is the folder of the entry point: dist/services/order/main.js → "order".
@@ -24,16 +21,23 @@ for (const [name, value] of Object.entries(defaults)) {
   if (!process.env[name]) process.env[name] = value;
 }
 
-// Our code is ESM: import-in-the-middle lets the instrumentations patch modules it imports.
-register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
-
-const sdk = new NodeSDK({
-  instrumentations: [
-    new GrpcInstrumentation(),
-    // Only queries made while serving a call: pool pings and migrations would be noise.
-    new PgInstrumentation({ requireParentSpan: true }),
-  ],
-});
-sdk.start();
-// The service flushes spans and metrics last in its graceful shutdown: none are lost on SIGTERM.
-registerTelemetryShutdown(() => sdk.shutdown());
+// Switched off, telemetry costs nothing: not even loading the SDK (~0.6 s of start-up).
+if (process.env.OTEL_SDK_DISABLED !== "true") {
+  // Our code is ESM: import-in-the-middle lets the instrumentations patch modules it imports.
+  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+  const [{ NodeSDK }, { GrpcInstrumentation }, { PgInstrumentation }] = await Promise.all([
+    import("@opentelemetry/sdk-node"),
+    import("@opentelemetry/instrumentation-grpc"),
+    import("@opentelemetry/instrumentation-pg"),
+  ]);
+  const sdk = new NodeSDK({
+    instrumentations: [
+      new GrpcInstrumentation(),
+      // Only queries made while serving a call: pool pings and migrations would be noise.
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+  // The service flushes spans and metrics last in its graceful shutdown: none lost on SIGTERM.
+  registerTelemetryShutdown(() => sdk.shutdown());
+}
