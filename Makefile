@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install build gen lint typecheck test run clean
+.PHONY: help install build gen lint typecheck test run image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -36,6 +36,11 @@ test: install typecheck lint build ## everything CI runs: types, lint, buf lint,
 
 run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
 	node dist/deploy/local/run.js
+
+IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
+image: ## build the container image (needs Docker or Podman): make image IMAGE=registry/shopmesh:tag
+	@command -v docker >/dev/null || { echo "make image needs docker (or alias podman)"; exit 1; }
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
 clean: ## remove build output (keeps .data, the local database)
 	rm -rf dist

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { HealthListResponseSchema } from "../gen/grpc/health/v1/health_pb.js";
 import {
   ListOrdersResponseSchema,
   OrderSchema,
@@ -13,6 +14,7 @@ import {
   ProductSchema,
 } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { ListUsersResponseSchema, UserSchema } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { checkHealth } from "./health-check.js";
 import { type MeshClients, meshClients } from "./mesh-clients.js";
 import { parseMinorUnits } from "./money.js";
 import { startCliTracing } from "./tracing.js";
@@ -29,6 +31,7 @@ const usage = `usage: shopmesh <resource> <action> [options]
   order get ID
   order list [--user USER_ID] [--page-size N] [--page-token TOKEN]
   order cancel ID
+  health                      exits 0 when all three services answer SERVING
 
 Addresses (host:port) come from --user-address, --product-address, --order-address or
 SHOPMESH_USER_ADDRESS, SHOPMESH_PRODUCT_ADDRESS, SHOPMESH_ORDER_ADDRESS; defaults are
@@ -135,6 +138,8 @@ async function run(clients: MeshClients, resource: string, action: string): Prom
       );
     case "order cancel":
       return out(OrderSchema, await orders.cancelOrder({ id: argument(2, "ID") }));
+    case "health ":
+      return out(HealthListResponseSchema, await checkHealth(clients));
     default:
       throw new UsageError(`unknown command: ${positionals.join(" ") || "(none)"}`);
   }
