@@ -1,12 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  Health,
-  HealthCheckResponse_ServingStatus,
-} from "../../services/gen/grpc/health/v1/health_pb.js";
-import { createServiceClient } from "../../services/kit/index.js";
+import type { ChildProcess } from "node:child_process";
+import { type ServiceProcess, startServiceProcess } from "./service-process.js";
 
 /** The three services, in start order: dependencies first. */
 export const serviceNames = ["user", "product", "order"] as const;
@@ -44,15 +37,12 @@ export interface Mesh {
   stopAll(): Promise<void>;
 }
 
-const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
-const readyTimeoutMs = 30_000;
-
 /** Starts user, product and order as separate Node processes (from dist/) and waits for each. */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const addresses = Object.fromEntries(
     serviceNames.map((name) => [name, `${options.host}:${options.ports[name]}`]),
   ) as Record<ServiceName, string>;
-  const children = new Map<ServiceName, ChildProcess>();
+  const children = new Map<ServiceName, ServiceProcess>();
   const stopping = new Set<ServiceName>();
 
   const environment = (
@@ -73,38 +63,29 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const mesh: Mesh = {
     addresses,
     async start(name, env) {
-      const entry = path.join(repoRoot, "dist", "services", name, "main.js");
-      if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
-      // Telemetry first: the instrumentations must patch grpc-js and pg before they load.
-      const telemetry = path.join(repoRoot, "dist", "services", "kit", "telemetry-register.js");
-      const child = spawn(process.execPath, ["--import", telemetry, entry], {
+      const started = await startServiceProcess({
+        name,
+        address: addresses[name],
         env: environment(name, env),
-        stdio: ["ignore", "pipe", "pipe"],
-        // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.
-        detached: true,
+        onOutput: (line) => options.onOutput?.(name, line),
       });
-      children.set(name, child);
-      forwardLines(child, (line) => options.onOutput?.(name, line));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      void exited.then((code) => {
-        if (children.get(name) === child) children.delete(name);
+      children.set(name, started);
+      void started.exited.then((code) => {
+        if (children.get(name) === started) children.delete(name);
         if (!stopping.has(name)) options.onUnexpectedExit?.(name, code);
       });
-      await waitUntilServing(name, addresses[name], exited);
     },
     async stop(name, signal = "SIGTERM") {
-      const child = children.get(name);
-      if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+      const running = children.get(name);
+      if (!running) return null;
       stopping.add(name);
       try {
-        const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-        child.kill(signal);
-        return await exited;
+        return await running.stop(signal);
       } finally {
         stopping.delete(name);
       }
     },
-    process: (name) => children.get(name),
+    process: (name) => children.get(name)?.child,
     async stopAll() {
       for (const name of [...serviceNames].reverse()) await mesh.stop(name);
     },
@@ -116,58 +97,4 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     throw error;
   }
   return mesh;
-}
-
-async function waitUntilServing(
-  name: ServiceName,
-  address: string,
-  exited: Promise<number | null>,
-): Promise<void> {
-  const health = createServiceClient(Health, {
-    dependency: `${name} service`,
-    target: address,
-    timeoutMs: 1_000,
-  });
-  let exitCode: number | null | undefined;
-  void exited.then((code) => {
-    exitCode = code;
-  });
-  try {
-    const giveUpAt = Date.now() + readyTimeoutMs;
-    while (Date.now() < giveUpAt) {
-      if (exitCode !== undefined) throw new Error(`${name} service exited with code ${exitCode}`);
-      const status = await health.check({ service: "" }).then(
-        (response) => response.status,
-        () => undefined,
-      );
-      if (status === HealthCheckResponse_ServingStatus.SERVING) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${name} service not serving at ${address} after ${readyTimeoutMs} ms`);
-  } finally {
-    health.close();
-  }
-}
-
-function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) if (line !== "") onLine(line);
-    });
-  }
-}
-
-function findRepoRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${start}`);
-    dir = parent;
-  }
-  return dir;
 }

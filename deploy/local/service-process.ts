@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+} from "../../services/gen/grpc/health/v1/health_pb.js";
+import { createServiceClient } from "../../services/kit/index.js";
+
+/** The repository's root folder (dist/ and .tools/ live there). */
+export const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+const readyTimeoutMs = 30_000;
+
+/** One running service process. */
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Sends `signal` and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `dist/services/<name>/main.js` as the image does (telemetry loaded first) and waits
+ * until its gRPC health check at `address` answers SERVING.
+ */
+export async function startServiceProcess(options: {
+  name: string;
+  address: string;
+  env: NodeJS.ProcessEnv;
+  onOutput?: (line: string) => void;
+}): Promise<ServiceProcess> {
+  const entry = path.join(repoRoot, "dist", "services", options.name, "main.js");
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
+  // Telemetry first: the instrumentations must patch grpc-js and pg before they load.
+  const telemetry = path.join(repoRoot, "dist", "services", "kit", "telemetry-register.js");
+  const child = spawn(process.execPath, ["--import", telemetry, entry], {
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.
+    detached: true,
+  });
+  forwardLines(child, (line) => options.onOutput?.(line));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  try {
+    await waitUntilServing(options.name, options.address, exited);
+  } catch (error) {
+    await stop("SIGKILL");
+    throw error;
+  }
+  return { child, exited, stop };
+}
+
+async function waitUntilServing(
+  name: string,
+  address: string,
+  exited: Promise<number | null>,
+): Promise<void> {
+  const health = createServiceClient(Health, {
+    dependency: `${name} service`,
+    target: address,
+    timeoutMs: 1_000,
+  });
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  try {
+    const giveUpAt = Date.now() + readyTimeoutMs;
+    while (Date.now() < giveUpAt) {
+      if (exitCode !== undefined) throw new Error(`${name} service exited with code ${exitCode}`);
+      const status = await health.check({ service: "" }).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status === HealthCheckResponse_ServingStatus.SERVING) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${name} service not serving at ${address} after ${readyTimeoutMs} ms`);
+  } finally {
+    health.close();
+  }
+}
+
+function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line !== "") onLine(line);
+    });
+  }
+}
+
+function findRepoRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
