@@ -80,6 +80,10 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
     // Reconnect soon after a dependency comes back; grpc-js would otherwise back off up to 120 s.
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2_000,
+    // Re-resolve DNS at most once a second (grpc-js default: 30 s). Servers close connections
+    // at their max age and pods come and go; with 30 s, a client would keep dialling addresses
+    // of pods long gone and not see new ones for half a minute.
+    "grpc.dns_min_time_between_resolutions_ms": 1_000,
     ...options.channelOptions,
   });
   const client: Record<string, unknown> = { close: () => channel.close() };

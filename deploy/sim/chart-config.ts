@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { type ServiceName, serviceNames } from "../local/mesh.js";
+import { repoRoot } from "../local/service-process.js";
+
+/** What the chart configures for each service, read from its rendered manifests. */
+export interface ChartConfig {
+  readonly namespace: string;
+  readonly services: Readonly<
+    Record<
+      ServiceName,
+      {
+        /** The ConfigMap the Deployment's pods get as environment. */
+        readonly env: Readonly<Record<string, string>>;
+        readonly port: number;
+        /** DNS name of the headless Service, e.g. shopmesh-user-headless.shop.svc.cluster.local. */
+        readonly headlessName: string;
+      }
+    >
+  >;
+  /** The pods' preStop sleep: how long a terminating pod serves after its endpoint goes. */
+  readonly preStopSeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+}
+
+type Manifest = {
+  kind?: string;
+  metadata?: { name?: string };
+  data?: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: read field by field below
+  spec?: any;
+};
+
+/**
+ * Renders helm/shopmesh with the real helm binary (`--set` overrides allowed) and extracts the
+ * settings the simulation must share with a cluster, so the two cannot drift apart.
+ */
+export async function renderChartConfig(
+  overrides: readonly string[] = [],
+  namespace = "shop",
+): Promise<ChartConfig> {
+  const helm = path.join(repoRoot, ".tools/bin/helm");
+  const args = ["template", "shopmesh", path.join(repoRoot, "helm/shopmesh"), "-n", namespace];
+  for (const override of overrides) args.push("--set", override);
+  const { stdout } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
+  const manifests = parseAllDocuments(stdout)
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((manifest): manifest is Manifest => manifest !== null);
+  const find = (kind: string, name: string): Manifest => {
+    const manifest = manifests.find((m) => m.kind === kind && m.metadata?.name === name);
+    if (!manifest) throw new Error(`the chart renders no ${kind} ${name}`);
+    return manifest;
+  };
+  const services = Object.fromEntries(
+    serviceNames.map((name) => {
+      const headless = find("Service", `shopmesh-${name}-headless`);
+      return [
+        name,
+        {
+          env: find("ConfigMap", `shopmesh-${name}`).data ?? {},
+          port: Number(headless.spec.ports[0].port),
+          headlessName: `shopmesh-${name}-headless.${namespace}.svc.cluster.local`,
+        },
+      ];
+    }),
+  ) as ChartConfig["services"];
+  const pod = find("Deployment", "shopmesh-order").spec.template.spec;
+  const preStop: string[] = pod.containers[0].lifecycle.preStop.exec.command;
+  return {
+    namespace,
+    services,
+    preStopSeconds: Number(preStop[preStop.length - 1]),
+    terminationGracePeriodSeconds: Number(pod.terminationGracePeriodSeconds),
+  };
+}
