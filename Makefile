@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install build gen lint typecheck test run image clean
+.PHONY: help install tools build gen lint typecheck test run sim image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -17,6 +17,9 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 install: node_modules/.installed ## install dependencies (npm registry only)
+
+tools: ## dnsmasq for the cluster simulation (Debian package, installed when missing)
+	deploy/tools/ensure-dnsmasq.sh
 
 build: install ## compile services, CLI and local runner to dist/
 	tsc -p tsconfig.build.json
@@ -31,11 +34,14 @@ lint: install ## biome (format + lint, generated code excluded) and buf lint
 typecheck: install ## strict type check of everything, tests included
 	tsc -p tsconfig.json
 
-test: install typecheck lint build ## everything CI runs: types, lint, buf lint, all tests
+test: install tools typecheck lint build ## everything CI runs: types, lint, buf lint, all tests
 	vitest run
 
 run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
 	node dist/deploy/local/run.js
+
+sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
+	node dist/deploy/sim/run.js
 
 IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
 image: ## build the container image (needs Docker or Podman): make image IMAGE=registry/shopmesh:tag

@@ -1,0 +1,60 @@
+import path from "node:path";
+import { integer, readConfig, text } from "../../services/kit/index.js";
+import { startEmbeddedPostgres } from "../local/embedded-postgres.js";
+import { formatLogLine } from "../local/log-format.js";
+import { serviceNames } from "../local/mesh.js";
+import { repoRoot } from "../local/service-process.js";
+import { startCluster } from "./cluster.js";
+
+// `make sim`: the cluster simulation by hand. Replicas of each service run as separate processes
+// on their own loopback addresses, found through dnsmasq under the chart's headless names.
+
+const config = readConfig({
+  users: { env: "SIM_USER_REPLICAS", parse: integer(1, 9), default: 1 },
+  products: { env: "SIM_PRODUCT_REPLICAS", parse: integer(1, 9), default: 3 },
+  orders: { env: "SIM_ORDER_REPLICAS", parse: integer(1, 9), default: 1 },
+  dnsPort: { env: "SIM_DNS_PORT", parse: integer(1, 65535), default: 5353 },
+  postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
+  dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
+});
+
+const database = await startEmbeddedPostgres({
+  dataDir: path.join(config.dataDir, "postgres"),
+  port: config.postgresPort,
+});
+for (const name of serviceNames) await database.ensureDatabase(`shopmesh_sim_${name}`);
+const cluster = await startCluster({
+  databaseUrls: {
+    user: database.urlOf("shopmesh_sim_user"),
+    product: database.urlOf("shopmesh_sim_product"),
+    order: database.urlOf("shopmesh_sim_order"),
+  },
+  replicas: { user: config.users, product: config.products, order: config.orders },
+  dnsPort: config.dnsPort,
+  onOutput: (replica, line) => console.log(formatLogLine(`${replica.service}@${replica.ip}`, line)),
+});
+
+const lines = serviceNames.map((name) => {
+  const { headlessName } = cluster.config.services[name];
+  const addresses = cluster.replicas(name).map((replica) => replica.address);
+  return `  ${name.padEnd(8)} ${headlessName}\n           → ${addresses.join(", ")}`;
+});
+console.log(`
+cluster simulation running (Ctrl-C stops it); DNS server ${cluster.dns.address}
+
+${lines.join("\n")}
+
+Resolve a name:  dig @127.0.0.1 -p ${config.dnsPort} ${cluster.config.services.product.headlessName}
+Call an order replica:  npm run cli -- --order-address ${cluster.replicas("order")[0]?.address} order list
+`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await cluster.stop();
+  await database.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
