@@ -11,8 +11,3 @@ export interface CallContext {
   /** Aborted when the caller cancels or the deadline passes: stop work nobody waits for. */
   readonly signal: AbortSignal;
 }
-
-/** Milliseconds left until the context's deadline (`Infinity` without one, never negative). */
-export function remainingMs(context: Pick<CallContext, "deadline">): number {
-  return Math.max(0, context.deadline - Date.now());
-}

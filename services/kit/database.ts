@@ -50,13 +50,3 @@ export async function withTransaction<T>(
     client.release();
   }
 }
-
-/** PostgreSQL's SQLSTATE for a unique-constraint violation. */
-export const uniqueViolation = "23505";
-
-/** True when `error` is a PostgreSQL error with the given SQLSTATE (and constraint, if named). */
-export function isPgError(error: unknown, sqlState: string, constraint?: string): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
-  return code === sqlState && (constraint === undefined || violated === constraint);
-}

@@ -1,5 +1,5 @@
 // The shared kit: everything a shopmesh service uses besides its own business rules.
-export { type CallContext, remainingMs } from "./call-context.js";
+export type { CallContext } from "./call-context.js";
 export {
   BreakerRegistry,
   type BreakerSettings,
@@ -20,11 +20,9 @@ export {
 } from "./config.js";
 export {
   createPool,
-  isPgError,
   type Pool,
   type PoolClient,
   type Queryable,
-  uniqueViolation,
   withTransaction,
 } from "./database.js";
 export { type DependencyOptions, Downstream } from "./downstream.js";

@@ -6,20 +6,19 @@ import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
-import { faultInjection } from "./fault-injection.js";
 import { startGrpcServer } from "./grpc-server.js";
-import { type CallObserver, grpcService, type UnaryInterceptor } from "./grpc-service.js";
+import { type CallObserver, grpcService } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { type Implementation, implement } from "./implement.js";
-import { loadShedding } from "./load-shedding.js";
 import { createLogger, type Logger } from "./logger.js";
-import { eventCounter, instrumentService } from "./metrics.js";
+import { instrumentService } from "./metrics.js";
 import { type Migration, migrate } from "./migrations.js";
 import { reflectionService } from "./reflection.js";
 import { Status } from "./rpc-error.js";
+import { serverProtection } from "./server-protection.js";
 import { type CommonConfig, commonSettings } from "./service-config.js";
 import { onShutdownSignal } from "./shutdown.js";
-import { shutdownTelemetry, spanEvent } from "./telemetry.js";
+import { shutdownTelemetry } from "./telemetry.js";
 import { toRpcError } from "./to-rpc-error.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -130,32 +129,6 @@ export async function runService<Settings extends Record<string, Setting<unknown
     logger.info("stopped");
     await shutdownTelemetry();
   });
-}
-
-/** Load shedding first (refusing is cheapest), then any configured faults. */
-function serverProtection(
-  config: CommonConfig,
-  logger: Logger,
-): { interceptors: UnaryInterceptor[]; inFlight: () => number } {
-  const shedCalls = eventCounter("shopmesh.load_shed", "Calls refused with RESOURCE_EXHAUSTED");
-  const shedding = loadShedding(config.maxInFlight, (method, inFlight) => {
-    shedCalls.add(1, { "rpc.method": method });
-    spanEvent("load_shed", { in_flight: inFlight, limit: config.maxInFlight });
-    logger.warn({ method, in_flight: inFlight }, "load shed: RESOURCE_EXHAUSTED");
-  });
-  const interceptors = [shedding.interceptor];
-  if (config.faultInjection.length > 0) {
-    logger.warn({ faults: config.faultInjection }, "fault injection is ON");
-    const injected = eventCounter("shopmesh.faults_injected", "Delays and aborts injected");
-    interceptors.push(
-      faultInjection(config.faultInjection, (method, fault) => {
-        injected.add(1, { "rpc.method": method, fault });
-        spanEvent("fault_injected", { fault });
-        logger.info({ method, fault }, "fault injected");
-      }),
-    );
-  }
-  return { interceptors, inFlight: shedding.inFlight };
 }
 
 async function migrateWhenReachable(
