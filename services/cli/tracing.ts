@@ -43,6 +43,7 @@ export function startCliTracing(): {
       });
       return next(request);
     },
-    shutdown: () => provider.shutdown(),
+    // Flushes the span. No collector listening must not fail a command that itself succeeded.
+    shutdown: () => provider.shutdown().catch(() => {}),
   };
 }

@@ -24,7 +24,12 @@ export function registerTelemetryShutdown(shutdown: () => Promise<void>): void {
   (globalThis as WithShutdown)[shutdownKey] = shutdown;
 }
 
-/** Exports what is buffered and stops telemetry; nothing to do when none was started. */
+/**
+ * Exports what is buffered and stops telemetry; nothing to do when none was started. An
+ * unreachable collector costs the buffered spans, not a clean exit.
+ */
 export async function shutdownTelemetry(): Promise<void> {
-  await (globalThis as WithShutdown)[shutdownKey]?.();
+  await (globalThis as WithShutdown)[shutdownKey]?.().catch((error: unknown) => {
+    process.stderr.write(`telemetry flush failed: ${String(error)}\n`);
+  });
 }

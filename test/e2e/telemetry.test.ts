@@ -135,6 +135,23 @@ describe("one order, one trace", () => {
     ).toBe(true);
   });
 
+  it("lets the CLI work, and print its trace id, when no collector listens", async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, "dist/services/cli/main.js"), "user", "get", userId],
+      {
+        env: {
+          ...process.env,
+          SHOPMESH_USER_ADDRESS: shop.mesh.addresses.user,
+          OTEL_TRACES_EXPORTER: "otlp",
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+        },
+      },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ id: userId });
+    expect(stderr).toMatch(/^trace_id: [0-9a-f]{32}$/m);
+  });
+
   it("puts the trace id on the service's log lines", async () => {
     const traceId = await cliOrder();
     await expect
