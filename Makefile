@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim image clean
+.PHONY: help install tools build gen lint typecheck test run sim bench image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -18,8 +18,8 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install dependencies (npm registry only)
 
-tools: ## dnsmasq for the cluster simulation (Debian package, installed when missing)
-	deploy/tools/ensure-dnsmasq.sh
+tools: ## dnsmasq (cluster simulation) and h2load (benchmarks) from Debian, when missing
+	deploy/tools/ensure-debian-tools.sh
 
 build: install ## compile services, CLI and local runner to dist/
 	tsc -p tsconfig.build.json
@@ -42,6 +42,9 @@ run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops a
 
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
 	node dist/deploy/sim/run.js
+
+bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~5 min)
+	node dist/bench/run.js
 
 IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
 image: ## build the container image (needs Docker or Podman): make image IMAGE=registry/shopmesh:tag

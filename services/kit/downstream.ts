@@ -82,7 +82,7 @@ export class Downstream {
           logger.warn({ dependency, method, attempt, err: error }, "retrying");
         },
       },
-      breakers: this.breakers,
+      ...(config.breakersEnabled ? { breakers: this.breakers } : {}),
       channelOptions: {
         "grpc.keepalive_time_ms": config.keepaliveTimeMs,
         "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,

@@ -1,4 +1,5 @@
 import {
+  boolean,
   integer,
   oneOf,
   port,
@@ -51,6 +52,8 @@ export function commonSettings(defaultPort: number) {
     retryInitialBackoffMs: { env: "RETRY_INITIAL_BACKOFF_MS", parse: integer(1), default: 50 },
     retryMaxBackoffMs: { env: "RETRY_MAX_BACKOFF_MS", parse: integer(1), default: 500 },
     retryBudgetTokens: { env: "RETRY_BUDGET_TOKENS", parse: integer(1, 1000), default: 10 },
+    // Off only to measure what the breakers cost (make bench); never in production.
+    breakersEnabled: { env: "CIRCUIT_BREAKERS_ENABLED", parse: boolean, default: true },
     breakerErrorThresholdPercent: {
       env: "BREAKER_ERROR_THRESHOLD_PERCENT",
       parse: integer(1, 100),

@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, expect, it } from "vitest";
+
+// The benchmark harness end to end, briefly (a few hundred requests per case), so that it cannot
+// rot between benchmark runs. Nothing about speed is asserted here: that is `make bench`'s job.
+const root = path.resolve(import.meta.dirname, "..");
+let dir = "";
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+it("runs every case and reports every ratio", async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-smoke-"));
+  const out = path.join(dir, "results.json");
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(root, "dist/bench/run.js"), "--smoke", "--out", out],
+    { maxBuffer: 16 << 20 },
+  );
+  const report = JSON.parse(await readFile(out, "utf8"));
+  expect(report.smoke).toBe(true);
+  expect(report.results.map((r: { name: string }) => r.name)).toEqual(
+    expect.arrayContaining([
+      "B0 bare grpc-js GetProduct",
+      "GetProduct, full stack",
+      "GetUser, full stack",
+      "CreateOrder, full stack (Node client)",
+      "GetProduct, tracing off",
+      "GetProduct, tracing 10%",
+      "CreateOrder, breakers off, tracing off",
+    ]),
+  );
+  for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
+  expect(report.ratios).toHaveLength(5);
+  // The ratios come last, after the table.
+  const lastLines = stdout.trim().split("\n").slice(-5);
+  expect(lastLines.every((line) => /^(met|MISSED) /.test(line))).toBe(true);
+}, 240_000);
