@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["services/**/*.test.ts", "deploy/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
+    include: [
+      "services/**/*.test.ts",
+      "deploy/**/*.test.ts",
+      "test/**/*.test.ts",
+      "bench/**/*.test.ts",
+    ],
     // One embedded PostgreSQL server for the whole run; each test file creates its own databases.
     globalSetup: ["test/support/global-setup.ts"],
     // Services are child processes and PostgreSQL is shared: generous, not tight, bounds.
