@@ -18,9 +18,10 @@ import {
 } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { runH2load } from "./h2load.js";
+import { measureCase } from "./measure.js";
 import { startOtlpSink } from "./otlp-sink.js";
-import { cpuMicros, peakRssBytes } from "./process-stats.js";
-import { type CaseResult, markdownTable, type Ratio, ratioLines } from "./report.js";
+import { type CaseResult, markdownTable, ratioLines } from "./report.js";
+import { targetRatios } from "./targets.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `make bench`: what each part of the mesh costs, as ratios to a bare grpc-js server measured
@@ -34,60 +35,31 @@ const outFile =
 const shape = smoke
   ? { seconds: 1, warmUp: 0, reps: 1, clients: 2, streams: 8, concurrency: 4, lowRate: 20 }
   : { seconds: 5, warmUp: 2, reps: 3, clients: 4, streams: 32, concurrency: 32, lowRate: 50 };
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const mib = (bytes: number) => bytes / (1024 * 1024);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** Saturation runs (median of the repetitions) and one fixed-rate run of an h2load case. */
-async function h2loadCase(
+/** An h2load case: saturation runs and one fixed-rate run with the same load shape. */
+function h2loadCase(
   name: string,
   url: string,
   message: Uint8Array,
   pids: Record<string, number>,
   fixedRateOf: (saturationRps: number) => number,
 ): Promise<CaseResult> {
-  const runs = [];
-  for (let rep = 0; rep < shape.reps; rep++) {
-    const before = Object.values(pids).map(cpuMicros);
-    const run = await runH2load({
-      url,
-      message,
-      clients: shape.clients,
-      streams: shape.streams,
-      durationSeconds: shape.seconds,
-      warmUpSeconds: shape.warmUp,
-    });
-    const used = Object.values(pids).reduce(
-      (sum, pid, i) => sum + cpuMicros(pid) - (before[i] ?? 0),
-      0,
-    );
-    if (run.failed > 0 || run.succeeded === 0)
-      throw new Error(`${name}: ${run.failed} of ${run.requests} failed`);
-    runs.push({ rps: run.rps, cpu: used / run.requests });
-  }
-  const saturation = median(runs.map((r) => r.rps));
-  const rate = Math.max(1, Math.round(fixedRateOf(saturation)));
-  const fixedRate = await runH2load({
+  const load = {
     url,
     message,
     clients: shape.clients,
     streams: shape.streams,
     durationSeconds: shape.seconds,
-    rate,
-  });
-  return {
-    name,
-    rps: saturation,
-    p50Ms: fixedRate.p50Ms,
-    p99Ms: fixedRate.p99Ms,
-    rate,
-    rateKept: fixedRate.rps >= rate * 0.95,
-    cpuMicrosPerRequest: median(runs.map((r) => r.cpu)),
-    peakRssMiB: Object.fromEntries(
-      Object.entries(pids).map(([n, pid]) => [n, mib(peakRssBytes(pid))]),
-    ),
   };
+  return measureCase({
+    name,
+    pids,
+    reps: shape.reps,
+    saturate: () => runH2load({ ...load, warmUpSeconds: shape.warmUp }),
+    fixedRateOf,
+    atRate: (rate) => runH2load({ ...load, rate }),
+  });
 }
 
 async function startBareServer(port: number): Promise<ChildProcess> {
@@ -187,46 +159,24 @@ try {
       timeoutMs: 10_000,
     }),
   });
-  const createOrderCase = async (
-    name: string,
-    mesh: Mesh,
-    pids: Record<string, number>,
-  ): Promise<CaseResult> => {
+  const createOrderCase = async (name: string, mesh: Mesh, pids: Record<string, number>) => {
     const { orders } = clientsOf(mesh);
     const place = () =>
       orders.createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] });
-    const runs = [];
-    for (let rep = 0; rep < shape.reps; rep++) {
-      const before = Object.values(pids).map(cpuMicros);
-      const run = await runUnaryLoad(place, {
-        concurrency: shape.concurrency,
-        durationSeconds: shape.seconds,
+    const load = { concurrency: shape.concurrency, durationSeconds: shape.seconds };
+    try {
+      return await measureCase({
+        name,
+        pids,
+        reps: shape.reps,
+        saturate: () => runUnaryLoad(place, load),
+        // CreateOrder's latency is compared at a low rate, with GetUser at the same rate.
+        fixedRateOf: () => shape.lowRate,
+        atRate: (rate) => runUnaryLoad(place, { ...load, rate }),
       });
-      if (run.failed > 0) throw new Error(`${name}: ${run.failed} failed: ${run.firstError}`);
-      const used = Object.values(pids).reduce(
-        (sum, pid, i) => sum + cpuMicros(pid) - (before[i] ?? 0),
-        0,
-      );
-      runs.push({ rps: run.rps, cpu: used / run.requests });
+    } finally {
+      orders.close();
     }
-    const low = await runUnaryLoad(place, {
-      concurrency: shape.concurrency,
-      durationSeconds: shape.seconds,
-      rate: shape.lowRate,
-    });
-    orders.close();
-    return {
-      name,
-      rps: median(runs.map((r) => r.rps)),
-      p50Ms: low.p50Ms,
-      p99Ms: low.p99Ms,
-      rate: shape.lowRate,
-      rateKept: low.rps >= shape.lowRate * 0.95,
-      cpuMicrosPerRequest: median(runs.map((r) => r.cpu)),
-      peakRssMiB: Object.fromEntries(
-        Object.entries(pids).map(([n, pid]) => [n, mib(peakRssBytes(pid))]),
-      ),
-    };
   };
 
   await variant("full stack, tracing at 100% (the default)", {}, async (mesh, pids) => {
@@ -322,49 +272,7 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-const byName = (name: string) => {
-  const found = results.find((r) => r.name === name);
-  if (!found) throw new Error(`no case ${name}`);
-  return found;
-};
-const ratio = (name: string, value: number, target: string, met: boolean): Ratio => ({
-  name,
-  value,
-  target,
-  met,
-});
-const b0 = byName("B0 bare grpc-js GetProduct");
-const full = byName("GetProduct, full stack");
-const breakerRatio =
-  byName("CreateOrder, breakers on, tracing off").rps /
-  byName("CreateOrder, breakers off, tracing off").rps;
-const tracingRatio = full.rps / byName("GetProduct, tracing off").rps;
-const fanOutRatio = byName("CreateOrder, full stack (Node client)").p50Ms / getUserLowRateP50Ms;
-const peakRss = Math.max(
-  ...results.filter((r) => r.name !== b0.name).flatMap((r) => Object.values(r.peakRssMiB)),
-);
-const ratios: Ratio[] = [
-  ratio(
-    "full-stack GetProduct / B0 throughput",
-    full.rps / b0.rps,
-    ">= 0.5",
-    full.rps / b0.rps >= 0.5,
-  ),
-  ratio(
-    "breakers on / off (CreateOrder throughput)",
-    breakerRatio,
-    ">= 0.97",
-    breakerRatio >= 0.97,
-  ),
-  ratio(
-    "tracing 100% / off (GetProduct throughput)",
-    tracingRatio,
-    ">= 0.75",
-    tracingRatio >= 0.75,
-  ),
-  ratio("CreateOrder p50 / GetUser p50 at the low rate", fanOutRatio, "<= 2.5", fanOutRatio <= 2.5),
-  ratio("peak RSS of any service under load (MiB)", peakRss, "<= 120", peakRss <= 120),
-];
+const ratios = targetRatios(results, getUserLowRateP50Ms);
 const machine = {
   cpus: os.cpus().length,
   model: os.cpus()[0]?.model ?? "?",

@@ -25,12 +25,20 @@ export interface ChartConfig {
   readonly terminationGracePeriodSeconds: number;
 }
 
+/** The few fields of rendered objects the simulation reads. */
 type Manifest = {
   kind?: string;
   metadata?: { name?: string };
   data?: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: read field by field below
-  spec?: any;
+  spec?: {
+    ports?: { port?: number }[];
+    template?: {
+      spec?: {
+        terminationGracePeriodSeconds?: number;
+        containers?: { lifecycle?: { preStop?: { exec?: { command?: string[] } } } }[];
+      };
+    };
+  };
 };
 
 /**
@@ -60,18 +68,24 @@ export async function renderChartConfig(
         name,
         {
           env: find("ConfigMap", `shopmesh-${name}`).data ?? {},
-          port: Number(headless.spec.ports[0].port),
+          port: Number(headless.spec?.ports?.[0]?.port),
           headlessName: `shopmesh-${name}-headless.${namespace}.svc.cluster.local`,
         },
       ];
     }),
   ) as ChartConfig["services"];
-  const pod = find("Deployment", "shopmesh-order").spec.template.spec;
-  const preStop: string[] = pod.containers[0].lifecycle.preStop.exec.command;
-  return {
+  const pod = find("Deployment", "shopmesh-order").spec?.template?.spec;
+  // The chart's preStop is `sleep <seconds>`.
+  const preStop = pod?.containers?.[0]?.lifecycle?.preStop?.exec?.command ?? [];
+  const config = {
     namespace,
     services,
-    preStopSeconds: Number(preStop[preStop.length - 1]),
-    terminationGracePeriodSeconds: Number(pod.terminationGracePeriodSeconds),
+    preStopSeconds: Number(preStop.at(-1)),
+    terminationGracePeriodSeconds: Number(pod?.terminationGracePeriodSeconds),
   };
+  const numbers = [config.preStopSeconds, config.terminationGracePeriodSeconds];
+  for (const service of Object.values(services)) numbers.push(service.port);
+  if (numbers.some(Number.isNaN))
+    throw new Error("the chart's objects no longer have the expected shape");
+  return config;
 }
