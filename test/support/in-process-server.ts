@@ -1,13 +1,13 @@
-import { startGrpcServer } from "../../services/kit/grpc-server.js";
+import { type RunningServer, startGrpcServer } from "../../services/kit/grpc-server.js";
+import type { GrpcService } from "../../services/kit/grpc-service.js";
 import { grpcService, HealthRegistry, type Implementation } from "../../services/kit/index.js";
 
-/** A real grpc-js server on a loopback port, serving `implementations` inside the test process. */
-export async function serveInProcess(
-  implementations: readonly Implementation[],
-): Promise<{ address: string; stop(): Promise<void> }> {
-  const services = implementations.map(({ service, handlers }) => grpcService(service, handlers));
-  const health = new HealthRegistry(services.map((service) => service.typeName));
-  const server = await startGrpcServer({
+/** A real grpc-js server on a free loopback port with the given services, in this process. */
+export function listenInProcess(
+  services: readonly GrpcService[],
+  health = new HealthRegistry(services.map((service) => service.typeName)),
+): Promise<RunningServer> {
+  return startGrpcServer({
     host: "127.0.0.1",
     port: 0,
     services,
@@ -16,5 +16,13 @@ export async function serveInProcess(
     maxConnectionAgeMs: 60_000,
     maxConnectionAgeGraceMs: 1_000,
   });
+}
+
+/** A real grpc-js server on a loopback port, serving `implementations` inside the test process. */
+export async function serveInProcess(
+  implementations: readonly Implementation[],
+): Promise<{ address: string; stop(): Promise<void> }> {
+  const services = implementations.map(({ service, handlers }) => grpcService(service, handlers));
+  const server = await listenInProcess(services);
   return { address: `127.0.0.1:${server.port}`, stop: () => server.drain(1_000) };
 }
