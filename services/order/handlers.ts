@@ -66,8 +66,9 @@ export function orderHandlers(
       // Release first, then record: a crash in between leaves a confirmed order whose retried
       // cancel releases again, which the product service ignores (once per order id).
       await dependencies.products.releaseStock({ orderId: id }, { parent: context });
-      await store.transition(id, "confirmed", "cancelled");
-      return toOrder(await visibleOrder(id));
+      const cancelled = await store.transition(id, "confirmed", "cancelled");
+      // Undefined when a concurrent cancel got there first: show the order as that left it.
+      return toOrder(cancelled ?? (await visibleOrder(id)));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type PageRequest, type Pool, withTransaction } from "../kit/index.js";
+import type { PageRequest, Pool } from "../kit/index.js";
 
 /** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
 export type OrderState = "pending" | "confirmed" | "cancelled" | "abandoned";
@@ -31,60 +31,66 @@ type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
 };
 
-const selectOrders = `
-  SELECT o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
-    o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
-    o.create_time AS "createTime",
-    (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
-        'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
-     FROM order_items i WHERE i.order_id = o.id) AS items
-  FROM orders o`;
+// An order with its items, as one row: every read and every state change returns this shape.
+const orderColumns = `
+  o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
+  o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
+  o.create_time AS "createTime",
+  (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+      'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
+   FROM order_items i WHERE i.order_id = o.id) AS items`;
+const selectOrders = `SELECT ${orderColumns} FROM orders o`;
 
 /** The orders and order_items tables. */
 export class OrderStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Stores a pending order with its items; false when its request_id is already taken. */
-  insertPending(order: NewOrder): Promise<boolean> {
-    return withTransaction(this.pool, async (tx) => {
-      const { rowCount } = await tx.query(
-        `INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
+  /**
+   * Stores a pending order with its items; false when its request_id is already taken. One
+   * statement, so one round trip and atomic without a transaction: the items are inserted only
+   * for an order row that was.
+   */
+  async insertPending(order: NewOrder): Promise<boolean> {
+    const { rows } = await this.pool.query<{ inserted: boolean }>(
+      `WITH inserted AS (
+         INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
            total_minor_units)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6)
-         ON CONFLICT (request_id) DO NOTHING`,
-        [
-          order.id,
-          order.requestId,
-          order.requestFingerprint,
-          order.userId,
-          order.currency,
-          order.totalMinorUnits,
-        ],
-      );
-      if (rowCount === 0) return false;
-      await tx.query(
-        `INSERT INTO order_items (order_id, position, product_id, quantity, unit_price_minor_units)
-         SELECT $1, position, product_id, quantity, unit_price
-         FROM unnest($2::uuid[], $3::int[], $4::bigint[]) WITH ORDINALITY
-           AS t(product_id, quantity, unit_price, position)`,
-        [
-          order.id,
-          order.items.map((item) => item.productId),
-          order.items.map((item) => item.quantity),
-          order.items.map((item) => item.unitPriceMinorUnits),
-        ],
-      );
-      return true;
-    });
+         ON CONFLICT (request_id) DO NOTHING
+         RETURNING id
+       ), items AS (
+         INSERT INTO order_items (order_id, position, product_id, quantity, unit_price_minor_units)
+         SELECT inserted.id, t.position, t.product_id, t.quantity, t.unit_price
+         FROM inserted, unnest($7::uuid[], $8::int[], $9::bigint[]) WITH ORDINALITY
+           AS t(product_id, quantity, unit_price, position)
+       )
+       SELECT EXISTS (SELECT FROM inserted) AS inserted`,
+      [
+        order.id,
+        order.requestId,
+        order.requestFingerprint,
+        order.userId,
+        order.currency,
+        order.totalMinorUnits,
+        order.items.map((item) => item.productId),
+        order.items.map((item) => item.quantity),
+        order.items.map((item) => item.unitPriceMinorUnits),
+      ],
+    );
+    return rows[0]?.inserted === true;
   }
 
-  /** Moves an order from one state to another; false when it was not in `from`. */
-  async transition(id: string, from: OrderState, to: OrderState): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      "UPDATE orders SET status = $3, update_time = now() WHERE id = $1 AND status = $2",
+  /**
+   * Moves an order from one state to another and returns it as it now is; undefined when it was
+   * not in `from`.
+   */
+  async transition(id: string, from: OrderState, to: OrderState): Promise<OrderRow | undefined> {
+    const changed = await this.query(
+      `UPDATE orders o SET status = $3, update_time = now() WHERE o.id = $1 AND o.status = $2
+       RETURNING ${orderColumns}`,
       [id, from, to],
     );
-    return rowCount === 1;
+    return changed[0];
   }
 
   /** Deletes an abandoned order whose stock went back, freeing its request_id for a new try. */

@@ -10,7 +10,7 @@ import {
   Status,
 } from "../kit/index.js";
 import type { NewOrder, OrderRow, OrderStore } from "./order-store.js";
-import { priceOrder } from "./pricing.js";
+import { type PricedOrder, priceOrder } from "./pricing.js";
 
 /** The calls order placement makes to other services. */
 export interface OrderDependencies {
@@ -47,6 +47,11 @@ export class OrderPlacement {
   /** Places the order, or returns the one already placed with this request_id. */
   async place(request: OrderRequest, context: CallContext): Promise<OrderRow> {
     const fingerprint = fingerprintOf(request);
+    // The user and product lookups start while we look for an earlier attempt: a first attempt
+    // (nearly every call) needs them, and waiting for the lookup first would add a database
+    // round trip to every order. A replay ignores them, and so must ignore their failure.
+    const lookups = this.lookUp(request, context);
+    lookups.catch(() => {});
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const existing = await this.store.findByRequestId(request.requestId);
       if (existing) {
@@ -65,7 +70,14 @@ export class OrderPlacement {
         }
         continue;
       }
-      const order = await this.draft(request, fingerprint, context);
+      // A fresh id per attempt: an abandoned attempt's id stays released in the product service.
+      const order: NewOrder = {
+        id: randomUUID(),
+        requestId: request.requestId,
+        requestFingerprint: fingerprint,
+        userId: request.userId,
+        ...(await lookups),
+      };
       if (await this.store.insertPending(order)) {
         const placed = await this.reserveAndConfirm(order, context);
         if (placed) return placed;
@@ -87,11 +99,8 @@ export class OrderPlacement {
     if ((await this.store.get(id))?.status === "abandoned") await this.settle(id);
   }
 
-  private async draft(
-    request: OrderRequest,
-    fingerprint: string,
-    context: CallContext,
-  ): Promise<NewOrder> {
+  /** Checks that the user exists and prices the items at the products' current prices. */
+  private async lookUp(request: OrderRequest, context: CallContext): Promise<PricedOrder> {
     const { users, products } = this.dependencies;
     // Independent lookups, so in parallel: the order waits for the slower one, not the sum.
     const [, found] = await Promise.all([
@@ -101,13 +110,7 @@ export class OrderPlacement {
         { parent: context },
       ),
     ]);
-    return {
-      id: randomUUID(),
-      requestId: request.requestId,
-      requestFingerprint: fingerprint,
-      userId: request.userId,
-      ...priceOrder(request.items, found.products),
-    };
+    return priceOrder(request.items, found.products);
   }
 
   /**
@@ -118,19 +121,22 @@ export class OrderPlacement {
     order: Pick<OrderRow, "id" | "items">,
     context: CallContext,
   ): Promise<OrderRow | undefined> {
+    let confirmed: OrderRow | undefined;
     try {
       const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
       await this.dependencies.products.reserveStock(
         { orderId: order.id, items },
         { parent: context },
       );
-      await this.store.transition(order.id, "pending", "confirmed");
+      confirmed = await this.store.transition(order.id, "pending", "confirmed");
     } catch (error) {
       // Our failure stands unless another attempt had already settled the order.
       if (await this.abandon(order.id)) throw error;
     }
-    const placed = await this.store.get(order.id);
-    return placed?.status === "confirmed" || placed?.status === "cancelled" ? placed : undefined;
+    if (confirmed) return confirmed;
+    // Another attempt settled the order first: it was either placed (or since cancelled) or not.
+    const settled = await this.store.get(order.id);
+    return settled?.status === "confirmed" || settled?.status === "cancelled" ? settled : undefined;
   }
 
   /**

@@ -101,6 +101,45 @@ describe("StockStore.reserve", () => {
     expect(outcomes.filter((outcome) => outcome === Status.FAILED_PRECONDITION)).toHaveLength(15);
     expect(await stockOf(id)).toBe(0);
   });
+
+  it("answers a replay with its reservation after the rest of the stock is gone", async () => {
+    const id = await productWithStock(3);
+    const orderId = randomUUID();
+    await stock.reserve(orderId, [{ productId: id, quantity: 2 }]);
+    await stock.reserve(randomUUID(), [{ productId: id, quantity: 1 }]);
+    await expect(stock.reserve(orderId, [{ productId: id, quantity: 2 }])).resolves.toEqual([
+      { productId: id, quantity: 2 },
+    ]);
+    expect(await stockOf(id)).toBe(0);
+  });
+
+  it("serves concurrent replays of one order once", async () => {
+    const id = await productWithStock(10);
+    const orderId = randomUUID();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        codeOf(stock.reserve(orderId, [{ productId: id, quantity: 3 }])),
+      ),
+    );
+    expect(outcomes).toEqual(Array(10).fill("ok"));
+    expect(await stockOf(id)).toBe(7);
+  });
+
+  it("does not deadlock when orders list the same products in opposite orders", async () => {
+    const a = await productWithStock(1000);
+    const b = await productWithStock(1000);
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => {
+        const lines = [
+          { productId: a, quantity: 1 },
+          { productId: b, quantity: 1 },
+        ];
+        return codeOf(stock.reserve(randomUUID(), index % 2 ? lines : lines.reverse()));
+      }),
+    );
+    expect(outcomes).toEqual(Array(40).fill("ok"));
+    expect([await stockOf(a), await stockOf(b)]).toEqual([960, 960]);
+  });
 });
 
 describe("StockStore.release", () => {

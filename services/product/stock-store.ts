@@ -3,7 +3,9 @@ import {
   failedPrecondition,
   notFound,
   type Pool,
-  type PoolClient,
+  type Queryable,
+  RpcError,
+  Status,
   withTransaction,
 } from "../kit/index.js";
 
@@ -24,30 +26,17 @@ export class StockStore {
    * Takes stock for `orderId`. Replaying the same reservation returns it unchanged; throws
    * FAILED_PRECONDITION naming the product that is short, or when the order was released.
    */
-  reserve(orderId: string, lines: readonly StockLine[]): Promise<StockLine[]> {
-    return withTransaction(this.pool, async (tx) => {
-      // The primary key serialises concurrent calls for one order: the second waits here.
-      const { rowCount } = await tx.query(
-        `INSERT INTO reservations (order_id, state) VALUES ($1, 'reserved')
-         ON CONFLICT (order_id) DO NOTHING`,
-        [orderId],
-      );
-      if (rowCount === 0) return replayedReservation(tx, orderId, lines);
-      // Lock rows in one global order (by id) so that concurrent orders cannot deadlock.
-      const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-      for (const line of sorted) {
-        const taken = await tx.query(
-          "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2",
-          [line.productId, line.quantity],
-        );
-        if (taken.rowCount === 0) await explainShortage(tx, line);
-        await tx.query(
-          "INSERT INTO reservation_items (order_id, product_id, quantity) VALUES ($1, $2, $3)",
-          [orderId, line.productId, line.quantity],
-        );
-      }
-      return [...lines];
-    });
+  async reserve(orderId: string, lines: readonly StockLine[]): Promise<StockLine[]> {
+    const { rows } = await this.pool.query<LockedLine & { claimed: boolean }>(reserveAll, [
+      orderId,
+      lines.map((line) => line.productId),
+      lines.map((line) => line.quantity),
+    ]);
+    if (rows[0]?.claimed) return [...lines];
+    // Nothing was taken: the order id is known already (a replay, or released), or a line is short.
+    const replayed = await replayedReservation(this.pool, orderId, lines);
+    if (replayed) return replayed;
+    throw shortage(orderId, lines, rows);
   }
 
   /**
@@ -81,38 +70,96 @@ export class StockStore {
   }
 }
 
+/** Where {@link reserveAll} found a wanted product, and its stock then. */
+interface LockedLine {
+  readonly productId: string;
+  readonly stock: number;
+}
+
+/**
+ * Reserves all lines of an order or none, in one statement: one round trip and atomic without
+ * an explicit transaction ($1 order id, $2 product ids, $3 quantities).
+ * - `locked` takes the wanted products' row locks in one global order (by id), so concurrent
+ *   orders cannot deadlock, and reads their latest committed stock (FOR UPDATE does).
+ * - `claimed` records the reservation only if every line is found and has enough stock, and
+ *   only once per order id (the primary key; a concurrent call for the same order waits here).
+ * - `taken` and the items follow only a claimed reservation; the CHECK (stock >= 0) on products
+ *   stays the last line of defence against overselling.
+ * Returns the locked lines, each with `claimed`; no rows when no product was found.
+ */
+const reserveAll = `
+  WITH wanted AS (
+    SELECT * FROM unnest($2::uuid[], $3::int[]) AS w(product_id, quantity)
+  ), locked AS (
+    SELECT p.id, p.stock, w.quantity
+    FROM products p JOIN wanted w ON w.product_id = p.id
+    ORDER BY p.id
+    FOR UPDATE OF p
+  ), claimed AS (
+    INSERT INTO reservations (order_id, state)
+    SELECT $1::uuid, 'reserved'
+    WHERE (SELECT count(*) FROM locked WHERE stock >= quantity) = cardinality($2::uuid[])
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING order_id
+  ), taken AS (
+    UPDATE products p SET stock = p.stock - l.quantity
+    FROM locked l, claimed
+    WHERE p.id = l.id
+    RETURNING p.id, l.quantity
+  ), recorded AS (
+    INSERT INTO reservation_items (order_id, product_id, quantity)
+    SELECT $1::uuid, id, quantity FROM taken
+  )
+  SELECT l.id AS "productId", l.stock, EXISTS (SELECT FROM claimed) AS claimed FROM locked l`;
+
+/**
+ * The reservation already made for `orderId`, when this is a replay of the same one; undefined
+ * when the order id is unknown. Throws when it was released or holds different lines.
+ */
 async function replayedReservation(
-  tx: PoolClient,
+  db: Queryable,
   orderId: string,
   requested: readonly StockLine[],
-): Promise<StockLine[]> {
-  const { rows } = await tx.query<{ state: string }>(
+): Promise<StockLine[] | undefined> {
+  const { rows } = await db.query<{ state: string }>(
     "SELECT state FROM reservations WHERE order_id = $1",
     [orderId],
   );
-  if (rows[0]?.state === "released") {
+  const state = rows[0]?.state;
+  if (state === undefined) return undefined;
+  if (state === "released") {
     throw failedPrecondition(`stock of order ${orderId} was already released`);
   }
-  const existing = await reservedLines(tx, orderId);
+  const existing = await reservedLines(db, orderId);
   if (!sameLines(existing, requested)) {
     throw alreadyExists(`order ${orderId} already holds a different reservation`);
   }
   return existing;
 }
 
-async function explainShortage(tx: PoolClient, line: StockLine): Promise<never> {
-  const { rows } = await tx.query<{ stock: number }>("SELECT stock FROM products WHERE id = $1", [
-    line.productId,
-  ]);
-  const product = rows[0];
-  if (!product) throw notFound(`product ${line.productId}`);
-  throw failedPrecondition(
-    `insufficient stock for product ${line.productId}: ${line.quantity} requested, ${product.stock} available`,
-  );
+/** Why a reservation that claimed nothing, and was no replay, could not be made. */
+function shortage(
+  orderId: string,
+  lines: readonly StockLine[],
+  found: readonly LockedLine[],
+): RpcError {
+  const stockOf = new Map(found.map((line) => [line.productId, line.stock]));
+  for (const line of lines) {
+    const stock = stockOf.get(line.productId);
+    if (stock === undefined) return notFound(`product ${line.productId}`);
+    if (stock < line.quantity) {
+      return failedPrecondition(
+        `insufficient stock for product ${line.productId}: ${line.quantity} requested, ${stock} available`,
+      );
+    }
+  }
+  // Every line had enough when locked, yet nothing was claimed: a concurrent call for the same
+  // order id claimed it between our statement and the replay check; the caller may retry.
+  return new RpcError(Status.ABORTED, `reservation of order ${orderId} met a concurrent one`);
 }
 
-async function reservedLines(tx: PoolClient, orderId: string): Promise<StockLine[]> {
-  const { rows } = await tx.query<StockLine>(
+async function reservedLines(db: Queryable, orderId: string): Promise<StockLine[]> {
+  const { rows } = await db.query<StockLine>(
     `SELECT product_id AS "productId", quantity FROM reservation_items
      WHERE order_id = $1 ORDER BY product_id`,
     [orderId],
