@@ -232,33 +232,25 @@ try {
     `http://${mesh.addresses.product}/shopmesh.product.v1.ProductService/GetProduct`;
   const productMessage = () =>
     toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id: productId }));
-  await variant("tracing off", { OTEL_TRACES_EXPORTER: "none" }, async (mesh, pids) => {
-    results.push(
-      await h2loadCase(
-        "GetProduct, tracing off",
-        getProductAt(mesh),
-        productMessage(),
-        pids,
-        () => rate,
-      ),
-    );
-    results.push(await createOrderCase("CreateOrder, breakers on, tracing off", mesh, pids));
-  });
-  await variant(
-    "tracing at 10%",
-    { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
-    async (mesh, pids) => {
-      results.push(
-        await h2loadCase(
-          "GetProduct, tracing 10%",
-          getProductAt(mesh),
-          productMessage(),
-          pids,
-          () => rate,
-        ),
-      );
+  // What telemetry costs: spans off (metrics still on), spans sampled at 10%, and no SDK at all.
+  const telemetryVariants: { name: string; env: Record<string, string>; alsoOrders?: string }[] = [
+    {
+      name: "GetProduct, tracing off",
+      env: { OTEL_TRACES_EXPORTER: "none" },
+      alsoOrders: "CreateOrder, breakers on, tracing off",
     },
-  );
+    {
+      name: "GetProduct, tracing 10%",
+      env: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
+    },
+    { name: "GetProduct, no telemetry SDK", env: { OTEL_SDK_DISABLED: "true" } },
+  ];
+  for (const { name, env, alsoOrders } of telemetryVariants) {
+    await variant(name, env, async (mesh, pids) => {
+      results.push(await h2loadCase(name, getProductAt(mesh), productMessage(), pids, () => rate));
+      if (alsoOrders) results.push(await createOrderCase(alsoOrders, mesh, pids));
+    });
+  }
   await variant(
     "breakers off",
     { OTEL_TRACES_EXPORTER: "none", CIRCUIT_BREAKERS_ENABLED: "false" },

@@ -40,7 +40,7 @@ export {
 export { HealthRegistry, ServingStatus } from "./health.js";
 export { type Implementation, implement } from "./implement.js";
 export { loadShedding } from "./load-shedding.js";
-export { createLogger, type Logger } from "./logger.js";
+export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";
 export { type Migration, migrate } from "./migrations.js";
 export { defaultPageSize, maxPageSize, type PageRequest, page, pageRequest } from "./pagination.js";
 export { RetryBudget, type RetryPolicy, withRetries } from "./retry.js";

@@ -7,6 +7,7 @@ import {
   CircuitBreakerState,
 } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
+import { logsWritten } from "../support/logs.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // Failures rehearsed with real processes: a killed, a slow, a flaky and an overloaded product
@@ -175,6 +176,7 @@ describe("when the product service fails now and then", () => {
     const retries = () => shop.output.filter((line) => line.includes('"msg":"retrying"'));
     const [faultsBefore, retriesBefore] = [injected().length, retries().length];
     for (let n = 0; n < 4; n++) expect((await order(id)).status).toBe(OrderStatus.CONFIRMED);
+    await logsWritten();
     // Every other attempt failed (3 or 4 of them, depending on where the count stood), and each
     // failure was retried.
     const failed = injected().length - faultsBefore;

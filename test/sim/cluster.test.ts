@@ -8,6 +8,7 @@ import { ProductService } from "../../services/gen/shopmesh/product/v1/product_s
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient, type ServiceClient } from "../../services/kit/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
+import { logsWritten } from "../support/logs.js";
 import { freePort } from "../support/ports.js";
 import { steadyOrders } from "./steady-load.js";
 
@@ -129,6 +130,7 @@ describe("client-side load balancing over the headless Service", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const outcomes = await load.stop();
     expect(outcomes.filter((o) => o.error)).toEqual([]);
+    await logsWritten();
     const counts = replicas.map((r, i) => servedBy(r, marks[i]));
     const total = counts.reduce((a, b) => a + b, 0);
     // Round robin: each of 3 replicas gets about a third; generous bounds for a noisy machine.
