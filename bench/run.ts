@@ -21,7 +21,7 @@ import { runH2load } from "./h2load.js";
 import { measureCase } from "./measure.js";
 import { startOtlpSink } from "./otlp-sink.js";
 import { type CaseResult, markdownTable, ratioLines } from "./report.js";
-import { targetRatios } from "./targets.js";
+import { heapCapOptions, heapCappedCase, targetRatios } from "./targets.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `make bench`: what each part of the mesh costs, as ratios to a bare grpc-js server measured
@@ -232,8 +232,9 @@ try {
     `http://${mesh.addresses.product}/shopmesh.product.v1.ProductService/GetProduct`;
   const productMessage = () =>
     toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id: productId }));
-  // What telemetry costs: spans off (metrics still on), spans sampled at 10%, and no SDK at all.
-  const telemetryVariants: { name: string; env: Record<string, string>; alsoOrders?: string }[] = [
+  // What parts cost: spans off (metrics still on), spans sampled at 10%, no telemetry SDK at all;
+  // and what holding memory down costs: V8's heap capped (it grows lazily on a 24 GiB machine).
+  const variants: { name: string; env: Record<string, string>; alsoOrders?: string }[] = [
     {
       name: "GetProduct, tracing off",
       env: { OTEL_TRACES_EXPORTER: "none" },
@@ -244,8 +245,13 @@ try {
       env: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
     },
     { name: "GetProduct, no telemetry SDK", env: { OTEL_SDK_DISABLED: "true" } },
+    {
+      name: heapCappedCase,
+      env: { NODE_OPTIONS: heapCapOptions },
+      alsoOrders: "CreateOrder, heap capped",
+    },
   ];
-  for (const { name, env, alsoOrders } of telemetryVariants) {
+  for (const { name, env, alsoOrders } of variants) {
     await variant(name, env, async (mesh, pids) => {
       results.push(await h2loadCase(name, getProductAt(mesh), productMessage(), pids, () => rate));
       if (alsoOrders) results.push(await createOrderCase(alsoOrders, mesh, pids));
