@@ -17,6 +17,7 @@ import {
   UserService,
 } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
+import { breakerOverheadMicros } from "./breaker-overhead.js";
 import { runH2load } from "./h2load.js";
 import { measureCase } from "./measure.js";
 import { startOtlpSink } from "./otlp-sink.js";
@@ -271,6 +272,7 @@ try {
 }
 
 const ratios = targetRatios(results, getUserLowRateP50Ms);
+const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
 const machine = {
   cpus: os.cpus().length,
   model: os.cpus()[0]?.model ?? "?",
@@ -284,6 +286,7 @@ const report = {
   shape,
   results,
   getUserLowRateP50Ms,
+  breakerMicrosPerCall,
   ratios,
 };
 await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -291,5 +294,6 @@ console.log(markdownTable(results));
 console.log(
   `\nmachine: ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}${smoke ? " (smoke run: numbers mean nothing)" : ""}`,
 );
-console.log(`results: ${outFile}\n`);
+console.log(`results: ${outFile}`);
+console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)\n`);
 console.log(ratioLines(ratios));
