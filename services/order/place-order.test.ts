@@ -114,6 +114,18 @@ describe("OrderPlacement.place", () => {
     ).rejects.toMatchObject({ code: Status.ALREADY_EXISTS });
   });
 
+  it("answers a replay of a placed order even when the lookups now fail", async () => {
+    const id = await product(10);
+    const request = { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 1 }] };
+    const placed = await placement().place(request, context);
+    const down = async () => {
+      throw unavailable("product service unavailable: down");
+    };
+    const replayed = await placement({ batchGetProducts: down }).place(request, context);
+    expect(replayed.id).toBe(placed.id);
+    expect(await stockOf(id)).toBe(9);
+  });
+
   it("keeps nothing when stock is short", async () => {
     const id = await product(1);
     const before = await orderCount();
