@@ -153,8 +153,9 @@ function shortage(
       );
     }
   }
-  // Every line had enough when locked, yet nothing was claimed: a concurrent call for the same
-  // order id claimed it between our statement and the replay check; the caller may retry.
+  // Every line had enough and the order id was unknown, yet nothing was claimed. Not expected (a
+  // conflicting claim is committed before our INSERT gives up, so the replay check finds it);
+  // should it happen, it is a conflict the caller may retry, not a shortage.
   return new RpcError(Status.ABORTED, `reservation of order ${orderId} met a concurrent one`);
 }
 
