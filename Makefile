@@ -43,7 +43,7 @@ run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops a
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
 	node dist/deploy/sim/run.js
 
-bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~5 min)
+bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js
 
 IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
