@@ -98,15 +98,10 @@ describe("runH2load against the bare server", () => {
     url = `http://127.0.0.1:${port}/shopmesh.product.v1.ProductService/GetProduct`;
   });
   afterAll(() => server.forceShutdown());
+  const load = () => ({ url, message, clients: 2, streams: 10, durationSeconds: 2 });
 
   it("saturates", async () => {
-    const result = await runH2load({
-      url,
-      message,
-      clients: 2,
-      streams: 10,
-      durationSeconds: 2,
-    });
+    const result = await runH2load(load());
     expect(result.requests).toBeGreaterThan(100);
     expect(result.succeeded).toBe(result.requests);
     expect(result.failed).toBe(0);
@@ -115,14 +110,7 @@ describe("runH2load against the bare server", () => {
   });
 
   it("holds a fixed rate", async () => {
-    const result = await runH2load({
-      url,
-      message,
-      clients: 2,
-      streams: 10,
-      durationSeconds: 2,
-      rate: 200,
-    });
+    const result = await runH2load({ ...load(), rate: 200 });
     expect(result.rps).toBeGreaterThanOrEqual(100);
     expect(result.rps).toBeLessThanOrEqual(300);
     expect(result.p50Ms).toBeGreaterThan(0);

@@ -5,7 +5,10 @@ export type K8sObject = {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; labels?: Labels };
-  // biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field below
+  // Untyped on purpose: the checks read the specs of seven kinds (Deployment, StatefulSet, Pod,
+  // Service, HPA, PDB, NetworkPolicy) and the tests break them by hand. Their
+  // types are checked where they belong, against the Kubernetes schemas (k8s-validate.ts).
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   spec?: any;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
