@@ -9,11 +9,26 @@ export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
-# Reinstall only when the manifest or the lockfile changed. `npm install` rather than `npm ci`:
-# npm 11 omits other platforms' optional binaries (biome, buf) from the lockfile, which `npm ci`
-# then rejects; the exact pins and the lockfile still decide every version.
+# What `git status` said when make started (one entry per tab), so a step can name the files it
+# changed itself and leave a developer's own edits alone.
+TREE_AT_START := $(shell git status --porcelain 2>/dev/null | tr '\n' '\t')
+
+# $(call tree-unchanged,STEP): fail, naming the files, when STEP changed the working tree.
+define tree-unchanged
+	@changed="$$(comm -13 <(printf '%s' '$(TREE_AT_START)' | tr '\t' '\n' | sort) \
+	  <(git status --porcelain 2>/dev/null | sort))"; \
+	if [ -n "$$changed" ]; then \
+	  printf '%s changed the working tree (git status --porcelain):\n%s\n' '$(1)' "$$changed" >&2; \
+	  exit 1; \
+	fi
+endef
+
+# Reinstall only when the manifest or the lockfile changed. `npm ci` installs exactly what the
+# committed lockfile says and never rewrites it; the stamp is written only when the install left
+# the tree as it found it. To add or bump a dependency, see README "Development".
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
+	$(call tree-unchanged,the install (npm ci))
 	@touch $@
 
 install: node_modules/.installed ## install dependencies (npm registry only)
@@ -21,8 +36,8 @@ install: node_modules/.installed ## install dependencies (npm registry only)
 tools: ## dnsmasq (cluster simulation) and h2load (benchmarks) from Debian, when missing
 	deploy/tools/ensure-debian-tools.sh
 
-build: install ## compile services, CLI and local runner to dist/
-	tsc -p tsconfig.build.json
+build: install ## compile services, CLI and local runner to dist/ (incremental)
+	tsc -b tsconfig.build.json
 
 gen: install ## regenerate services/gen from proto/ (buf + protoc-gen-es)
 	buf generate
@@ -36,6 +51,7 @@ typecheck: install ## strict type check of everything, tests included
 
 test: install tools typecheck lint build ## everything CI runs: types, lint, buf lint, all tests
 	vitest run
+	$(call tree-unchanged,make test)
 
 run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
 	node dist/deploy/local/run.js
