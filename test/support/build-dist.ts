@@ -1,9 +1,13 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The folders tsconfig.build.json compiles. */
+const sourceFolders = ["services", "deploy", "bench"];
 
 /**
  * Brings dist/ up to date with the source (`tsc -b tsconfig.build.json`, incremental), so the
@@ -11,15 +15,37 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
  * Build mode answers "up to date" in well under a second when nothing changed.
  */
 export async function buildDist(): Promise<void> {
-  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  await new Promise<void>((resolve, reject) => {
+  // tsc -b trusts its build info and does not re-emit an output deleted since: rebuild all then.
+  const force = (await missingOutputs()).length > 0;
+  await tsc(["-b", "tsconfig.build.json", ...(force ? ["--force"] : [])]);
+  const missing = await missingOutputs();
+  if (missing.length > 0) throw new Error(`tsc -b emitted no ${missing.join(", ")}`);
+}
+
+/** The dist/ files of compiled sources that are not there. */
+async function missingOutputs(): Promise<string[]> {
+  const missing = [];
+  for (const folder of sourceFolders) {
+    const files = await readdir(path.join(repoRoot, folder), { recursive: true });
+    for (const file of files) {
+      if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file.endsWith(".d.ts")) continue;
+      const output = path.join("dist", folder, file.replace(/\.ts$/, ".js"));
+      if (!existsSync(path.join(repoRoot, output))) missing.push(output);
+    }
+  }
+  return missing;
+}
+
+function tsc(args: string[]): Promise<void> {
+  const bin = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [tsc, "-b", "tsconfig.build.json"],
+      [bin, ...args],
       { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error === null) resolve();
-        else reject(new Error(`tsc -b tsconfig.build.json failed:\n${stdout}${stderr}`));
+        else reject(new Error(`tsc ${args.join(" ")} failed:\n${stdout}${stderr}`));
       },
     );
   });
