@@ -33,6 +33,9 @@ let lastContext: CallContext | undefined;
 let abortedWhileHandling: boolean | undefined;
 /** Resolves with the abort reason of the last GetUser "wait" call's signal. */
 let waitAborted: Promise<unknown> = Promise.resolve();
+/** A GetUser "held" call reports when its handler started, then answers once this resolves. */
+let heldStarted: (at: number) => void = () => {};
+let heldRelease: Promise<void> = Promise.resolve();
 const databaseDown = Object.assign(new Error("terminating connection"), { code: "57P01" });
 const bug = new Error("cannot read properties of undefined (reading 'secret')");
 
@@ -52,6 +55,10 @@ const userHandlers: ServiceHandlers<typeof UserService> = {
       );
       await waitAborted;
       throw new RpcError(Status.CANCELLED, "gave up");
+    }
+    if (request.id === "held") {
+      heldStarted(performance.now());
+      await heldRelease;
     }
     if (request.id === "missing") throw notFound(`user ${request.id}`);
     if (request.id === "bug") throw bug;
@@ -237,7 +244,28 @@ describe("grpcService on a running server", () => {
     expect(ok?.error).toBeUndefined();
     expect(notFoundOutcome?.error?.message).toBe("user missing not found");
     expect(internal?.error?.cause).toBe(bug); // the log gets what the caller does not
-    for (const outcome of outcomes) expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("tells the observer how long the call took, in milliseconds", async () => {
+    let release = () => {};
+    heldRelease = new Promise((resolve) => {
+      release = resolve;
+    });
+    const started = new Promise<number>((resolve) => {
+      heldStarted = resolve;
+    });
+    const sentAt = performance.now();
+    const call = users.getUser({ id: "held" });
+    const handlerStartedAt = await started;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the handler's work: a slow query
+    const releasedAt = performance.now();
+    release();
+    await call;
+    const answeredAt = performance.now();
+    expect(outcomes).toHaveLength(1);
+    // At least the handler's own time, at most what the caller waited (one clock: in-process).
+    expect(outcomes[0]?.durationMs).toBeGreaterThanOrEqual(releasedAt - handlerStartedAt);
+    expect(outcomes[0]?.durationMs).toBeLessThanOrEqual(answeredAt - sentAt);
   });
 });
 
