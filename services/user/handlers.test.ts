@@ -1,3 +1,4 @@
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedPool } from "../../test/support/database.js";
 import type { CallContext } from "../kit/index.js";
@@ -25,10 +26,15 @@ const create = (email: string, displayName = "Someone") =>
 
 describe("CreateUser", () => {
   it("stores the user with an id and a creation time", async () => {
+    const before = Date.now();
     const user = await create("grace@example.com", "  Grace Hopper ");
+    const after = Date.now();
     expect(user).toMatchObject({ email: "grace@example.com", displayName: "Grace Hopper" });
     expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(user.createTime).toBeDefined();
+    // The database's clock at the insert (same machine); pg rounds microseconds to milliseconds.
+    const created = user.createTime ? timestampMs(user.createTime) : Number.NaN;
+    expect(created).toBeGreaterThanOrEqual(before);
+    expect(created).toBeLessThanOrEqual(after + 1);
   });
 
   it("refuses an email taken in another case with ALREADY_EXISTS", async () => {
