@@ -42,6 +42,10 @@ describe("gRPC health", () => {
     const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
     await admin.connect();
     const health = healthOf(shop.mesh.addresses.user);
+    const { id } = await shop.clients.users.createUser({
+      email: "outage@example.com",
+      displayName: "Stored before the outage",
+    });
     const waitFor = async (status: ServingStatus) => {
       for (let i = 0; i < 100; i++) {
         if ((await health.check({ service: "" })).status === status) return;
@@ -61,7 +65,9 @@ describe("gRPC health", () => {
       });
       await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
       await waitFor(ServingStatus.SERVING);
-      expect((await shop.clients.users.listUsers({})).users).toBeDefined();
+      // Serving again means reading the database again: the user stored before is listed.
+      const { users } = await shop.clients.users.listUsers({});
+      expect(users.map((user) => user.id)).toContain(id);
     } finally {
       await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
       await admin.end();
