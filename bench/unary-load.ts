@@ -68,8 +68,10 @@ export async function runUnaryLoad(
       const due = start + scheduled * interval;
       if (due >= end || performance.now() >= end) return;
       scheduled += 1;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
+      // A timer may fire a little early (it counts from the loop's cached clock): wait again.
+      for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+        await sleep(wait);
+      }
       const began = performance.now();
       try {
         await call();
