@@ -1,4 +1,5 @@
-import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { create as message } from "@bufbuild/protobuf";
+import { TimestampSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedPool } from "../../test/support/database.js";
 import type { CallContext } from "../kit/index.js";
@@ -32,7 +33,7 @@ describe("CreateUser", () => {
     expect(user).toMatchObject({ email: "grace@example.com", displayName: "Grace Hopper" });
     expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
     // The database's clock at the insert (same machine); pg rounds microseconds to milliseconds.
-    const created = user.createTime ? timestampMs(user.createTime) : Number.NaN;
+    const created = timestampMs(message(TimestampSchema, user.createTime));
     expect(created).toBeGreaterThanOrEqual(before);
     expect(created).toBeLessThanOrEqual(after + 1);
   });
