@@ -11,12 +11,24 @@ import {
   OrderStatus,
 } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { createServiceClient, Status } from "../../services/kit/index.js";
+import { meshLogsWritten } from "../support/logs.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 let shop: TestMesh;
+/** How long ReserveStock holds each placement in the in-flight test. */
+const reserveDelayMs = 3_000;
+const inFlightCalls = 8;
+const faultLine = '"msg":"fault injected"';
 beforeAll(async () => {
   shop = await startTestMesh("shutdown", {
-    serviceEnv: { order: { RECONCILE_INTERVAL_MS: "500", PENDING_ORDER_TIMEOUT_MS: "1000" } },
+    serviceEnv: {
+      order: {
+        // Longer than ReserveStock's injected delay below, shorter than the drain grace (5 s);
+        // the reconciler must not take the held placements for abandoned ones either.
+        DOWNSTREAM_TIMEOUT_MS: "4500",
+        PENDING_ORDER_TIMEOUT_MS: "10000",
+      },
+    },
   });
 });
 afterAll(() => shop.close());
@@ -41,7 +53,7 @@ describe("graceful shutdown on SIGTERM", () => {
     await shop.mesh.start("user");
   });
 
-  it("finishes or cleanly refuses calls in flight, losing no order and no stock", async () => {
+  it("finishes the calls in flight and refuses new ones, losing no order and no stock", async () => {
     const { users, products, orders } = shop.clients;
     const userId = (await users.createUser({ email: "s@example.com", displayName: "S" })).id;
     const initialStock = 1_000;
@@ -49,53 +61,77 @@ describe("graceful shutdown on SIGTERM", () => {
     const productId = (
       await products.createProduct({ sku: "S-1", name: "S", price, stock: initialStock })
     ).id;
+    // Every placement stops in ReserveStock for a while: a known step at which calls are in
+    // flight in the order service (the delay is shorter than its drain grace).
+    await shop.mesh.stop("product");
+    await shop.mesh.start("product", {
+      FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: reserveDelayMs }]),
+    });
 
     // grpc-js, like the services' own clients: it reports a refused stream as UNAVAILABLE.
     const orderClient = createServiceClient(OrderService, {
       dependency: "order service",
       target: shop.mesh.addresses.order,
-      timeoutMs: 10_000,
+      timeoutMs: 15_000,
     });
-    const settled = Promise.allSettled(
-      Array.from({ length: 40 }, (_, index) =>
-        new Promise((resolve) => setTimeout(resolve, index * 5)).then(() =>
-          orderClient.createOrder({
-            requestId: randomUUID(),
-            userId,
-            items: [{ productId, quantity: 1 }],
-          }),
-        ),
-      ),
+    const place = () =>
+      orderClient.createOrder({
+        requestId: randomUUID(),
+        userId,
+        items: [{ productId, quantity: 1 }],
+      });
+    // One order first: the order service has reconnected to the restarted product service.
+    expect((await place()).status).toBe(OrderStatus.CONFIRMED);
+    await meshLogsWritten(shop, ["product"]);
+    const held = () =>
+      shop.output.filter((line) => line.startsWith("product: ") && line.includes(faultLine)).length;
+    const heldBefore = held();
+
+    let ended = 0;
+    const inFlight = Array.from({ length: inFlightCalls }, () =>
+      place().finally(() => {
+        ended += 1;
+      }),
     );
-    const exitCode = await new Promise((resolve) => setTimeout(resolve, 60)).then(() =>
-      shop.mesh.stop("order"),
+    const finishing = Promise.allSettled(inFlight);
+    // Observed, not timed: every call has reached ReserveStock, so all are in flight.
+    await expect.poll(() => held() - heldBefore, { timeout: 10_000 }).toBe(inFlightCalls);
+    expect(ended).toBe(0);
+
+    const health = createClient(
+      Health,
+      createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.order}` }),
     );
-    const outcomes = await settled;
+    const statuses = health.watch({ service: "" })[Symbol.asyncIterator]();
+    expect((await statuses.next()).value?.status).toBe(ServingStatus.SERVING);
+    const exited = shop.mesh.stop("order");
+    // The drain has begun once the watch reports NOT_SERVING: new calls are refused from then on.
+    expect((await statuses.next()).value?.status).toBe(ServingStatus.NOT_SERVING);
+    const refused = await Promise.allSettled(Array.from({ length: 4 }, place));
+    expect(ended).toBe(0); // the refusals did not wait for the calls in flight
+    const finished = await finishing;
     orderClient.close();
-    expect(exitCode).toBe(0);
-    for (const outcome of outcomes) {
-      if (outcome.status === "rejected") {
-        // Refused at the door, never half-done: the caller may simply retry.
-        expect(outcome.reason).toMatchObject({ code: Status.UNAVAILABLE });
-      }
+    expect(await exited).toBe(0);
+
+    expect(finished.map((outcome) => outcome.status)).toEqual(
+      Array(inFlightCalls).fill("fulfilled"),
+    );
+    for (const outcome of finished) {
+      if (outcome.status === "fulfilled") expect(outcome.value.status).toBe(OrderStatus.CONFIRMED);
     }
-    const accepted = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
-    expect(accepted).toBeGreaterThan(0);
+    // Refused at the door, never half-done: the caller may simply retry.
+    for (const outcome of refused) {
+      expect(outcome).toMatchObject({ status: "rejected", reason: { code: Status.UNAVAILABLE } });
+    }
 
     await shop.mesh.start("order");
+    // Exactly the calls in flight were placed, and nothing else moved stock.
     const { orders: placed } = await orders.listOrders({ userId, pageSize: 1000 });
-    const confirmed = placed.filter((order) => order.status === OrderStatus.CONFIRMED);
-    expect(confirmed.length).toBeGreaterThanOrEqual(accepted);
-    // Every unit that left stock belongs to a confirmed order, once any interrupted placement
-    // has been reconciled.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { stock } = await products.getProduct({ id: productId });
-      const { orders: now } = await orders.listOrders({ userId, pageSize: 1000 });
-      const sold = now.filter((order) => order.status === OrderStatus.CONFIRMED).length;
-      if (stock + sold === initialStock && now.every((o) => o.status !== OrderStatus.PENDING))
-        return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error("stock and confirmed orders never matched");
-  });
+    expect(placed.map((order) => order.status)).toEqual(
+      Array(1 + inFlightCalls).fill(OrderStatus.CONFIRMED),
+    );
+    expect((await products.getProduct({ id: productId })).stock).toBe(
+      initialStock - 1 - inFlightCalls,
+    );
+  }, 60_000); // two service restarts, seconds each on a busy machine
 });

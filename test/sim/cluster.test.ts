@@ -95,9 +95,23 @@ async function allOrders() {
   return all;
 }
 
-/** Calls each product replica served since `since` (a mark in its output). */
-const servedBy = (replica: Replica, since = 0) =>
-  replica.output.slice(since).filter((line) => line.includes('"msg":"rpc"')).length;
+/** Calls a product replica served between two marks in its output (`until`: up to now). */
+const servedBy = (replica: Replica, since = 0, until = replica.output.length) =>
+  replica.output.slice(since, until).filter((line) => line.includes('"msg":"rpc"')).length;
+
+/** Waits until the replica has written all it logged so far; returns where that is in its output. */
+async function replicaLogsWritten(replica: Replica): Promise<number> {
+  const client = createServiceClient(ProductService, {
+    dependency: "product",
+    target: replica.address,
+    timeoutMs: 5_000,
+  });
+  try {
+    return await logsWritten(replica.output, (id) => client.getProduct({ id }));
+  } finally {
+    client.close();
+  }
+}
 
 // No order lost or duplicated, stock consistent: every unit sold belongs to one confirmed order.
 afterEach(async () => {
@@ -125,14 +139,16 @@ afterEach(async () => {
 describe("client-side load balancing over the headless Service", () => {
   it("spreads the order service's calls over all product replicas", async () => {
     const replicas = cluster.replicas("product");
-    const marks = replicas.map((r) => r.output.length);
+    // From and to points where each replica has written everything it logged (markers excluded).
+    const marks = (await Promise.all(replicas.map(replicaLogsWritten))).map((at) => at + 1);
     const load = steadyOrders(orders, target, { concurrency: 4, pauseMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await load.ended(300); // a known amount of work, not a guessed time
     const outcomes = await load.stop();
     expect(outcomes.filter((o) => o.error)).toEqual([]);
-    await logsWritten();
-    const counts = replicas.map((r, i) => servedBy(r, marks[i]));
+    const ends = await Promise.all(replicas.map(replicaLogsWritten));
+    const counts = replicas.map((r, i) => servedBy(r, marks[i], ends[i]));
     const total = counts.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(outcomes.length); // every order asked the product service
     // Round robin: each of 3 replicas gets about a third; generous bounds for a noisy machine.
     for (const count of counts) expect(count / total).toBeGreaterThan(0.2);
   });
@@ -141,14 +157,14 @@ describe("client-side load balancing over the headless Service", () => {
 describe("replicas coming and going under steady load", () => {
   it("loses no order when a replica is killed; only calls in flight fail", async () => {
     const load = steadyOrders(orders, target, { concurrency: 4, pauseMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await load.ended(50); // orders flow over all replicas
     const [victim] = cluster.replicas("product");
     if (!victim) throw new Error("no replica");
     await cluster.kill(victim);
     const killedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await load.ended(50); // orders go on while the dead replica is still in DNS
     await cluster.removeFromDns(victim); // the endpoint controller notices
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await load.ended(100); // and after its endpoint is gone
     const outcomes = await load.stop();
     const failed = outcomes.filter((o) => o.error);
     // Reads and reservations were retried on the other replicas; what failed was in flight.
@@ -162,7 +178,7 @@ describe("replicas coming and going under steady load", () => {
 
   it("sends traffic to a replica added by scale-out within the max connection age", async () => {
     const load = steadyOrders(orders, target, { concurrency: 4, pauseMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await load.ended(20); // orders flow before the scale-out
     const added = await cluster.addReplica("product");
     const addedAt = Date.now();
     await expect
@@ -185,15 +201,15 @@ describe("replicas coming and going under steady load", () => {
     const outcomes = await load.stop();
     expect(outcomes.filter((o) => o.error).map((o) => o.error?.message)).toEqual([]);
     expect(outcomes.length).toBeGreaterThan(20);
-  });
+  }, 90_000); // three starts and three drains: over 30 s on a busy 2-core machine (seen: 50 s)
 
   it("fails no call during scale-in (endpoint removed, then SIGTERM after preStop)", async () => {
     const load = steadyOrders(orders, target, { concurrency: 4, pauseMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await load.ended(20); // orders flow before the scale-in
     const [leaving] = cluster.replicas("product");
     if (!leaving) throw new Error("no replica");
     expect(await cluster.terminate(leaving)).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await load.ended(20); // and go on over the replicas left
     const outcomes = await load.stop();
     expect(outcomes.filter((o) => o.error).map((o) => o.error?.message)).toEqual([]);
   });

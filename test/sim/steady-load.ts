@@ -9,6 +9,14 @@ export interface LoadOutcome {
   readonly error?: RpcError;
 }
 
+/** A running load: what ended so far, a wait for the next calls to end, and its stop. */
+export interface SteadyLoad {
+  readonly outcomes: LoadOutcome[];
+  /** Resolves once `count` more calls have ended (succeeded or failed) than had so far. */
+  ended(count: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<LoadOutcome[]>;
+}
+
 /**
  * Places orders continuously (`concurrency` callers, each as soon as its last call ended, at most
  * one call per `pauseMs`), until stopped; every request has its own request_id.
@@ -17,7 +25,7 @@ export function steadyOrders(
   orders: Pick<ServiceClient<typeof OrderService>, "createOrder">,
   order: { userId: string; productId: string },
   options: { concurrency: number; pauseMs: number },
-): { stop(): Promise<LoadOutcome[]>; outcomes: LoadOutcome[] } {
+): SteadyLoad {
   const outcomes: LoadOutcome[] = [];
   let running = true;
   const caller = async () => {
@@ -39,6 +47,16 @@ export function steadyOrders(
   const callers = Array.from({ length: options.concurrency }, caller);
   return {
     outcomes,
+    ended: async (count, timeoutMs = 20_000) => {
+      const target = outcomes.length + count;
+      const giveUpAt = Date.now() + timeoutMs;
+      while (outcomes.length < target) {
+        if (Date.now() > giveUpAt) {
+          throw new Error(`only ${count - (target - outcomes.length)} of ${count} calls ended`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     stop: async () => {
       running = false;
       await Promise.all(callers);
