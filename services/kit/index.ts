@@ -1,5 +1,6 @@
 // The shared kit: everything a shopmesh service uses besides its own business rules.
 export type { CallContext } from "./call-context.js";
+export { outlivingCaller } from "./call-scope.js";
 export {
   BreakerRegistry,
   type BreakerSettings,
@@ -37,7 +38,7 @@ export {
   type UnaryHandler,
   type UnaryInterceptor,
 } from "./grpc-service.js";
-export { HealthRegistry, ServingStatus } from "./health.js";
+export { type HealthLimits, HealthRegistry, ServingStatus } from "./health.js";
 export { type Implementation, implement } from "./implement.js";
 export { loadShedding } from "./load-shedding.js";
 export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";
@@ -66,6 +67,12 @@ export {
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";
+export {
+  CallerGaveUp,
+  meaningOf,
+  type StatusMeaning,
+  statusSemantics,
+} from "./status-semantics.js";
 export { toRpcError } from "./to-rpc-error.js";
 export {
   maxItems,
