@@ -11,7 +11,8 @@ export function monitorDatabase(
   intervalMs: number,
   onChange: (reachable: boolean) => void,
 ): { stop(): Promise<void> } {
-  const timeoutMs = Math.min(intervalMs, 2_000);
+  // Short, so a hung database shows soon; not so short that a busy machine's connect fails it.
+  const timeoutMs = Math.max(500, Math.min(intervalMs, 2_000));
   let client: pg.Client | undefined;
   let last: boolean | undefined;
   let stopped = false;

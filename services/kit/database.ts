@@ -1,6 +1,6 @@
 import pg from "pg";
 import { currentCall } from "./call-scope.js";
-import { bindToCall, timeoutsFor } from "./query-bounds.js";
+import { bindToCall, cleanUp, timeoutsFor } from "./query-bounds.js";
 import { RpcError } from "./rpc-error.js";
 
 /** A pool of connections to one service's database. */
@@ -65,7 +65,7 @@ export async function withTransaction<T>(
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch((rollbackFailed: unknown) => {
+    await cleanUp(client, "ROLLBACK").catch((rollbackFailed: unknown) => {
       broken = rollbackFailed;
     });
     throw error;

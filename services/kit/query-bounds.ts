@@ -5,6 +5,18 @@ import { type CallBounds, callerGone } from "./call-scope.js";
 // Cancels still on their way to the server, per connection: the connection goes back to the pool
 // only after its cancel arrived, or the cancel could end the next borrower's query.
 const cancelling = new WeakMap<pg.PoolClient, Promise<void>>();
+// Each bound connection's own query, for clean-up that must run although the caller has gone.
+const unbound = new WeakMap<pg.PoolClient, pg.PoolClient["query"]>();
+
+/**
+ * Runs `sql` on `client` free of its call's bounds, once any cancel sent for it has arrived (or
+ * the cancel could end this statement instead): ROLLBACK after the caller went.
+ */
+export async function cleanUp(client: pg.PoolClient, sql: string): Promise<void> {
+  await cancelling.get(client);
+  const query = unbound.get(client) ?? client.query;
+  await (query as (text: string) => Promise<unknown>).call(client, sql);
+}
 
 /**
  * `SET LOCAL` statements that end a transaction's statements and lock waits by themselves at the
@@ -50,10 +62,13 @@ export async function bindToCall(
   const query = client.query;
   const release = client.release;
   client.query = boundQuery(client, query, call) as typeof client.query;
+  unbound.set(client, query);
   client.release = (error?: Error | boolean) => {
     client.query = query;
     client.release = release;
+    unbound.delete(client);
     const pending = cancelling.get(client);
+    cancelling.delete(client);
     if (pending) void pending.then(() => release.call(client, error));
     else release.call(client, error);
   };
