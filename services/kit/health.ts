@@ -75,7 +75,7 @@ export class HealthRegistry {
           [...this.statuses].map(([name, status]) => [name, { status }]),
         ),
       }),
-      watch: ({ service }, send, context) => {
+      watch: async ({ service }, send, context) => {
         if (service.length > maxNameLength) {
           throw invalidArgument("service", `must be at most ${maxNameLength} characters`);
         }

@@ -88,7 +88,7 @@ function relayedMessage(dependency: string, method: string, code: Status): strin
     case Status.CANCELLED:
       return `${dependency} unavailable, retry later`;
     case Status.RESOURCE_EXHAUSTED:
-      return `${dependency} busy (load shed ${method}), retry later`;
+      return `${dependency} could not take ${method} now (resource exhausted), retry later`;
     case Status.ABORTED:
       return `${dependency}: ${method} met a concurrent change, retry`;
     default:
