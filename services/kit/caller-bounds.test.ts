@@ -1,12 +1,11 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getUserCancelledWhen } from "../../test/support/cancelled-call.js";
 import { serveInProcess } from "../../test/support/in-process-server.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { BreakerRegistry } from "./circuit-breaker.js";
 import { implement } from "./implement.js";
 import { createLogger } from "./logger.js";
-import { messageCodec } from "./message-codec.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { createServiceClient, type ServiceClient } from "./service-client.js";
 import { CallerGaveUp } from "./status-semantics.js";
@@ -157,23 +156,9 @@ describe("a caller's cancellation", () => {
     const started = new Promise<void>((resolve) => {
       holdStarted = resolve;
     });
-    // A raw grpc-js caller of the front, which can cancel its call.
-    const raw = new grpc.Client(frontServer.address, grpc.credentials.createInsecure());
-    closing.push(() => raw.close());
-    const codec = messageCodec(UserService.method.getUser.input);
-    const ended = new Promise<grpc.ServiceError | null>((resolve) => {
-      const call = raw.makeUnaryRequest(
-        "/shopmesh.user.v1.UserService/GetUser",
-        codec.serialize as (message: unknown) => Buffer,
-        (bytes: Buffer) => bytes,
-        { id: "hold" },
-        { deadline: Date.now() + 10_000 },
-        (error) => resolve(error),
-      );
-      void started.then(() => call.cancel());
-    });
-    expect(await ended).toMatchObject({ code: Status.CANCELLED });
-    // Long before the 10 s deadline: the cancel travelled front → dependency.
+    const ended = await getUserCancelledWhen(frontServer.address, "hold", started);
+    expect(ended).toMatchObject({ code: Status.CANCELLED });
+    // Long before the 30 s deadline: the cancel travelled front → dependency.
     expect(await holdEnded).toMatchObject({ code: Status.CANCELLED });
     expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
   });

@@ -1,7 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { getUserCancelledWhen } from "../../test/support/cancelled-call.js";
 import { createTestDatabase, type TestDatabase } from "../../test/support/database.js";
 import { serveInProcess } from "../../test/support/in-process-server.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
@@ -9,7 +9,6 @@ import { runForCall } from "./call-scope.js";
 import { createPool, type Pool, withTransaction } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { implement } from "./implement.js";
-import { messageCodec } from "./message-codec.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { createServiceClient } from "./service-client.js";
 import { CallerGaveUp } from "./status-semantics.js";
@@ -116,28 +115,16 @@ describe("a query stuck on a row lock", () => {
   );
 
   it("is cancelled on the server when the caller cancels", async () => {
-    const raw = new grpc.Client(server.address, grpc.credentials.createInsecure());
-    const codec = messageCodec(UserService.method.getUser.input);
     await whileLocked(async () => {
-      const ended = new Promise<grpc.ServiceError | null>((resolve) => {
-        const call = raw.makeUnaryRequest(
-          "/shopmesh.user.v1.UserService/GetUser",
-          codec.serialize as (message: unknown) => Buffer,
-          (bytes: Buffer) => bytes,
-          { id: "plain" },
-          { deadline: Date.now() + 30_000 },
-          (error) => resolve(error),
-        );
-        // Cancel once the query is waiting for the lock (not after a guessed sleep).
-        void vi
-          .waitFor(async () => expect(await lockWaiters()).toBe(1), { timeout: 5_000 })
-          .then(() => call.cancel());
+      // Cancel once the query is waiting for the lock (not after a guessed sleep).
+      const waiting = vi.waitFor(async () => expect(await lockWaiters()).toBe(1), {
+        timeout: 5_000,
       });
-      expect(await ended).toMatchObject({ code: Status.CANCELLED });
+      const ended = await getUserCancelledWhen(server.address, "plain", waiting);
+      expect(ended).toMatchObject({ code: Status.CANCELLED });
       await vi.waitFor(async () => expect(await lockWaiters()).toBe(0), { timeout: 2_000 });
       await expectConnectionReturned();
     });
-    raw.close();
   });
 
   it("outside any call, is ended by the ceiling (DEADLINE_EXCEEDED)", async () => {

@@ -156,15 +156,7 @@ function unaryHandler(
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall, callback) => {
-    const started = performance.now();
-    const { context, finish } = callContext(path, serverCall);
-    const end = (error: RpcError | undefined) => {
-      finish();
-      // What the client gets, which is not what the handler said when the caller has gone.
-      const final = undeliverable(context, error) ?? error;
-      const durationMs = performance.now() - started;
-      observe({ method: path, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
-    };
+    const { context, end } = callContext(path, serverCall, observe);
     runForCall(context, () => run(serverCall.request, context, call)).then(
       (response) => {
         let bytes: Buffer;
@@ -196,8 +188,7 @@ function serverStreamingHandler(
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall) => {
-    const started = performance.now();
-    const { context, finish } = callContext(path, serverCall);
+    const { context, end } = callContext(path, serverCall, observe);
     const send = (response: unknown) => {
       // Throws RESOURCE_EXHAUSTED for an oversized message: the stream ends with it.
       const bytes = encode(encoder, response);
@@ -205,12 +196,6 @@ function serverStreamingHandler(
     };
     const stream = (request: unknown, ctx: CallContext) =>
       handler(request as MessageShape<DescMessage>, send, ctx);
-    const end = (error: RpcError | undefined) => {
-      finish();
-      const final = undeliverable(context, error) ?? error;
-      const durationMs = performance.now() - started;
-      observe({ method: path, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
-    };
     runForCall(context, () => run(serverCall.request, context, stream)).then(
       () => {
         end(undefined);
@@ -237,11 +222,17 @@ async function run(
   return call(request, context);
 }
 
-/** The handler's view of the call; `finish` marks it answered so a later close is no cancel. */
+/**
+ * The handler's view of the call, and `end`, which marks it answered (so a later close is no
+ * cancel) and tells the observer how it ended: the status the client gets, which is not what the
+ * handler said when the caller has gone first.
+ */
 function callContext(
   method: string,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-): { context: CallContext; finish: () => void } {
+  observe: CallObserver,
+): { context: CallContext; end: (error: RpcError | undefined) => void } {
+  const started = performance.now();
   const controller = new AbortController();
   let finished = false;
   const deadline = call.getDeadline();
@@ -254,15 +245,19 @@ function callContext(
       controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     } else controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
   });
+  const context: CallContext = {
+    method,
+    metadata: call.metadata,
+    deadline: deadlineMs,
+    signal: controller.signal,
+  };
   return {
-    context: {
-      method,
-      metadata: call.metadata,
-      deadline: deadlineMs,
-      signal: controller.signal,
-    },
-    finish: () => {
+    context,
+    end: (error) => {
       finished = true;
+      const final = undeliverable(context, error) ?? error;
+      const durationMs = performance.now() - started;
+      observe({ method, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
     },
   };
 }

@@ -78,17 +78,18 @@ describe("toRpcError relays a raw grpc-js error that escaped a handler", () => {
   });
 });
 
+/** A breaker registry whose breakers open at the first counted failure. */
+function oneFailureOpens(): BreakerRegistry {
+  const settings = { errorThresholdPercent: 50, volumeThreshold: 1, rollingWindowMs: 10_000 };
+  return new BreakerRegistry(
+    { ...settings, resetTimeoutMs: 60_000 },
+    createLogger("test", "silent"),
+  );
+}
+
 describe("the breakers count what the table calls a dependency failure", () => {
   it.each(failures)("code %i", async (code) => {
-    const registry = new BreakerRegistry(
-      {
-        errorThresholdPercent: 50,
-        volumeThreshold: 1,
-        rollingWindowMs: 10_000,
-        resetTimeoutMs: 60_000,
-      },
-      createLogger("test", "silent"),
-    );
+    const registry = oneFailureOpens();
     const call = registry.protect("product service", "ReserveStock", async () => {
       throw new RpcError(code, "failed");
     });
@@ -100,15 +101,7 @@ describe("the breakers count what the table calls a dependency failure", () => {
   });
 
   it("does not count a call the caller gave up on", async () => {
-    const registry = new BreakerRegistry(
-      {
-        errorThresholdPercent: 50,
-        volumeThreshold: 1,
-        rollingWindowMs: 10_000,
-        resetTimeoutMs: 60_000,
-      },
-      createLogger("test", "silent"),
-    );
+    const registry = oneFailureOpens();
     const call = registry.protect("product service", "ReserveStock", async () => {
       throw new CallerGaveUp(Status.DEADLINE_EXCEEDED, "caller's deadline");
     });

@@ -31,6 +31,15 @@ function callerMistake(code: Status): StatusMeaning {
     relayMessage: true,
   };
 }
+// Down, overloaded or restarting: the call may not have been processed, so a safe one is retried.
+const unavailable: StatusMeaning = {
+  callerFault: false,
+  retryable: true,
+  dependencyFailure: true,
+  logLevel: "warn",
+  relayedAs: Status.UNAVAILABLE,
+  relayMessage: false,
+};
 const ourBug: StatusMeaning = {
   callerFault: false,
   retryable: false,
@@ -48,15 +57,9 @@ const ourBug: StatusMeaning = {
  */
 export const statusSemantics: { readonly [code in Status]: StatusMeaning } = {
   [Status.OK]: { ...callerMistake(Status.OK), callerFault: false },
-  // Our caller cancelled (a dependency's CANCELLED that we did not ask for: it cut the call).
-  [Status.CANCELLED]: {
-    callerFault: true,
-    retryable: false,
-    dependencyFailure: true,
-    logLevel: "info",
-    relayedAs: Status.UNAVAILABLE,
-    relayMessage: false,
-  },
+  // Served: our caller cancelled. Received without our asking: the dependency cut the call
+  // (it was shutting down, say), which may have been processed, so it is not retried.
+  [Status.CANCELLED]: { ...unavailable, callerFault: true, retryable: false, logLevel: "info" },
   [Status.UNKNOWN]: ourBug,
   [Status.INVALID_ARGUMENT]: callerMistake(Status.INVALID_ARGUMENT),
   // Not retried: the call may have been processed, and the time is gone anyway.
@@ -75,14 +78,7 @@ export const statusSemantics: { readonly [code in Status]: StatusMeaning } = {
   [Status.PERMISSION_DENIED]: callerMistake(Status.PERMISSION_DENIED),
   // Load shedding: the refused call changed nothing, so a retry after a backoff is safe; a
   // dependency that keeps shedding is overloaded, which is what a breaker is for.
-  [Status.RESOURCE_EXHAUSTED]: {
-    callerFault: false,
-    retryable: true,
-    dependencyFailure: true,
-    logLevel: "warn",
-    relayedAs: Status.UNAVAILABLE,
-    relayMessage: false,
-  },
+  [Status.RESOURCE_EXHAUSTED]: unavailable,
   [Status.FAILED_PRECONDITION]: callerMistake(Status.FAILED_PRECONDITION),
   // A conflicting transaction was rolled back: an idempotent call can simply run again.
   [Status.ABORTED]: {
@@ -102,14 +98,7 @@ export const statusSemantics: { readonly [code in Status]: StatusMeaning } = {
     logLevel: "info",
   },
   [Status.INTERNAL]: ourBug,
-  [Status.UNAVAILABLE]: {
-    callerFault: false,
-    retryable: true,
-    dependencyFailure: true,
-    logLevel: "warn",
-    relayedAs: Status.UNAVAILABLE,
-    relayMessage: false,
-  },
+  [Status.UNAVAILABLE]: unavailable,
   [Status.DATA_LOSS]: ourBug,
   [Status.UNAUTHENTICATED]: callerMistake(Status.UNAUTHENTICATED),
 };
