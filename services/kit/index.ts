@@ -38,7 +38,7 @@ export {
   type UnaryHandler,
   type UnaryInterceptor,
 } from "./grpc-service.js";
-export { type HealthLimits, HealthRegistry, ServingStatus } from "./health.js";
+export { HealthRegistry, ServingStatus } from "./health.js";
 export { type Implementation, implement } from "./implement.js";
 export { loadShedding } from "./load-shedding.js";
 export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";
@@ -67,12 +67,6 @@ export {
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";
-export {
-  CallerGaveUp,
-  meaningOf,
-  type StatusMeaning,
-  statusSemantics,
-} from "./status-semantics.js";
 export { toRpcError } from "./to-rpc-error.js";
 export {
   maxItems,
