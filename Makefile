@@ -42,14 +42,15 @@ build: install ## compile services, CLI and local runner to dist/ (incremental)
 gen: install ## regenerate services/gen from proto/ (buf + protoc-gen-es)
 	buf generate
 
-lint: install ## biome (format + lint, generated code excluded) and buf lint
+lint: install ## biome (format + lint, generated code excluded), buf lint, buf breaking against main
 	biome check .
 	buf lint
+	deploy/tools/buf-breaking.sh
 
 typecheck: install ## strict type check of everything, tests included
 	tsc -p tsconfig.json
 
-test: install tools typecheck lint build ## everything CI runs: types, lint, buf lint, all tests
+test: install tools typecheck lint build ## everything CI runs: types, lint, buf lint and breaking, all tests
 	vitest run
 	$(call tree-unchanged,make test)
 

@@ -1,20 +1,21 @@
 import type { CallObserver } from "./grpc-service.js";
 import type { Logger } from "./logger.js";
 import { Status } from "./rpc-error.js";
+import { meaningOf } from "./status-semantics.js";
 
-// The server's own failures; everything else is the caller's or a dependency's doing.
-const serverFaults = new Set([Status.INTERNAL, Status.UNKNOWN, Status.DATA_LOSS]);
-
-/** Logs one line per RPC: method, status code and duration; the cause of server faults. */
+/**
+ * Logs one line per RPC: method, status code and duration, at the level the status table gives
+ * the code. A failure's cause (the original error, a dependency's own status) goes to the log,
+ * since the caller only ever sees our message.
+ */
 export function callLogger(logger: Logger): CallObserver {
   return ({ method, code, durationMs, error }) => {
     const line = { method, code: Status[code], duration_ms: Math.round(durationMs * 100) / 100 };
-    if (error && serverFaults.has(code)) {
-      logger.error({ ...line, err: error.cause ?? error }, "rpc failed");
-    } else if (error) {
-      logger.info({ ...line, message: error.message }, "rpc");
-    } else {
-      logger.info(line, "rpc");
-    }
+    const level = meaningOf(code).logLevel;
+    if (!error) logger[level](line, "rpc");
+    else if (level === "error") logger.error({ ...line, err: error.cause ?? error }, "rpc failed");
+    else if (error.cause !== undefined) {
+      logger[level]({ ...line, message: error.message, err: error.cause }, "rpc");
+    } else logger[level]({ ...line, message: error.message }, "rpc");
   };
 }

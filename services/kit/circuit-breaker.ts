@@ -1,6 +1,7 @@
 import CircuitBreaker from "opossum";
 import type { Logger } from "./logger.js";
 import { RpcError, Status } from "./rpc-error.js";
+import { countsAgainstDependency } from "./status-semantics.js";
 import { spanEvent } from "./telemetry.js";
 
 /** When a breaker opens and how it recovers. */
@@ -28,17 +29,6 @@ export interface BreakerStatus {
   readonly rejects: number;
 }
 
-// The caller's own mistakes say nothing about the dependency's health.
-const callerErrors = new Set([
-  Status.INVALID_ARGUMENT,
-  Status.NOT_FOUND,
-  Status.ALREADY_EXISTS,
-  Status.FAILED_PRECONDITION,
-  Status.OUT_OF_RANGE,
-  Status.UNAUTHENTICATED,
-  Status.PERMISSION_DENIED,
-]);
-
 /** Every breaker of a process, so that their state can be listed and exported. */
 export class BreakerRegistry {
   private readonly breakers: { dependency: string; method: string; breaker: CircuitBreaker }[] = [];
@@ -57,14 +47,15 @@ export class BreakerRegistry {
     method: string,
     call: (...args: Args) => Promise<Result>,
   ): (...args: Args) => Promise<Result> {
-    const breaker = new CircuitBreaker(call, {
+    const breaker: CircuitBreaker<Args, Result> = new CircuitBreaker(call, {
       // Deadlines bound every call already; a second clock here would only disagree with them.
       timeout: false,
       errorThresholdPercentage: this.settings.errorThresholdPercent,
       volumeThreshold: this.settings.volumeThreshold,
       rollingCountTimeout: this.settings.rollingWindowMs,
       resetTimeout: this.settings.resetTimeoutMs,
-      errorFilter: (error: unknown) => error instanceof RpcError && callerErrors.has(error.code),
+      // The caller's mistakes and deadlines say nothing about the dependency's health.
+      errorFilter: (error: unknown): boolean => !countsAgainstDependency(error, breaker.halfOpen),
     });
     const log = this.logger.child({ dependency, method });
     const transition = (state: BreakerState, message: string) => {

@@ -1,4 +1,7 @@
 import pg from "pg";
+import { currentCall } from "./call-scope.js";
+import { bindToCall, cleanUp, timeoutsFor } from "./query-bounds.js";
+import { RpcError } from "./rpc-error.js";
 
 /** A pool of connections to one service's database. */
 export type Pool = pg.Pool;
@@ -16,16 +19,29 @@ export interface PoolOptions {
   readonly max: number;
   /** Reported to PostgreSQL, visible in pg_stat_activity. */
   readonly applicationName: string;
+  /**
+   * Ceiling of every statement and lock wait (PostgreSQL's statement_timeout and lock_timeout),
+   * also for work done outside any call (the reconciler). A call's nearer deadline bounds its
+   * queries further. 0 = no ceiling.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
-/** A connection pool that fails fast when the database can't be reached. */
+/**
+ * A connection pool that fails fast when the database can't be reached, and bounds every query
+ * by the call it is made for (see {@link runForCall}): a query is not started for a caller that
+ * has gone, a running one is cancelled on the server when the caller cancels or its deadline
+ * passes, and waiting for a connection ends then too.
+ */
 export function createPool(options: PoolOptions): Pool {
-  const pool = new pg.Pool({
+  const ceiling = options.statementTimeoutMs ?? 0;
+  const pool = new BoundedPool({
     connectionString: options.url,
     max: options.max,
     application_name: options.applicationName,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(ceiling > 0 ? { statement_timeout: ceiling, lock_timeout: ceiling } : {}),
   });
   // An idle connection dropped by the server emits here; without a listener the process would die.
   pool.on("error", () => {});
@@ -37,16 +53,72 @@ export async function withTransaction<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
+  // Read before the checkout: the time spent waiting for a connection counts too.
+  const call = currentCall();
   const client = await pool.connect();
+  let broken: unknown;
   try {
-    await client.query("BEGIN");
+    // One round trip: the transaction's lock waits and statements end by themselves at the
+    // caller's deadline, even if a cancel cannot reach the server.
+    await client.query(`BEGIN;${timeoutsFor(call, pool.options.statement_timeout || 0)}`);
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    await cleanUp(client, "ROLLBACK").catch((rollbackFailed: unknown) => {
+      broken = rollbackFailed;
+    });
     throw error;
   } finally {
-    client.release();
+    // A connection that could not even roll back is closed, not handed to the next caller.
+    client.release(broken instanceof Error ? broken : undefined);
   }
+}
+
+/** A pg Pool whose connections are bound to the call they serve (see {@link createPool}). */
+class BoundedPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: () => void) => void,
+  ): void;
+  // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads are untyped underneath.
+  override connect(...args: any[]): any {
+    if (args.length > 0) return super.connect(args[0]);
+    return bindToCall(super.connect(), currentCall());
+  }
+
+  // pg's query overloads (text, config, callbacks, Submittable) all end in the client's query,
+  // which the bound client wraps; here only the checkout and the release are ours.
+  // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads are untyped underneath.
+  override query(...args: any[]): any {
+    const callback = typeof args.at(-1) === "function" ? args.pop() : undefined;
+    const done = this.boundQuery(args);
+    if (!callback) return done;
+    done.then(
+      (result) => callback(undefined, result),
+      (error: unknown) => callback(error),
+    );
+    return undefined;
+  }
+
+  private async boundQuery(args: unknown[]): Promise<pg.QueryResult> {
+    const client = await this.connect();
+    let failure: unknown;
+    try {
+      return await (client.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // A database error (it has a SQLSTATE) leaves the connection usable, and so does a query
+      // refused or cancelled for a caller that gave up; anything else may not.
+      client.release(isConnectionFailure(failure) ? (failure as Error) : undefined);
+    }
+  }
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  if (error === undefined || error instanceof RpcError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return !(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code));
 }

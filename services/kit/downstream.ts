@@ -68,6 +68,7 @@ export class Downstream {
       methods: options.methods as ServiceClientOptions<S>["methods"] & {},
       onlyListedMethods: true,
       timeoutMs: config.downstreamTimeoutMs,
+      minTimeoutMs: config.downstreamMinTimeoutMs,
       retry: {
         policy: {
           maxAttempts: config.retryMaxAttempts,

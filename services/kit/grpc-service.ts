@@ -2,7 +2,15 @@ import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@b
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
+import { runForCall } from "./call-scope.js";
 import { MalformedMessage, messageCodec } from "./message-codec.js";
+import {
+  encode,
+  errorField,
+  passThrough,
+  type ResponseEncoder,
+  undeliverable,
+} from "./response-outcome.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { toRpcError } from "./to-rpc-error.js";
 
@@ -78,6 +86,11 @@ export interface GrpcServiceOptions {
   /** Outermost first. Apply to unary methods only: a stream is not one request. */
   readonly interceptors?: readonly UnaryInterceptor[];
   readonly observer?: CallObserver;
+  /**
+   * The server's `grpc.max_send_message_length`: a larger response is answered, logged and
+   * measured as RESOURCE_EXHAUSTED, as the client sees it. Default 4 MiB.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -92,6 +105,7 @@ export function grpcService<S extends GenService<GenServiceMethods>>(
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   const observe = options.observer ?? (() => {});
+  const maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
   for (const method of service.methods) {
     const handler = (handlers as Record<string, unknown>)[method.localName];
     if (typeof handler !== "function") {
@@ -106,7 +120,8 @@ export function grpcService<S extends GenService<GenServiceMethods>>(
       responseStream: method.methodKind === "server_streaming",
       requestSerialize: input.serialize,
       requestDeserialize: input.deserialize,
-      responseSerialize: output.serialize,
+      // Responses are serialized by the handlers below, which must know their size.
+      responseSerialize: passThrough,
       responseDeserialize: output.deserialize,
       originalName: method.localName,
     };
@@ -115,12 +130,16 @@ export function grpcService<S extends GenService<GenServiceMethods>>(
         (next, interceptor) => interceptor(next, method),
         handler as UnaryCall,
       );
-      implementation[method.localName] = unaryHandler(method, call, observe);
+      implementation[method.localName] = unaryHandler(method, call, observe, {
+        serialize: output.serialize,
+        maxBytes: maxResponseBytes,
+      });
     } else if (method.methodKind === "server_streaming") {
       implementation[method.localName] = serverStreamingHandler(
         method,
         handler as ServerStreamingHandler<DescMessage, DescMessage>,
         observe,
+        { serialize: output.serialize, maxBytes: maxResponseBytes },
       );
     } else {
       throw new Error(`${service.typeName}.${method.name}: ${method.methodKind} is not supported`);
@@ -133,21 +152,28 @@ function unaryHandler(
   method: DescMethod,
   call: UnaryCall,
   observe: CallObserver,
+  encoder: ResponseEncoder,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall, callback) => {
-    const started = performance.now();
-    const { context, finish } = callContext(path, serverCall);
-    run(serverCall.request, context, call).then(
+    const { context, end } = callContext(path, serverCall, observe);
+    runForCall(context, () => run(serverCall.request, context, call)).then(
       (response) => {
-        finish();
-        observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
-        callback(null, response);
+        let bytes: Buffer;
+        try {
+          bytes = encode(encoder, response);
+        } catch (thrown) {
+          const error = toRpcError(thrown);
+          end(error);
+          callback({ code: error.code, details: error.message });
+          return;
+        }
+        end(undefined);
+        callback(null, bytes);
       },
       (thrown: unknown) => {
-        finish();
         const error = toRpcError(thrown);
-        observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
+        end(error);
         callback({ code: error.code, details: error.message });
       },
     );
@@ -158,26 +184,26 @@ function serverStreamingHandler(
   method: DescMethod,
   handler: ServerStreamingHandler<DescMessage, DescMessage>,
   observe: CallObserver,
+  encoder: ResponseEncoder,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
   return (serverCall) => {
-    const started = performance.now();
-    const { context, finish } = callContext(path, serverCall);
+    const { context, end } = callContext(path, serverCall, observe);
     const send = (response: unknown) => {
-      if (!serverCall.cancelled) serverCall.write(response);
+      // Throws RESOURCE_EXHAUSTED for an oversized message: the stream ends with it.
+      const bytes = encode(encoder, response);
+      if (!serverCall.cancelled) serverCall.write(bytes);
     };
     const stream = (request: unknown, ctx: CallContext) =>
       handler(request as MessageShape<DescMessage>, send, ctx);
-    run(serverCall.request, context, stream).then(
+    runForCall(context, () => run(serverCall.request, context, stream)).then(
       () => {
-        finish();
-        observe({ method: path, code: Status.OK, durationMs: performance.now() - started });
+        end(undefined);
         serverCall.end();
       },
       (thrown: unknown) => {
-        finish();
         const error = toRpcError(thrown);
-        observe({ method: path, code: error.code, durationMs: performance.now() - started, error });
+        end(error);
         serverCall.emit("error", { code: error.code, details: error.message });
       },
     );
@@ -196,27 +222,42 @@ async function run(
   return call(request, context);
 }
 
-/** The handler's view of the call; `finish` marks it answered so a later close is no cancel. */
+/**
+ * The handler's view of the call, and `end`, which marks it answered (so a later close is no
+ * cancel) and tells the observer how it ended: the status the client gets, which is not what the
+ * handler said when the caller has gone first.
+ */
 function callContext(
   method: string,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-): { context: CallContext; finish: () => void } {
+  observe: CallObserver,
+): { context: CallContext; end: (error: RpcError | undefined) => void } {
+  const started = performance.now();
   const controller = new AbortController();
   let finished = false;
-  // grpc-js emits "cancelled" whenever the stream closes, also after a normal end.
-  call.once("cancelled", () => {
-    if (!finished) controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
-  });
   const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  // grpc-js emits "cancelled" whenever the stream closes, also after a normal end; and at the
+  // deadline, when it has already answered DEADLINE_EXCEEDED.
+  call.once("cancelled", () => {
+    if (finished) return;
+    if (Date.now() >= deadlineMs) {
+      controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+    } else controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
+  });
+  const context: CallContext = {
+    method,
+    metadata: call.metadata,
+    deadline: deadlineMs,
+    signal: controller.signal,
+  };
   return {
-    context: {
-      method,
-      metadata: call.metadata,
-      deadline: deadline instanceof Date ? deadline.getTime() : deadline,
-      signal: controller.signal,
-    },
-    finish: () => {
+    context,
+    end: (error) => {
       finished = true;
+      const final = undeliverable(context, error) ?? error;
+      const durationMs = performance.now() - started;
+      observe({ method, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
     },
   };
 }

@@ -156,3 +156,58 @@ describe("Health.Watch", () => {
     await stream.ended;
   });
 });
+
+// Item 10 of issue 11: Watch streams are long-lived and outside load shedding, and any caller
+// chooses the names: both are bounded.
+describe("Health.Watch limits", () => {
+  it("refuses a watch beyond maxWatches with RESOURCE_EXHAUSTED, and takes one when a slot frees", async () => {
+    const registry = new HealthRegistry([userService], { maxWatches: 2 });
+    const controller = new AbortController();
+    const first = watch(registry, userService, controller.signal);
+    const second = watch(registry, "");
+    const third = watch(registry, userService);
+    await expect(third.ended).rejects.toMatchObject({
+      code: Status.RESOURCE_EXHAUSTED,
+      message: "too many health watches (limit 2); use Check, or retry later",
+    });
+    expect(third.sent).toEqual([]);
+    controller.abort();
+    await first.ended;
+    const fourth = watch(registry, userService);
+    expect(fourth.sent).toEqual([ServingStatus.NOT_SERVING]);
+    expect(registry.watching().streams).toBe(2);
+    registry.closeWatches();
+    await Promise.all([second.ended, fourth.ended]);
+  });
+
+  it("keeps a name's entry only while someone watches it", async () => {
+    const registry = new HealthRegistry([userService]);
+    const watches = Array.from({ length: 20 }, (_, i) => {
+      const controller = new AbortController();
+      return { controller, stream: watch(registry, `unknown.v1.Name${i}`, controller.signal) };
+    });
+    const twice = new AbortController();
+    const again = watch(registry, "unknown.v1.Name0", twice.signal);
+    expect(watches[0]?.stream.sent).toEqual([ServingStatus.SERVICE_UNKNOWN]);
+    expect(registry.watching()).toEqual({ streams: 21, names: 20 });
+    for (const { controller, stream } of watches) {
+      controller.abort();
+      await stream.ended;
+    }
+    // Name0 still has a watcher; every other name is gone with its last watcher.
+    expect(registry.watching()).toEqual({ streams: 1, names: 1 });
+    twice.abort();
+    await again.ended;
+    expect(registry.watching()).toEqual({ streams: 0, names: 0 });
+  });
+
+  it("refuses a name longer than any service name with INVALID_ARGUMENT", async () => {
+    const registry = new HealthRegistry([userService]);
+    const stream = watch(registry, "x".repeat(257));
+    await expect(stream.ended).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      message: "service: must be at most 256 characters",
+    });
+    expect(registry.watching()).toEqual({ streams: 0, names: 0 });
+  });
+});

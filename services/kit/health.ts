@@ -3,11 +3,20 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../gen/grpc/health/v1/health_pb.js";
 import type { ServiceHandlers } from "./grpc-service.js";
-import { notFound } from "./rpc-error.js";
+import { invalidArgument, notFound, RpcError, Status } from "./rpc-error.js";
 
 export { ServingStatus };
 
 type Listener = (status: ServingStatus) => void;
+
+/** Bounds on Watch streams, which are long-lived and outside load shedding. */
+export interface HealthLimits {
+  /** Open Watch streams at most; more are refused with RESOURCE_EXHAUSTED. */
+  readonly maxWatches: number;
+}
+
+// Longer than any full service name; a name can be sent by anyone, so it is bounded.
+const maxNameLength = 256;
 
 /**
  * The serving status of each service of a server, and of the server as a whole (the empty
@@ -19,7 +28,10 @@ export class HealthRegistry {
   private readonly closers = new Set<() => void>();
 
   /** Registers services (and the server itself as "") as NOT_SERVING until told otherwise. */
-  constructor(serviceNames: readonly string[]) {
+  constructor(
+    serviceNames: readonly string[],
+    private readonly limits: HealthLimits = { maxWatches: 1_000 },
+  ) {
     for (const name of ["", ...serviceNames]) this.statuses.set(name, ServingStatus.NOT_SERVING);
   }
 
@@ -40,6 +52,11 @@ export class HealthRegistry {
     return this.statuses.get(name);
   }
 
+  /** Open Watch streams, and the names they watch (each kept only while watched). */
+  watching(): { streams: number; names: number } {
+    return { streams: this.closers.size, names: this.listeners.size };
+  }
+
   /** Ends every open Watch stream: a server draining for shutdown must not wait on them. */
   closeWatches(): void {
     for (const close of this.closers) close();
@@ -58,21 +75,34 @@ export class HealthRegistry {
           [...this.statuses].map(([name, status]) => [name, { status }]),
         ),
       }),
-      watch: ({ service }, send, context) =>
-        new Promise<void>((resolve) => {
+      watch: async ({ service }, send, context) => {
+        if (service.length > maxNameLength) {
+          throw invalidArgument("service", `must be at most ${maxNameLength} characters`);
+        }
+        if (this.closers.size >= this.limits.maxWatches) {
+          throw new RpcError(
+            Status.RESOURCE_EXHAUSTED,
+            `too many health watches (limit ${this.limits.maxWatches}); use Check, or retry later`,
+          );
+        }
+        return new Promise<void>((resolve) => {
           const listener: Listener = (status) => send({ status });
           const close = () => {
-            this.listeners.get(service)?.delete(listener);
+            const watchers = this.listeners.get(service);
+            watchers?.delete(listener);
+            // The last watcher of a name takes its entry along: names are the callers' to choose.
+            if (watchers?.size === 0) this.listeners.delete(service);
             this.closers.delete(close);
             resolve();
           };
           send({ status: this.get(service) ?? ServingStatus.SERVICE_UNKNOWN });
-          if (!this.listeners.has(service)) this.listeners.set(service, new Set());
-          this.listeners.get(service)?.add(listener);
+          const watchers = this.listeners.get(service) ?? new Set();
+          this.listeners.set(service, watchers.add(listener));
           this.closers.add(close);
           if (context.signal.aborted) close();
           else context.signal.addEventListener("abort", close, { once: true });
-        }),
+        });
+      },
     };
   }
 }

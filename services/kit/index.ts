@@ -1,5 +1,6 @@
 // The shared kit: everything a shopmesh service uses besides its own business rules.
 export type { CallContext } from "./call-context.js";
+export { outlivingCaller } from "./call-scope.js";
 export {
   BreakerRegistry,
   type BreakerSettings,

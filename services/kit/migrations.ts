@@ -23,6 +23,9 @@ export async function migrate(
 ): Promise<void> {
   assertOrdered(migrations);
   await withTransaction(pool, async (client) => {
+    // A schema change may take long, and so may a replica's wait for another's migrations: the
+    // pool's statement ceiling is for serving calls, not for this.
+    await client.query("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");
     await client.query("SELECT pg_advisory_xact_lock($1)", [migrationLockKey]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,

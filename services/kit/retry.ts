@@ -1,4 +1,5 @@
-import { RpcError, Status } from "./rpc-error.js";
+import type { RpcError } from "./rpc-error.js";
+import { isRetryable } from "./status-semantics.js";
 
 /** How a safe call is retried. */
 export interface RetryPolicy {
@@ -47,10 +48,11 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with anything but UNAVAILABLE, or the attempts, the
- * budget or the deadline run out. Only for calls that are safe to repeat (reads, or writes keyed
- * by an idempotency key): UNAVAILABLE means the request may not have been processed, not that it
- * was not.
+ * Runs `attempt` until it succeeds, fails with a code the status table does not call retryable
+ * (UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED are), the caller gave up, or the attempts, the budget
+ * or the deadline run out. Only for calls that are safe to repeat (reads, or writes keyed by an
+ * idempotency key): UNAVAILABLE means the request may not have been processed, not that it was
+ * not.
  */
 export async function withRetries<T>(
   attempt: (deadline: number) => Promise<T>,
@@ -63,7 +65,7 @@ export async function withRetries<T>(
       budget.record(true);
       return result;
     } catch (error) {
-      const retryable = error instanceof RpcError && error.code === Status.UNAVAILABLE;
+      const retryable = isRetryable(error);
       if (retryable) budget.record(false);
       const backoff = backoffMs(policy, attemptNumber);
       if (

@@ -69,6 +69,7 @@ export async function runService<Settings extends Record<string, Setting<unknown
     url: config.databaseUrl,
     max: config.databasePoolMax,
     applicationName: `shopmesh-${spec.name}`,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
   });
   try {
     await migrateWhenReachable(pool, spec.migrations, logger, config.databaseStartupTimeoutMs);
@@ -91,14 +92,20 @@ export async function runService<Settings extends Record<string, Setting<unknown
     logCall(outcome);
     measureCall(outcome);
   };
-  const options = { observer, interceptors };
+  const options = { observer, interceptors, maxResponseBytes: config.maxMessageBytes };
 
   const services = implementations.map(({ service, handlers }) =>
     grpcService(service, handlers, options),
   );
-  const health = new HealthRegistry(services.map((service) => service.typeName));
-  // Health stays outside load shedding and fault injection: probes must see the truth.
-  services.push(grpcService(Health, health.handlers()));
+  const health = new HealthRegistry(
+    services.map((service) => service.typeName),
+    { maxWatches: config.healthMaxWatches },
+  );
+  // Health stays outside load shedding and fault injection: probes must see the truth. Its Watch
+  // streams are bounded by HEALTH_MAX_WATCHES instead.
+  services.push(
+    grpcService(Health, health.handlers(), { maxResponseBytes: config.maxMessageBytes }),
+  );
   const reflection = reflectionService([...implementations.map((i) => i.service), Health]);
   const server = await startGrpcServer({
     host: config.host,
@@ -112,7 +119,7 @@ export async function runService<Settings extends Record<string, Setting<unknown
     keepaliveTimeMs: config.keepaliveTimeMs,
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
   });
-  const monitor = monitorDatabase(pool, config.healthCheckIntervalMs, (reachable) => {
+  const monitor = monitorDatabase(config.databaseUrl, config.healthCheckIntervalMs, (reachable) => {
     health.setAll(reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     if (reachable) logger.info("database reachable: serving");
     else logger.warn("database unreachable: not serving");
@@ -121,7 +128,7 @@ export async function runService<Settings extends Record<string, Setting<unknown
 
   onShutdownSignal(async (signal) => {
     logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down");
-    monitor.stop();
+    await monitor.stop();
     await server.drain(config.shutdownGraceMs);
     await parts.stop?.();
     downstream.close();

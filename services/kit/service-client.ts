@@ -3,16 +3,21 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
 import type { BreakerRegistry } from "./circuit-breaker.js";
-import { MalformedMessage, messageCodec } from "./message-codec.js";
+import { messageCodec } from "./message-codec.js";
 import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
-import { RpcError, Status } from "./rpc-error.js";
+import { type RpcError, Status } from "./rpc-error.js";
+import { CallerGaveUp } from "./status-semantics.js";
+import { type AttemptBounds, type DownstreamMethod, sendUnary } from "./unary-attempt.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 
 /** Per-call options of a {@link ServiceClient} method. */
 export interface ClientCallOptions {
-  /** The server call this one is made for: its deadline caps this call's deadline. */
-  readonly parent?: Pick<CallContext, "deadline">;
+  /**
+   * The server call this one is made for: its deadline caps this call's deadline, and its
+   * signal (the caller cancelled, or its deadline passed) cancels this call on the wire.
+   */
+  readonly parent?: Pick<CallContext, "deadline"> & Partial<Pick<CallContext, "signal">>;
   /** Overrides the method's timeout for this call, in milliseconds. */
   readonly timeoutMs?: number;
 }
@@ -49,6 +54,11 @@ export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   readonly target: string;
   /** Deadline of a call whose method has no timeout of its own. */
   readonly timeoutMs: number;
+  /**
+   * A call whose parent's deadline leaves less than this is not sent (DEADLINE_EXCEEDED at
+   * once, not held against the dependency): too short to be answered. Default 0.
+   */
+  readonly minTimeoutMs?: number;
   readonly methods?: { readonly [K in keyof MethodsOf<S>]?: MethodPolicy };
   /** Build only the methods named in `methods` (no breakers for calls never made). */
   readonly onlyListedMethods?: boolean;
@@ -88,40 +98,27 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   });
   const client: Record<string, unknown> = { close: () => channel.close() };
   const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
+  const minTimeoutMs = options.minTimeoutMs ?? 0;
   for (const method of service.methods) {
     if (method.methodKind !== "unary") continue;
     if (options.onlyListedMethods && !(method.localName in policies)) continue;
-    const path = `/${service.typeName}/${method.name}`;
-    const input = messageCodec(method.input) as { serialize(message: unknown): Buffer };
-    const output = messageCodec(method.output);
+    const downstream: DownstreamMethod = {
+      dependency: options.dependency,
+      name: method.name,
+      path: `/${service.typeName}/${method.name}`,
+      serialize: messageCodec(method.input).serialize as (message: unknown) => Buffer,
+      deserialize: messageCodec(method.output).deserialize,
+    };
     const policy = policies[method.localName] ?? {};
-
-    const attempt = (request: unknown, deadline: number) =>
-      new Promise<unknown>((resolve, reject) => {
-        channel.makeUnaryRequest(
-          path,
-          input.serialize,
-          output.deserialize,
-          request,
-          new grpc.Metadata(),
-          { deadline },
-          (error, response) => {
-            if (error) reject(downstreamError(options.dependency, method.name, error));
-            else if (response instanceof MalformedMessage || response === undefined) {
-              reject(
-                new RpcError(Status.INTERNAL, `${options.dependency} sent a malformed response`),
-              );
-            } else resolve(response);
-          },
-        );
-      });
+    const attempt = (request: unknown, bounds: AttemptBounds) =>
+      sendUnary(channel, downstream, request, bounds);
     const retry = options.retry;
     const retried =
       policy.idempotent && retry
-        ? (request: unknown, deadline: number) =>
-            withRetries((attemptDeadline) => attempt(request, attemptDeadline), {
+        ? (request: unknown, bounds: AttemptBounds) =>
+            withRetries((deadline) => attempt(request, { ...bounds, deadline }), {
               ...retry,
-              deadline,
+              deadline: bounds.deadline,
               onRetry: (attemptNumber, error) => retry.onRetry?.(method.name, attemptNumber, error),
             })
         : attempt;
@@ -131,21 +128,34 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
 
     client[method.localName] = (request: unknown, call: ClientCallOptions = {}) => {
       const timeoutMs = call.timeoutMs ?? policy.timeoutMs ?? options.timeoutMs;
-      return guarded(request, Math.min(Date.now() + timeoutMs, call.parent?.deadline ?? Infinity));
+      const own = Date.now() + timeoutMs;
+      const parent = call.parent;
+      const callersDeadline = parent !== undefined && parent.deadline <= own;
+      const bounds = {
+        deadline: callersDeadline ? parent.deadline : own,
+        callersDeadline,
+        signal: parent?.signal,
+      };
+      // Decided before the breaker: a call the caller has no time for is not the dependency's
+      // failure, and sending it would only load the dependency with work nobody waits for.
+      const refusal = notWorthSending(downstream, bounds, minTimeoutMs);
+      return refusal ? Promise.reject(refusal) : guarded(request, bounds);
     };
   }
   return client as ServiceClient<S>;
 }
 
-function downstreamError(dependency: string, method: string, error: grpc.ServiceError): RpcError {
-  const details = error.details || Status[error.code];
-  if (error.code === Status.DEADLINE_EXCEEDED) {
-    return new RpcError(error.code, `${dependency} did not answer ${method} in time`, {
-      cause: error,
-    });
-  }
-  if (error.code === Status.UNAVAILABLE) {
-    return new RpcError(error.code, `${dependency} unavailable: ${details}`, { cause: error });
-  }
-  return new RpcError(error.code, details, { cause: error });
+/** A {@link CallerGaveUp} when the caller's deadline leaves less than `minTimeoutMs`. */
+function notWorthSending(
+  method: DownstreamMethod,
+  bounds: AttemptBounds,
+  minTimeoutMs: number,
+): CallerGaveUp | undefined {
+  if (!bounds.callersDeadline) return undefined;
+  const left = bounds.deadline - Date.now();
+  if (left >= minTimeoutMs && left > 0) return undefined;
+  return new CallerGaveUp(
+    Status.DEADLINE_EXCEEDED,
+    `${method.name} to ${method.dependency} not sent: the caller's deadline leaves ${Math.max(0, Math.round(left))} ms`,
+  );
 }

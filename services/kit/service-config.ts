@@ -23,7 +23,14 @@ export function commonSettings(defaultPort: number) {
       parse: integer(0),
       default: 30_000,
     },
+    // Ceiling of every statement and lock wait; a call's nearer deadline bounds its queries more.
+    databaseStatementTimeoutMs: {
+      env: "DATABASE_STATEMENT_TIMEOUT_MS",
+      parse: integer(0),
+      default: 10_000,
+    },
     healthCheckIntervalMs: { env: "HEALTH_CHECK_INTERVAL_MS", parse: integer(100), default: 5_000 },
+    healthMaxWatches: { env: "HEALTH_MAX_WATCHES", parse: integer(1), default: 1_000 },
     logLevel: { env: "LOG_LEVEL", parse: oneOf(...logLevels), default: "info" },
     shutdownGraceMs: { env: "SHUTDOWN_GRACE_MS", parse: integer(0), default: 10_000 },
     maxMessageBytes: {
@@ -48,6 +55,7 @@ export function commonSettings(defaultPort: number) {
     faultInjection: { env: "FAULT_INJECTION", parse: parseFaultRules, default: [] },
     // Calls to other services
     downstreamTimeoutMs: { env: "DOWNSTREAM_TIMEOUT_MS", parse: integer(1), default: 3_000 },
+    downstreamMinTimeoutMs: { env: "DOWNSTREAM_MIN_TIMEOUT_MS", parse: integer(0), default: 5 },
     retryMaxAttempts: { env: "RETRY_MAX_ATTEMPTS", parse: integer(1, 10), default: 3 },
     retryInitialBackoffMs: { env: "RETRY_INITIAL_BACKOFF_MS", parse: integer(1), default: 50 },
     retryMaxBackoffMs: { env: "RETRY_MAX_BACKOFF_MS", parse: integer(1), default: 500 },

@@ -1,4 +1,8 @@
+import type { ServiceError } from "@grpc/grpc-js";
 import { RpcError, Status } from "./rpc-error.js";
+import { downstreamError } from "./unary-attempt.js";
+
+const unnamed = { dependency: "a dependency", name: "a call" };
 
 // SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html) that mean "this
 // service cannot use its database right now": server shutting down or starting (57P0x), too many
@@ -31,12 +35,17 @@ const connectionErrorCodes = new Set([
  */
 export function toRpcError(error: unknown): RpcError {
   if (error instanceof RpcError) return error;
+  // Relayed as the status table says: the caller's mistakes with their text, the rest with ours.
+  if (isServiceError(error)) return downstreamError(unnamed, error);
   const code = foreignErrorCode(error);
   if (code === Status.UNAVAILABLE) {
     return new RpcError(code, "database unavailable, retry later", { cause: error });
   }
   if (code === Status.ABORTED) {
     return new RpcError(code, "transaction conflict, retry", { cause: error });
+  }
+  if (code === Status.DEADLINE_EXCEEDED) {
+    return new RpcError(code, "database did not answer in time", { cause: error });
   }
   return new RpcError(Status.INTERNAL, "internal error", { cause: error });
 }
@@ -59,5 +68,24 @@ function foreignErrorCode(error: unknown): Status | undefined {
   if (code.startsWith("08") || unavailableSqlStates.has(code)) return Status.UNAVAILABLE;
   // serialization_failure and deadlock_detected: the transaction can simply be run again.
   if (code === "40001" || code === "40P01") return Status.ABORTED;
+  // query_canceled and lock_not_available: a statement or lock wait outlived its timeout (the
+  // caller's deadline, or the ceiling DATABASE_STATEMENT_TIMEOUT_MS).
+  if (code === "57014" || code === "55P03") return Status.DEADLINE_EXCEEDED;
   return undefined;
+}
+
+/** A grpc-js client's error (a call made without the kit's client), escaping a handler. */
+function isServiceError(error: unknown): error is ServiceError {
+  if (!(error instanceof Error)) return false;
+  const { code, details, metadata } = error as {
+    code?: unknown;
+    details?: unknown;
+    metadata?: unknown;
+  };
+  return (
+    typeof code === "number" &&
+    typeof details === "string" &&
+    typeof metadata === "object" &&
+    metadata !== null
+  );
 }

@@ -4,16 +4,19 @@ import { migratedPool } from "../../test/support/database.js";
 import { serveInProcess } from "../../test/support/in-process-server.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { runForCall } from "../kit/call-scope.js";
 import {
   type CallContext,
   createLogger,
   createServiceClient,
   implement,
   type Pool,
+  RpcError,
   type ServiceClient,
   Status,
   unavailable,
 } from "../kit/index.js";
+import { CallerGaveUp } from "../kit/status-semantics.js";
 import { productHandlers } from "../product/handlers.js";
 import { migrations as productMigrations } from "../product/migrations.js";
 import { ProductStore } from "../product/product-store.js";
@@ -253,5 +256,34 @@ describe("OrderPlacement.place", () => {
     expect(order.status).toBe("confirmed");
     expect((await store.findByRequestId(requestId))?.id).toBe(order.id);
     expect(await stockOf(id)).toBe(8);
+  });
+});
+
+describe("OrderPlacement.place for a caller that goes away", () => {
+  // Issue 11 item 5: queries are bounded by the caller, but compensation must outlive it.
+  it("gives the stock back at once when the caller's deadline passes during the reservation", async () => {
+    const id = await product(10);
+    const before = await orderCount();
+    const controller = new AbortController();
+    const caller: CallContext = {
+      ...context,
+      deadline: Date.now() + 60_000,
+      signal: controller.signal,
+    };
+    const callerGone = placement({
+      reserveStock: async (request, options) => {
+        await products.reserveStock(request, options);
+        // The caller's deadline passes while the answer travels back, as grpc-js reports it.
+        controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+        throw new CallerGaveUp(Status.DEADLINE_EXCEEDED, "caller's deadline passed");
+      },
+    });
+    const request = { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 3 }] };
+    await expect(runForCall(caller, () => callerGone.place(request, caller))).rejects.toMatchObject(
+      { code: Status.DEADLINE_EXCEEDED },
+    );
+    // Not left to the reconciler: abandoned, released and deleted within the call.
+    expect(await stockOf(id)).toBe(10);
+    expect(await orderCount()).toBe(before);
   });
 });

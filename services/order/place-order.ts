@@ -5,6 +5,7 @@ import {
   alreadyExists,
   type CallContext,
   type Logger,
+  outlivingCaller,
   RpcError,
   type ServiceClient,
   Status,
@@ -143,14 +144,17 @@ export class OrderPlacement {
    * Claims a pending order as abandoned and gives its stock back (the reconciler retries what
    * fails). False when it was no longer pending: another attempt confirmed or abandoned it.
    */
-  private async abandon(id: string): Promise<boolean> {
-    try {
-      if (!(await this.store.transition(id, "pending", "abandoned"))) return false;
-      await this.settle(id);
-    } catch (error) {
-      this.logger.warn({ err: error, order_id: id }, "stock release deferred to the reconciler");
-    }
-    return true;
+  private abandon(id: string): Promise<boolean> {
+    // Often the caller's deadline is why we abandon: finish regardless of the caller.
+    return outlivingCaller(async () => {
+      try {
+        if (!(await this.store.transition(id, "pending", "abandoned"))) return false;
+        await this.settle(id);
+      } catch (error) {
+        this.logger.warn({ err: error, order_id: id }, "stock release deferred to the reconciler");
+      }
+      return true;
+    });
   }
 
   /** Gives an abandoned order's stock back and deletes it, freeing its request_id. */
