@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   boolean,
@@ -15,7 +18,7 @@ const settings = {
   port: { env: "PORT", parse: port, default: 50051 },
   logLevel: { env: "LOG_LEVEL", parse: oneOf("info", "debug"), default: "info" },
   tracing: { env: "TRACING", parse: boolean, default: false },
-  databaseUrl: { env: "DATABASE_URL", parse: postgresUrl, secret: true },
+  databaseUrl: { env: "DATABASE_URL", parse: postgresUrl, secret: true, fromFile: true },
 };
 
 function configError(run: () => unknown): ConfigError {
@@ -83,6 +86,46 @@ describe("readConfig", () => {
     );
     expect(error.message).toContain("DATABASE_URL=(hidden): must start with postgres://");
     expect(error.message).not.toContain("hunter2");
+  });
+});
+
+describe("readConfig with <env>_FILE (a mounted Secret)", () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "shopmesh-config-"));
+  const file = (name: string, content: string) => {
+    const where = path.join(folder, name);
+    writeFileSync(where, content);
+    return where;
+  };
+
+  it("reads the value from the file, trimmed of the newline a Secret often ends with", () => {
+    const DATABASE_URL_FILE = file("url", "postgres://shop:s3cret@db:5432/shop\n");
+    expect(readConfig(settings, { DATABASE_URL_FILE }).databaseUrl).toBe(
+      "postgres://shop:s3cret@db:5432/shop",
+    );
+  });
+
+  it("refuses the variable and the file together, naming both", () => {
+    const DATABASE_URL_FILE = file("both", "postgres://a@b/c");
+    expect(() =>
+      readConfig(settings, { DATABASE_URL: "postgres://a@b/c", DATABASE_URL_FILE }),
+    ).toThrow("set DATABASE_URL or DATABASE_URL_FILE, not both");
+  });
+
+  it("names a file that cannot be read, and checks what it holds like the variable", () => {
+    const missing = path.join(folder, "nope");
+    expect(() => readConfig(settings, { DATABASE_URL_FILE: missing })).toThrow(
+      `DATABASE_URL_FILE="${missing}": cannot be read (ENOENT)`,
+    );
+    const DATABASE_URL_FILE = file("mysql", "mysql://shop:hunter2@db/shop");
+    const error = configError(() => readConfig(settings, { DATABASE_URL_FILE }));
+    expect(error.message).toContain("DATABASE_URL=(hidden): must start with postgres://");
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("ignores <env>_FILE for settings that do not allow it", () => {
+    expect(readConfig(settings, { DATABASE_URL: "postgres://a@b/c", PORT_FILE: "/x" }).port).toBe(
+      50051,
+    );
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** One environment variable: its name, how to read it, and its value when unset. */
 export interface Setting<T> {
   readonly env: string;
@@ -6,6 +8,11 @@ export interface Setting<T> {
   readonly default?: T;
   /** Shown in error messages; secrets are never echoed back. */
   readonly secret?: boolean;
+  /**
+   * Also read from the file named by `<env>_FILE` (a mounted Kubernetes Secret), so the secret
+   * need not sit in the environment, where `/proc/<pid>/environ` and crash reports show it.
+   */
+  readonly fromFile?: boolean;
 }
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -26,7 +33,13 @@ export function readConfig<S extends Record<string, Setting<unknown>>>(
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(settings)) {
-    const raw = environment[setting.env]?.trim() ?? "";
+    let raw: string;
+    try {
+      raw = rawValue(setting, environment);
+    } catch (error) {
+      problems.push((error as Error).message);
+      continue;
+    }
     if (raw === "") {
       if ("default" in setting) values[key] = setting.default;
       else problems.push(`${setting.env} is required`);
@@ -41,6 +54,20 @@ export function readConfig<S extends Record<string, Setting<unknown>>>(
   }
   if (problems.length > 0) throw new ConfigError(`bad configuration: ${problems.join("; ")}`);
   return Object.freeze(values) as Values<S>;
+}
+
+/** The setting's text from its variable or, when allowed, from the file `<env>_FILE` names. */
+function rawValue(setting: Setting<unknown>, environment: NodeJS.ProcessEnv): string {
+  const inline = environment[setting.env]?.trim() ?? "";
+  const file = setting.fromFile ? (environment[`${setting.env}_FILE`]?.trim() ?? "") : "";
+  if (file === "") return inline;
+  if (inline !== "") throw new Error(`set ${setting.env} or ${setting.env}_FILE, not both`);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`${setting.env}_FILE=${JSON.stringify(file)}: cannot be read (${reason})`);
+  }
 }
 
 /** A whole number within [min, max]. */

@@ -6,7 +6,7 @@ import {
   HealthListRequestSchema,
 } from "../gen/grpc/health/v1/health_pb.js";
 import type { CallContext } from "./call-context.js";
-import { HealthRegistry, ServingStatus } from "./health.js";
+import { HealthRegistry, LIVENESS, ServingStatus } from "./health.js";
 import { RpcError, Status } from "./rpc-error.js";
 
 const userService = "shopmesh.user.v1.UserService";
@@ -43,6 +43,16 @@ describe("HealthRegistry", () => {
     expect(registry.get(userService)).toBe(ServingStatus.NOT_SERVING);
     expect(registry.get(productService)).toBe(ServingStatus.NOT_SERVING);
     expect(registry.get("shopmesh.other.v1.Other")).toBeUndefined();
+  });
+
+  // A liveness probe must not restart a process whose database is down or which is draining.
+  it("keeps the liveness name SERVING whatever setAll says", () => {
+    const registry = new HealthRegistry([userService]);
+    expect(registry.get(LIVENESS)).toBe(ServingStatus.SERVING);
+    registry.setAll(ServingStatus.SERVING);
+    registry.setAll(ServingStatus.NOT_SERVING);
+    expect(registry.get(LIVENESS)).toBe(ServingStatus.SERVING);
+    expect(registry.get("")).toBe(ServingStatus.NOT_SERVING);
   });
 
   it("sets one name or all of them", () => {
@@ -87,6 +97,7 @@ describe("Health.List", () => {
     expect(response.statuses).toEqual({
       "": { status: ServingStatus.NOT_SERVING },
       [userService]: { status: ServingStatus.SERVING },
+      [LIVENESS]: { status: ServingStatus.SERVING },
     });
   });
 });

@@ -7,6 +7,12 @@ import { invalidArgument, notFound, RpcError, Status } from "./rpc-error.js";
 
 export { ServingStatus };
 
+/**
+ * The health name a liveness probe asks: SERVING for as long as the process answers at all, never
+ * tied to the database or to draining, so an outage of a dependency restarts nothing.
+ */
+export const LIVENESS = "liveness";
+
 type Listener = (status: ServingStatus) => void;
 
 /** Bounds on Watch streams, which are long-lived and outside load shedding. */
@@ -27,17 +33,24 @@ export class HealthRegistry {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly closers = new Set<() => void>();
 
-  /** Registers services (and the server itself as "") as NOT_SERVING until told otherwise. */
+  /**
+   * Registers services (and the server itself as "") as NOT_SERVING until told otherwise, and
+   * {@link LIVENESS} as SERVING.
+   */
   constructor(
     serviceNames: readonly string[],
     private readonly limits: HealthLimits = { maxWatches: 1_000 },
   ) {
     for (const name of ["", ...serviceNames]) this.statuses.set(name, ServingStatus.NOT_SERVING);
+    this.statuses.set(LIVENESS, ServingStatus.SERVING);
   }
 
-  /** Sets every registered name to `status`, telling watchers of each that changed. */
+  /**
+   * Sets every registered name but {@link LIVENESS} to `status` (readiness: the database, a
+   * drain), telling watchers of each that changed.
+   */
   setAll(status: ServingStatus): void {
-    for (const name of this.statuses.keys()) this.set(name, status);
+    for (const name of this.statuses.keys()) if (name !== LIVENESS) this.set(name, status);
   }
 
   /** Sets one name's status. */

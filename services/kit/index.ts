@@ -38,7 +38,7 @@ export {
   type UnaryHandler,
   type UnaryInterceptor,
 } from "./grpc-service.js";
-export { HealthRegistry, ServingStatus } from "./health.js";
+export { HealthRegistry, LIVENESS, ServingStatus } from "./health.js";
 export { type Implementation, implement } from "./implement.js";
 export { loadShedding } from "./load-shedding.js";
 export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";

@@ -16,7 +16,7 @@ export function commonSettings(defaultPort: number) {
   return {
     host: { env: "GRPC_HOST", parse: text, default: "0.0.0.0" },
     port: { env: "GRPC_PORT", parse: port, default: defaultPort },
-    databaseUrl: { env: "DATABASE_URL", parse: postgresUrl, secret: true },
+    databaseUrl: { env: "DATABASE_URL", parse: postgresUrl, secret: true, fromFile: true },
     databasePoolMax: { env: "DATABASE_POOL_MAX", parse: integer(1, 1000), default: 10 },
     databaseStartupTimeoutMs: {
       env: "DATABASE_STARTUP_TIMEOUT_MS",
