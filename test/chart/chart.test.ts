@@ -156,7 +156,7 @@ describe("broken values are refused", () => {
       ...["--set", "postgresql.enabled=false,database.external.cidr=10.0.0.0/8"],
     ]);
     expect(ok).toBe(false);
-    expect(output).toContain("database.urls.user is required");
+    expect(output).toMatch(/database\.urls\.(user|product|order) is required/);
   });
 
   it("catches a misspelled or mistyped field in a rendered object", async () => {
