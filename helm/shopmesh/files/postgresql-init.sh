@@ -7,13 +7,14 @@
 #
 # Environment: POSTGRES_USER and POSTGRES_PASSWORD_FILE (the superuser), POSTGRES_DB (its own
 # database), SHOPMESH_PASSWORDS_DIR (files USER_PASSWORD, PRODUCT_PASSWORD, ORDER_PASSWORD);
-# PGHOST/PGPORT to reach a server elsewhere (tests).
+# PGHOST/PGPORT to reach a server elsewhere and PGPASSWORD to log in there before the superuser's
+# password changes (tests; in the container the socket needs none).
 set -euo pipefail
 
 export PGHOST="${PGHOST:-/var/run/postgresql}" PGPORT="${PGPORT:-5432}"
 export PGUSER="${POSTGRES_USER}" PGDATABASE="${POSTGRES_DB}" PGCONNECT_TIMEOUT=5
-PGPASSWORD="$(cat "${POSTGRES_PASSWORD_FILE}")"
-export PGPASSWORD
+SUPERUSER_PASSWORD="$(cat "${POSTGRES_PASSWORD_FILE}")"
+export SUPERUSER_PASSWORD PGPASSWORD="${PGPASSWORD:-${SUPERUSER_PASSWORD}}"
 passwords="${SHOPMESH_PASSWORDS_DIR}"
 tcp_host="${PGHOST}"
 [[ "${tcp_host}" == /* ]] && tcp_host=127.0.0.1
@@ -33,9 +34,10 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # The superuser's password follows the Secret (connecting over the socket needs none).
 psql <<'SQL'
-\getenv password PGPASSWORD
+\getenv password SUPERUSER_PASSWORD
 ALTER ROLE CURRENT_USER PASSWORD :'password';
 SQL
+export PGPASSWORD="${SUPERUSER_PASSWORD}"
 
 for service in user product order; do
   role="shopmesh_${service}"
