@@ -60,7 +60,7 @@ async function runInit(password: string, currentPassword: string): Promise<strin
       POSTGRES_USER: superuser.name,
       POSTGRES_DB: "postgres",
       POSTGRES_PASSWORD_FILE: path.join(dir, "POSTGRES_PASSWORD"),
-      SHOPMESH_PASSWORDS_DIR: dir,
+      SHOPMESH_ROLES_DIR: dir,
       PGHOST: "127.0.0.1",
       PGPORT: String(port),
       PGPASSWORD: currentPassword,

@@ -6,7 +6,7 @@
 # objects the superuser created in a service's database pass to that service's role.
 #
 # Environment: POSTGRES_USER and POSTGRES_PASSWORD_FILE (the superuser), POSTGRES_DB (its own
-# database), SHOPMESH_PASSWORDS_DIR (files USER_PASSWORD, PRODUCT_PASSWORD, ORDER_PASSWORD);
+# database), SHOPMESH_ROLES_DIR (files USER_PASSWORD, PRODUCT_PASSWORD, ORDER_PASSWORD);
 # PGHOST/PGPORT to reach a server elsewhere and PGPASSWORD to log in there before the superuser's
 # password changes (tests; in the container the socket needs none).
 set -euo pipefail
@@ -15,7 +15,7 @@ export PGHOST="${PGHOST:-/var/run/postgresql}" PGPORT="${PGPORT:-5432}"
 export PGUSER="${POSTGRES_USER}" PGDATABASE="${POSTGRES_DB}" PGCONNECT_TIMEOUT=5
 SUPERUSER_PASSWORD="$(cat "${POSTGRES_PASSWORD_FILE}")"
 export SUPERUSER_PASSWORD PGPASSWORD="${PGPASSWORD:-${SUPERUSER_PASSWORD}}"
-passwords="${SHOPMESH_PASSWORDS_DIR}"
+passwords="${SHOPMESH_ROLES_DIR}"
 tcp_host="${PGHOST}"
 [[ "${tcp_host}" == /* ]] && tcp_host=127.0.0.1
 

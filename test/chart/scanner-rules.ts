@@ -1,0 +1,92 @@
+// What the scanners' rules share: a rule's shape, and the reading of pods and RBAC they all do.
+// Polaris and kubescape cannot be downloaded here (no network for their binaries or rule
+// libraries), so their rules that a rendered chart can fail are written out as checks, from
+// their published definitions (Polaris pkg/config/checks/*.yaml, kubescape regolibrary rules).
+import type { Container, K8sObject, Workload } from "./manifests.js";
+
+/** One scanner rule, checked offline against rendered objects. */
+export interface ScannerRule {
+  /** The scanner's own id: Polaris check name, kubescape control id. */
+  readonly id: string;
+  readonly scanner: "polaris" | "kubescape";
+  readonly title: string;
+  /** One sentence per failure, naming the object (and container). */
+  readonly check: (objects: readonly K8sObject[], workloads: readonly Workload[]) => string[];
+}
+
+/** "Deployment shopmesh-order"; with the container when given. */
+export function where(w: Workload, container?: Container): string {
+  return container ? `${w.kind} ${w.name} container ${container.name}` : `${w.kind} ${w.name}`;
+}
+
+/** Each container of each workload, with its workload, where `fails` says so. */
+export function containerFailures(
+  workloads: readonly Workload[],
+  fails: (container: Container, w: Workload) => string | undefined,
+): string[] {
+  return workloads.flatMap((w) =>
+    w.containers.flatMap((container: Container) => {
+      const problem = fails(container, w);
+      return problem ? [`${where(w, container)}: ${problem}`] : [];
+    }),
+  );
+}
+
+/** Each workload whose pod spec `fails`. */
+export function podFailures(
+  workloads: readonly Workload[],
+  fails: (w: Workload) => string | undefined,
+): string[] {
+  return workloads.flatMap((w) => {
+    const problem = fails(w);
+    return problem ? [`${where(w)}: ${problem}`] : [];
+  });
+}
+
+/** A container's effective setting: its own securityContext's, else the pod's. */
+export function effective(container: Container, w: Workload, field: string): unknown {
+  return container.securityContext?.[field] ?? w.pod.securityContext?.[field];
+}
+
+type PolicyRule = { resources?: string[]; verbs?: string[] };
+
+/** Whether a Role/ClusterRole lets its subjects exec or attach into pods. */
+export function grantsExec(role: K8sObject): boolean {
+  const rules: PolicyRule[] = (role as { rules?: PolicyRule[] }).rules ?? [];
+  return rules.some(
+    (rule) =>
+      (rule.resources ?? []).some((r) => ["pods/exec", "pods/attach", "*"].includes(r)) &&
+      (rule.verbs ?? []).some((v) => ["create", "get", "*"].includes(v)),
+  );
+}
+
+/** RoleBindings and ClusterRoleBindings whose role `matches`. */
+export function bindingsTo(
+  objects: readonly K8sObject[],
+  matches: (roleRef: { kind: string; name: string }) => boolean,
+): string[] {
+  return objects
+    .filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")
+    .filter((binding) => matches((binding as { roleRef: { kind: string; name: string } }).roleRef))
+    .map((binding) => `${binding.kind} ${binding.metadata?.name}`);
+}
+
+/** Names that read as credentials: Polaris' sensitive* checks (case-insensitive patterns). */
+export const polarisSensitiveName =
+  /^AWS_SECRET_ACCESS_KEY$|^GOOGLE_APPLICATION_CREDENTIALS$|^AZURE_.+KEY$|^OCI_CLI_KEY_CONTENT$|password|token|bearer|secret/i;
+/** Substrings that read as credentials: kubescape's default sensitiveKeyNames (C-0012). */
+export const kubescapeSensitiveNames = [
+  "aws_secret_access_key",
+  "azure_batchai_storage_key",
+  "azure_batch_key",
+  "secret",
+  "key",
+  "password",
+  "pwd",
+  "token",
+  "jwt",
+  "bearer",
+  "credential",
+];
+/** Values that read as credentials (a private key, a JWT): both scanners. */
+export const sensitiveValue = /-BEGIN\s+.*PRIVATE KEY-|PRIVATE KEY|eyJhbGciO/i;
