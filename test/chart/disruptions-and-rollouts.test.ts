@@ -82,7 +82,9 @@ describe("PodDisruptionBudgets", () => {
 describe("rollouts", () => {
   it("follow a change to one service's settings in that service alone", async () => {
     const before = await render();
-    const after = await render({ sets: ["services.product.env.NODE_OPTIONS=--max-semi-space-size=2"] });
+    const after = await render({
+      sets: ["services.product.env.NODE_OPTIONS=--max-semi-space-size=2"],
+    });
     expect(changed(before, after, "checksum/config")).toEqual(["product"]);
     expect(changed(before, after, "checksum/database")).toEqual([]);
     const shared = await render({ sets: ["logLevel=debug"] });
