@@ -51,6 +51,8 @@ export async function renderChartConfig(
 ): Promise<ChartConfig> {
   const helm = path.join(repoRoot, ".tools/bin/helm");
   const args = ["template", "shopmesh", path.join(repoRoot, "helm/shopmesh"), "-n", namespace];
+  // The chart requires the bundled database's password; the simulation runs its own database.
+  args.push("--set", "postgresql.password=simulation-only");
   for (const override of overrides) args.push("--set", override);
   const { stdout } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
   const manifests = parseAllDocuments(stdout)
