@@ -2,14 +2,16 @@
 // (the regolibrary rules named in each id). The framework's cluster-level controls (API server,
 // kubelet, etcd encryption, audit logs, admission, CVEs of cluster components) concern no chart:
 // README "Scanner gates".
-import type { Container } from "./manifests.js";
 import { selects } from "./manifests.js";
 import {
-  bindingsTo,
+  addsAny,
+  adminOrExecBindings,
   containerFailures,
   effective,
-  grantsExec,
+  isPrivileged,
   kubescapeSensitiveNames,
+  literalCredentials,
+  mayEscalate,
   podFailures,
   type ScannerRule,
   sensitiveValue,
@@ -53,16 +55,7 @@ export const kubescapeNsaRules: readonly ScannerRule[] = [
     scanner: "kubescape",
     title: "applications credentials in configuration files",
     check: (objects, workloads) => [
-      ...containerFailures(workloads, (c) => {
-        const bad = (c.env ?? []).filter(
-          (env: Container) =>
-            env.value !== undefined &&
-            (readsAsCredential(env.name) || sensitiveValue.test(String(env.value))),
-        );
-        return bad.length > 0
-          ? `${bad.map((e: Container) => e.name).join(", ")} carry a literal value`
-          : undefined;
-      }),
+      ...containerFailures(workloads, literalCredentials(readsAsCredential)),
       ...objects
         .filter((o) => o.kind === "ConfigMap")
         .flatMap((configMap) =>
@@ -83,21 +76,14 @@ export const kubescapeNsaRules: readonly ScannerRule[] = [
         if (effective(c, w, "runAsNonRoot") !== true && !(typeof user === "number" && user > 0))
           return "may run as root";
         if (!(typeof group === "number" && group > 0)) return "may run with the root group";
-        return c.securityContext?.allowPrivilegeEscalation === false
-          ? undefined
-          : "allowPrivilegeEscalation is not false";
+        return mayEscalate(c);
       }),
   },
   {
     id: "C-0016",
     scanner: "kubescape",
     title: "allow privilege escalation",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) =>
-        c.securityContext?.allowPrivilegeEscalation === false
-          ? undefined
-          : "allowPrivilegeEscalation is not false",
-      ),
+    check: (_objects, workloads) => containerFailures(workloads, mayEscalate),
   },
   {
     id: "C-0017",
@@ -168,12 +154,7 @@ export const kubescapeNsaRules: readonly ScannerRule[] = [
     id: "C-0046",
     scanner: "kubescape",
     title: "insecure capabilities",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) => {
-        const added: string[] = c.securityContext?.capabilities?.add ?? [];
-        const bad = added.filter((cap) => insecureCapabilities.includes(cap.toUpperCase()));
-        return bad.length > 0 ? `adds ${bad.join(", ")}` : undefined;
-      }),
+    check: (_objects, workloads) => containerFailures(workloads, addsAny(insecureCapabilities)),
   },
   {
     id: "C-0055",
@@ -195,23 +176,12 @@ export const kubescapeNsaRules: readonly ScannerRule[] = [
     id: "C-0057",
     scanner: "kubescape",
     title: "privileged container",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) =>
-        c.securityContext?.privileged ? "privileged is true" : undefined,
-      ),
+    check: (_objects, workloads) => containerFailures(workloads, isPrivileged),
   },
   {
     id: "C-0002, C-0035",
     scanner: "kubescape",
     title: "exec into container, cluster-admin binding",
-    check: (objects) =>
-      bindingsTo(
-        objects,
-        (ref) =>
-          ref.name === "cluster-admin" ||
-          objects.some(
-            (o) => o.kind === ref.kind && o.metadata?.name === ref.name && grantsExec(o),
-          ),
-      ).map((binding) => `${binding}: binds cluster-admin or exec into pods`),
+    check: adminOrExecBindings,
   },
 ];

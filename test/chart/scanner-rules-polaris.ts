@@ -1,15 +1,17 @@
 // Every Polaris check of default severity `danger` (pkg/config/default.yaml), as offline checks.
 // Polaris' webhook rejects a workload on any of these.
-import type { Container } from "./manifests.js";
 import {
-  bindingsTo,
+  addsAny,
+  adminOrExecBindings,
   containerFailures,
   effective,
   grantsExec,
+  isPrivileged,
+  literalCredentials,
+  mayEscalate,
   podFailures,
   polarisSensitiveName,
   type ScannerRule,
-  sensitiveValue,
 } from "./scanner-rules.js";
 
 const dangerousCapabilities = ["ALL", "SYS_ADMIN", "NET_ADMIN"];
@@ -29,12 +31,7 @@ export const polarisDangerRules: readonly ScannerRule[] = [
     id: "privilegeEscalationAllowed",
     scanner: "polaris",
     title: "privilege escalation is not allowed",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) =>
-        c.securityContext?.allowPrivilegeEscalation === false
-          ? undefined
-          : "allowPrivilegeEscalation is not false",
-      ),
+    check: (_objects, workloads) => containerFailures(workloads, mayEscalate),
   },
   {
     id: "runAsRootAllowed",
@@ -53,21 +50,13 @@ export const polarisDangerRules: readonly ScannerRule[] = [
     id: "runAsPrivileged",
     scanner: "polaris",
     title: "does not run privileged",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) =>
-        c.securityContext?.privileged ? "privileged is true" : undefined,
-      ),
+    check: (_objects, workloads) => containerFailures(workloads, isPrivileged),
   },
   {
     id: "dangerousCapabilities",
     scanner: "polaris",
     title: "adds no dangerous capability",
-    check: (_objects, workloads) =>
-      containerFailures(workloads, (c) => {
-        const added: string[] = c.securityContext?.capabilities?.add ?? [];
-        const bad = added.filter((cap) => dangerousCapabilities.includes(cap.toUpperCase()));
-        return bad.length > 0 ? `adds ${bad.join(", ")}` : undefined;
-      }),
+    check: (_objects, workloads) => containerFailures(workloads, addsAny(dangerousCapabilities)),
   },
   {
     id: "tagNotSpecified",
@@ -86,16 +75,10 @@ export const polarisDangerRules: readonly ScannerRule[] = [
     scanner: "polaris",
     title: "no credential in a container's environment",
     check: (_objects, workloads) =>
-      containerFailures(workloads, (c) => {
-        const bad = (c.env ?? []).filter(
-          (env: Container) =>
-            env.value !== undefined &&
-            (polarisSensitiveName.test(env.name) || sensitiveValue.test(String(env.value))),
-        );
-        return bad.length > 0
-          ? `${bad.map((e: Container) => e.name).join(", ")} carry a literal value`
-          : undefined;
-      }),
+      containerFailures(
+        workloads,
+        literalCredentials((name) => polarisSensitiveName.test(name)),
+      ),
   },
   {
     id: "sensitiveConfigmapContent",
@@ -132,14 +115,6 @@ export const polarisDangerRules: readonly ScannerRule[] = [
     id: "*bindingPodExecAttach, *bindingClusterAdmin*",
     scanner: "polaris",
     title: "no binding to cluster-admin or to a role that grants exec",
-    check: (objects) =>
-      bindingsTo(
-        objects,
-        (ref) =>
-          ref.name === "cluster-admin" ||
-          objects.some(
-            (o) => o.kind === ref.kind && o.metadata?.name === ref.name && grantsExec(o),
-          ),
-      ).map((binding) => `${binding}: binds cluster-admin or exec/attach into pods`),
+    check: adminOrExecBindings,
   },
 ];

@@ -90,3 +90,48 @@ export const kubescapeSensitiveNames = [
 ];
 /** Values that read as credentials (a private key, a JWT): both scanners. */
 export const sensitiveValue = /-BEGIN\s+.*PRIVATE KEY-|PRIVATE KEY|eyJhbGciO/i;
+
+/** A container that adds any of `capabilities`: what it adds. */
+export function addsAny(capabilities: readonly string[]) {
+  return (c: Container): string | undefined => {
+    const added: string[] = c.securityContext?.capabilities?.add ?? [];
+    const bad = added.filter((cap) => capabilities.includes(cap.toUpperCase()));
+    return bad.length > 0 ? `adds ${bad.join(", ")}` : undefined;
+  };
+}
+
+/** A container that may gain privileges (allowPrivilegeEscalation not explicitly false). */
+export function mayEscalate(c: Container): string | undefined {
+  return c.securityContext?.allowPrivilegeEscalation === false
+    ? undefined
+    : "allowPrivilegeEscalation is not false";
+}
+
+/** A privileged container. */
+export function isPrivileged(c: Container): string | undefined {
+  return c.securityContext?.privileged ? "privileged is true" : undefined;
+}
+
+/** Environment variables with a literal value that reads as a credential by name or value. */
+export function literalCredentials(isCredentialName: (name: string) => boolean) {
+  return (c: Container): string | undefined => {
+    const bad = (c.env ?? []).filter(
+      (env: Container) =>
+        env.value !== undefined &&
+        (isCredentialName(env.name) || sensitiveValue.test(String(env.value))),
+    );
+    return bad.length > 0
+      ? `${bad.map((e: Container) => e.name).join(", ")} carry a literal value`
+      : undefined;
+  };
+}
+
+/** Bindings to cluster-admin or to a role of the render that grants exec/attach into pods. */
+export function adminOrExecBindings(objects: readonly K8sObject[]): string[] {
+  return bindingsTo(
+    objects,
+    (ref) =>
+      ref.name === "cluster-admin" ||
+      objects.some((o) => o.kind === ref.kind && o.metadata?.name === ref.name && grantsExec(o)),
+  ).map((binding) => `${binding}: binds cluster-admin or exec/attach into pods`);
+}
