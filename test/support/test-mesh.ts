@@ -1,12 +1,17 @@
 import { type Mesh, type MeshOptions, serviceNames, startMesh } from "../../deploy/local/mesh.js";
+import type { TrustDomain } from "../../deploy/local/trust-domain.js";
 import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
+import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { freePort } from "./ports.js";
+import { temporaryTrustDomain } from "./trust.js";
 
 /** A mesh of real service processes on loopback, with its own databases and typed clients. */
 export interface TestMesh {
   readonly mesh: Mesh;
-  /** Connect clients (the CLI's), a different gRPC runtime than the grpc-js servers. */
+  /** The mesh's trust domain: certificates, identities and policies (mTLS is on). */
+  readonly trust: TrustDomain;
+  /** Connect clients (the CLI's, with the operator identity), another gRPC runtime. */
   readonly clients: MeshClients;
   readonly databases: Readonly<Record<(typeof serviceNames)[number], TestDatabase>>;
   /** Every line the services wrote, for diagnosing a failure. */
@@ -25,9 +30,12 @@ export async function startTestMesh(
     order: await createTestDatabase(`${label}_order`),
   };
   const output: string[] = [];
+  const trust = await temporaryTrustDomain();
   const mesh = await startMesh({
     host: "127.0.0.1",
     ports: { user: await freePort(), product: await freePort(), order: await freePort() },
+    healthPorts: { user: await freePort(), product: await freePort(), order: await freePort() },
+    trust,
     databaseUrls: {
       user: databases.user.url,
       product: databases.product.url,
@@ -39,12 +47,14 @@ export async function startTestMesh(
   });
   return {
     mesh,
-    clients: meshClients(mesh.addresses),
+    trust,
+    clients: meshClients(mesh.addresses, readOperatorIdentity(trust.dir)),
     databases,
     output,
     close: async () => {
       await mesh.stopAll();
       for (const name of serviceNames) await databases[name].drop();
+      await trust.remove();
     },
   };
 }
