@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PeerCertificate } from "node:tls";
-import { checkServerIdentity } from "../kit/trust/tls-credentials.js";
+import { checkServerIdentity } from "../kit/trust/peer-identity.js";
 
 /** The operator's certificate and the identities the CLI expects of each server. */
 export interface OperatorIdentity {

@@ -11,6 +11,13 @@ import {
 } from "../../deploy/local/trust-domain.js";
 import { checkServerIdentity } from "../../services/kit/trust/index.js";
 
+/** Where and how a grpc-js client dials one server of a test mesh. */
+export interface Dial {
+  readonly target: string;
+  readonly credentials: grpc.ChannelCredentials;
+  readonly channelOptions: grpc.ChannelOptions;
+}
+
 /** A throwaway trust domain in a temporary folder, as `make run` makes one. */
 export async function temporaryTrustDomain(
   leafLifetimeMs?: number,

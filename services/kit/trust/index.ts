@@ -21,6 +21,7 @@ export { type CertificateFileOptions, CertificateFiles } from "./certificate-fil
 export {
   callerIdentity,
   certificateIdentity,
+  checkServerIdentity,
   type PeerIdentity,
   spiffeIdOf,
 } from "./peer-identity.js";
@@ -33,7 +34,6 @@ export {
   trustDomainSetting,
 } from "./spiffe-id.js";
 export {
-  checkServerIdentity,
   mutualTlsChannelCredentials,
   mutualTlsServerCredentials,
 } from "./tls-credentials.js";

@@ -1,5 +1,18 @@
 import type { PeerCertificate } from "node:tls";
 
+/** undefined when `certificate` is `expected`'s; else the Error that refuses the connection. */
+export function checkServerIdentity(
+  certificate: PeerCertificate,
+  expected: string,
+): Error | undefined {
+  const { spiffeId } = certificateIdentity(certificate);
+  if (spiffeId === expected) return undefined;
+  return Object.assign(
+    new Error(`server identity is ${spiffeId ?? "(no SPIFFE ID)"}, expected ${expected}`),
+    { code: "ERR_TLS_CERT_ALTNAME_INVALID" },
+  );
+}
+
 /** What grpc-js's `getAuthContext()` returns (its type is not exported from the package). */
 export interface AuthContext {
   readonly transportSecurityType?: string | undefined;

@@ -1,7 +1,7 @@
 import type { PeerCertificate } from "node:tls";
 import { type ChannelCredentials, experimental, type ServerCredentials } from "@grpc/grpc-js";
 import type { CertificateFiles } from "./certificate-files.js";
-import { certificateIdentity } from "./peer-identity.js";
+import { checkServerIdentity } from "./peer-identity.js";
 
 /**
  * Server credentials that require a client certificate issued by the trust domain's CA, with
@@ -25,17 +25,4 @@ export function mutualTlsChannelCredentials(
     checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
       checkServerIdentity(certificate, expectedServerId),
   });
-}
-
-/** undefined when `certificate` is `expected`'s; else the Error that refuses the connection. */
-export function checkServerIdentity(
-  certificate: PeerCertificate,
-  expected: string,
-): Error | undefined {
-  const { spiffeId } = certificateIdentity(certificate);
-  if (spiffeId === expected) return undefined;
-  return Object.assign(
-    new Error(`server identity is ${spiffeId ?? "(no SPIFFE ID)"}, expected ${expected}`),
-    { code: "ERR_TLS_CERT_ALTNAME_INVALID" },
-  );
 }
