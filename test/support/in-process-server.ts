@@ -10,7 +10,9 @@ import { grpcService, HealthRegistry, type Implementation } from "../../services
 export function listenInProcess(
   services: readonly GrpcService[],
   health = new HealthRegistry(services.map((service) => service.typeName)),
-  security: Partial<Pick<GrpcServerOptions, "credentials" | "interceptors" | "maxConnectionAgeMs">> = {},
+  security: Partial<
+    Pick<GrpcServerOptions, "credentials" | "interceptors" | "maxConnectionAgeMs">
+  > = {},
 ): Promise<RunningServer> {
   return startGrpcServer({
     host: "127.0.0.1",
