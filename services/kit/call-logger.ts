@@ -9,12 +9,12 @@ import { meaningOf } from "./status-semantics.js";
  * since the caller only ever sees our message.
  */
 export function callLogger(logger: Logger): CallObserver {
-  return ({ method, peer, rule, code, durationMs, error }) => {
+  return ({ method, peer, peerSerial, rule, code, durationMs, error }) => {
     const line = {
       method,
       code: Status[code],
       duration_ms: Math.round(durationMs * 100) / 100,
-      ...(peer ? { peer } : {}),
+      ...(peer ? { peer, peer_serial: peerSerial } : {}),
       ...(rule ? { rule } : {}),
     };
     const level = meaningOf(code).logLevel;

@@ -63,6 +63,8 @@ export interface CallOutcome {
   readonly method: string;
   /** The caller's SPIFFE ID, when it presented one. */
   readonly peer?: string | undefined;
+  /** Serial of the caller's certificate: shows which one it used during a rotation. */
+  readonly peerSerial?: string | undefined;
   /** The authorization rule that let the call in, when a policy is in force. */
   readonly rule?: string | undefined;
   readonly code: Status;
@@ -253,6 +255,7 @@ function callContext(
   const caller = callerIdentity(call.getAuthContext());
   const who = {
     peer: caller?.spiffeId,
+    peerSerial: caller?.serial,
     rule: allowingRule(call.metadata),
   };
   const context: CallContext = {

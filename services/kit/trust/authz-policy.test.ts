@@ -53,6 +53,7 @@ const peer = (spiffeId: string | undefined, dnsNames: string[] = []): PeerIdenti
   uris: spiffeId ? [spiffeId] : [],
   dnsNames,
   subject: "CN=someone",
+  serial: "01",
 });
 
 describe("A43 policy matching", () => {

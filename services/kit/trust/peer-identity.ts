@@ -27,6 +27,8 @@ export interface PeerIdentity {
   readonly dnsNames: readonly string[];
   /** The subject as `CN=…`, for policies that name principals by subject. */
   readonly subject: string;
+  /** Serial number of the certificate (hex, uppercase): which one a peer used, in rotations. */
+  readonly serial: string;
 }
 
 /**
@@ -44,7 +46,13 @@ export function certificateIdentity(certificate: PeerCertificate): PeerIdentity 
   const subject = Object.entries(certificate.subject ?? {})
     .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("+") : value}`)
     .join(",");
-  return { spiffeId: firstSpiffeId(uris), uris, dnsNames, subject };
+  return {
+    spiffeId: firstSpiffeId(uris),
+    uris,
+    dnsNames,
+    subject,
+    serial: certificate.serialNumber ?? "",
+  };
 }
 
 /** The SPIFFE ID in a SAN list as Node formats it (`DNS:a, URI:spiffe://…`), if any. */

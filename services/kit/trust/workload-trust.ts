@@ -84,7 +84,9 @@ export async function loadWorkloadTrust(
     },
     onRejected: (reason) => {
       refusals.add(1);
-      logger.error({ reason }, "certificate files refused: keeping the last good certificate");
+      // Usually a renewal caught between its two renames (gone at the next read); an error only
+      // when it lasts, which the reload_failures counter and the expiry metric show.
+      logger.warn({ reason }, "certificate files refused: keeping the last good certificate");
     },
   });
   let first: Awaited<ReturnType<CertificateFiles["ready"]>>;
