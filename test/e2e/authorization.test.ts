@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient, Status } from "../../services/kit/index.js";
-import { logsWritten } from "../support/logs.js";
+import { meshLogsWritten } from "../support/logs.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // The default policies with the real services: who may call what, as `make run` sets it up.
@@ -59,7 +59,7 @@ describe("authorization by the default policies", () => {
     }
     expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(10);
     expect(await reservationRows()).toBe(0);
-    await logsWritten();
+    await meshLogsWritten(shop, ["product"]);
     expect(
       shop.output.some(
         (line) =>
@@ -114,7 +114,7 @@ describe("authorization by the default policies", () => {
 
   it("logs each call with the caller's identity and the rule that let it in", async () => {
     await shop.clients.users.listUsers({});
-    await logsWritten();
+    await meshLogsWritten(shop, ["user"]);
     const line = shop.output.findLast((l) => l.startsWith("user:") && l.includes("ListUsers"));
     expect(JSON.parse(line?.slice("user: ".length) ?? "{}")).toMatchObject({
       msg: "rpc",

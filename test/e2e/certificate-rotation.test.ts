@@ -7,7 +7,7 @@ import { issueLeaf } from "../../deploy/local/trust-domain.js";
 import { OrderService } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { createServiceClient } from "../../services/kit/index.js";
 import { checkServerIdentity } from "../../services/kit/trust/index.js";
-import { logsWritten } from "../support/logs.js";
+import { meshLogsWritten } from "../support/logs.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // Certificates renewed again and again while orders flow: nothing fails, and afterwards every
@@ -94,7 +94,7 @@ describe("certificate rotation", () => {
     running = false;
     await Promise.all(workers);
     orders.close();
-    await logsWritten();
+    await meshLogsWritten(shop, ["user", "product"]);
 
     expect(failures).toEqual([]);
     expect(placed).toBeGreaterThan(20);

@@ -94,10 +94,7 @@ describe("graceful shutdown on SIGTERM", () => {
     await expect.poll(() => held() - heldBefore, { timeout: 10_000 }).toBe(inFlightCalls);
     expect(ended).toBe(0);
 
-    const health = createClient(
-      Health,
-      createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.order}` }),
-    );
+    const health = createClient(Health, shop.transport("order"));
     const statuses = health.watch({ service: "" })[Symbol.asyncIterator]();
     expect((await statuses.next()).value?.status).toBe(ServingStatus.SERVING);
     const exited = shop.mesh.stop("order");
