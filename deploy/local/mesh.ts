@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { type ServiceProcess, startServiceProcess } from "./service-process.js";
+import { type TrustDomain, trustEnvironment } from "./trust-domain.js";
 
 /** The three services, in start order: dependencies first. */
 export const serviceNames = ["user", "product", "order"] as const;
@@ -10,6 +11,10 @@ export type ServiceName = (typeof serviceNames)[number];
 export interface MeshOptions {
   readonly host: string;
   readonly ports: Readonly<Record<ServiceName, number>>;
+  /** Plaintext health-only ports (readiness is checked there, as the kubelet does). */
+  readonly healthPorts: Readonly<Record<ServiceName, number>>;
+  /** Certificates and policies of every service; "plaintext" only for local debugging. */
+  readonly trust: TrustDomain | "plaintext";
   readonly databaseUrls: Readonly<Record<ServiceName, string>>;
   /** Extra environment of every service (LOG_LEVEL, OTEL_*, …). */
   readonly env?: Readonly<Record<string, string>>;
@@ -24,6 +29,7 @@ export interface MeshOptions {
 /** The running mesh: its addresses, and control over each service process. */
 export interface Mesh {
   readonly addresses: Readonly<Record<ServiceName, string>>;
+  readonly healthAddresses: Readonly<Record<ServiceName, string>>;
   /**
    * Starts a service (again) and waits until its health check says SERVING; `env` adds to its
    * environment for this start only (to restart it with faults injected, say).
@@ -42,6 +48,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const addresses = Object.fromEntries(
     serviceNames.map((name) => [name, `${options.host}:${options.ports[name]}`]),
   ) as Record<ServiceName, string>;
+  const healthAddresses = Object.fromEntries(
+    serviceNames.map((name) => [name, `${options.host}:${options.healthPorts[name]}`]),
+  ) as Record<ServiceName, string>;
   const children = new Map<ServiceName, ServiceProcess>();
   const stopping = new Set<ServiceName>();
 
@@ -55,6 +64,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     DATABASE_URL: options.databaseUrls[name],
     USER_SERVICE_TARGET: addresses.user,
     PRODUCT_SERVICE_TARGET: addresses.product,
+    HEALTH_PORT: String(options.healthPorts[name]),
+    ...(options.trust === "plaintext"
+      ? { INSECURE_PLAINTEXT: "true" }
+      : trustEnvironment(options.trust, name)),
     ...options.env,
     ...options.serviceEnv?.[name],
     ...extra,
@@ -62,10 +75,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
 
   const mesh: Mesh = {
     addresses,
+    healthAddresses,
     async start(name, env) {
       const started = await startServiceProcess({
         name,
-        address: addresses[name],
+        address: healthAddresses[name],
         env: environment(name, env),
         onOutput: (line) => options.onOutput?.(name, line),
       });

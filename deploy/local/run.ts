@@ -1,9 +1,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
+import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
+import { ensureTrustDomain, keepLeavesFresh } from "./trust-domain.js";
 import { usageBanner } from "./usage-banner.js";
 
 // `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
@@ -16,6 +17,10 @@ const config = readConfig({
   userPort: { env: "USER_PORT", parse: port, default: 50051 },
   productPort: { env: "PRODUCT_PORT", parse: port, default: 50052 },
   orderPort: { env: "ORDER_PORT", parse: port, default: 50053 },
+  userHealthPort: { env: "USER_HEALTH_PORT", parse: port, default: 50061 },
+  productHealthPort: { env: "PRODUCT_HEALTH_PORT", parse: port, default: 50062 },
+  orderHealthPort: { env: "ORDER_HEALTH_PORT", parse: port, default: 50063 },
+  insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
   postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
   dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
   user: { env: "USER_DATABASE_URL", ...optionalUrl },
@@ -55,9 +60,21 @@ try {
     await database.ensureDatabase(`shopmesh_${name}`);
     databaseUrls[name] = database.urlOf(`shopmesh_${name}`);
   }
+  // The trust domain: a root, a certificate per service and one for the operator (CLI,
+  // grpcurl), and the default policies; renewed while running.
+  const trust = await ensureTrustDomain({ dir: path.join(config.dataDir, "trust") });
+  keepLeavesFresh(trust, {
+    onRenewed: (names) => console.log(`renewed certificates: ${names.join(", ")}`),
+  });
   mesh = await startMesh({
     host: config.host,
     ports: { user: config.userPort, product: config.productPort, order: config.orderPort },
+    healthPorts: {
+      user: config.userHealthPort,
+      product: config.productHealthPort,
+      order: config.orderHealthPort,
+    },
+    trust: config.insecurePlaintext ? "plaintext" : trust,
     databaseUrls,
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
     onUnexpectedExit: (service, code) => {
@@ -66,7 +83,7 @@ try {
       void stopEverything(1);
     },
   });
-  console.log(usageBanner(mesh.addresses));
+  console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
 } catch (error) {
   console.error(`could not start the mesh: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

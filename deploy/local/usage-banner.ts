@@ -1,10 +1,26 @@
+import path from "node:path";
 import type { ServiceName } from "./mesh.js";
+import type { TrustDomain } from "./trust-domain.js";
 
 /** What `make run` prints once the mesh is up: addresses and commands to copy. */
-export function usageBanner(addresses: Readonly<Record<ServiceName, string>>): string {
+export function usageBanner(
+  addresses: Readonly<Record<ServiceName, string>>,
+  trust: TrustDomain | "plaintext",
+): string {
   const { user, product, order } = addresses;
+  const tls =
+    trust === "plaintext"
+      ? "-plaintext"
+      : `-cacert ${rel(trust.caFile)} -cert ${rel(trust.certFile("operator"))} -key ${rel(trust.keyFile("operator"))}`;
+  const security =
+    trust === "plaintext"
+      ? "INSECURE: plaintext, no identities, no authorization by caller"
+      : `mTLS on; trust domain ${trust.trustDomain}, certificates in ${rel(trust.dir)}; you are ${trust.identities.operator}`;
+  // grpcurl checks the server's name: every service's certificate names "localhost".
+  const at = (address: string) => address.replace(/^127\.0\.0\.1:/, "localhost:");
   return `
 shopmesh is running (Ctrl-C stops everything)
+${security}
 
   user     ${user}     shopmesh.user.v1.UserService
   product  ${product}     shopmesh.product.v1.ProductService
@@ -12,13 +28,13 @@ shopmesh is running (Ctrl-C stops everything)
 
 Try it with grpcurl (reflection is on, no proto files needed):
 
-  grpcurl -plaintext ${order} list
-  grpcurl -plaintext -d '{"email":"ada@example.com","display_name":"Ada"}' \\
-    ${user} shopmesh.user.v1.UserService/CreateUser
-  grpcurl -plaintext -d '{"sku":"MUG-1","name":"Mug","price":{"currency_code":"EUR","minor_units":"1250"},"stock":10}' \\
-    ${product} shopmesh.product.v1.ProductService/CreateProduct
-  grpcurl -plaintext -d '{"request_id":"order-1","user_id":"USER_ID","items":[{"product_id":"PRODUCT_ID","quantity":2}]}' \\
-    ${order} shopmesh.order.v1.OrderService/CreateOrder
+  grpcurl ${tls} ${at(order)} list
+  grpcurl ${tls} -d '{"email":"ada@example.com","display_name":"Ada"}' \\
+    ${at(user)} shopmesh.user.v1.UserService/CreateUser
+  grpcurl ${tls} -d '{"sku":"MUG-1","name":"Mug","price":{"currency_code":"EUR","minor_units":"1250"},"stock":10}' \\
+    ${at(product)} shopmesh.product.v1.ProductService/CreateProduct
+  grpcurl ${tls} -d '{"request_id":"order-1","user_id":"USER_ID","items":[{"product_id":"PRODUCT_ID","quantity":2}]}' \\
+    ${at(order)} shopmesh.order.v1.OrderService/CreateOrder
 
 Or with the CLI (another terminal):
 
@@ -27,4 +43,9 @@ Or with the CLI (another terminal):
   npm run cli -- order create --user USER_ID --item PRODUCT_ID:2
   npm run cli -- order list
 `;
+}
+
+function rel(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith("..") ? file : relative;
 }

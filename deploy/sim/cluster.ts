@@ -1,5 +1,6 @@
 import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { type ServiceProcess, startServiceProcess } from "../local/service-process.js";
+import { type TrustDomain, trustEnvironment } from "../local/trust-domain.js";
 import { type ChartConfig, renderChartConfig } from "./chart-config.js";
 import { type DnsServer, startDnsServer } from "./dns-server.js";
 
@@ -22,6 +23,8 @@ export interface ClusterOptions {
   /** `--set` overrides for the chart (e.g. shorter connection ages for tests). */
   readonly chartOverrides?: readonly string[];
   readonly dnsPort: number;
+  /** Certificates and policies (mTLS, as in the chart); "plaintext" only for debugging. */
+  readonly trust: TrustDomain | "plaintext";
   /** Extra environment of every replica. */
   readonly env?: Readonly<Record<string, string>>;
   readonly onOutput?: (replica: Replica, line: string) => void;
@@ -47,6 +50,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+// The services' default health-only port: their gRPC port + 10 (services/kit/trust).
+const healthPortOffset = 10;
 // Each service's pods get addresses from their own /24 of the loopback range.
 const subnets: Record<ServiceName, string> = {
   user: "127.0.1",
@@ -88,6 +93,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       OTEL_EXPORTER_PROMETHEUS_HOST: ip,
       // grpc-js honours the DNS server named in a target only with its alternative resolver.
       GRPC_NODE_USE_ALTERNATIVE_RESOLVER: "true",
+      ...(options.trust === "plaintext"
+        ? { INSECURE_PLAINTEXT: "true" }
+        : trustEnvironment(options.trust, service)),
       ...options.env,
     };
   };
@@ -105,7 +113,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       let replica: Replica | undefined;
       const process = await startServiceProcess({
         name: service,
-        address,
+        // Ready when the plaintext health port (the kubelet's probe) says SERVING.
+        address: `${ip}:${config.services[service].port + healthPortOffset}`,
         env: environment(service, ip),
         onOutput: (line) => {
           output.push(line);

@@ -4,6 +4,7 @@ import { startEmbeddedPostgres } from "../local/embedded-postgres.js";
 import { formatLogLine } from "../local/log-format.js";
 import { serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
+import { ensureTrustDomain } from "../local/trust-domain.js";
 import { startCluster } from "./cluster.js";
 
 // `make sim`: the cluster simulation by hand. Replicas of each service run as separate processes
@@ -23,7 +24,14 @@ const database = await startEmbeddedPostgres({
   port: config.postgresPort,
 });
 for (const name of serviceNames) await database.ensureDatabase(`shopmesh_sim_${name}`);
+// Its own trust domain (the chart's namespace), kept beside make run's under the data folder.
+const trust = await ensureTrustDomain({
+  dir: path.join(config.dataDir, "sim-trust"),
+  trustDomain: "cluster.local",
+  namespace: "shop",
+});
 const cluster = await startCluster({
+  trust,
   databaseUrls: {
     user: database.urlOf("shopmesh_sim_user"),
     product: database.urlOf("shopmesh_sim_product"),
@@ -45,7 +53,7 @@ cluster simulation running (Ctrl-C stops it); DNS server ${cluster.dns.address}
 ${lines.join("\n")}
 
 Resolve a name:  dig @127.0.0.1 -p ${config.dnsPort} ${cluster.config.services.product.headlessName}
-Call an order replica:  npm run cli -- --order-address ${cluster.replicas("order")[0]?.address} order list
+Call an order replica:  npm run cli -- --trust-dir ${trust.dir} --order-address ${cluster.replicas("order")[0]?.address} order list
 `);
 
 let stopping = false;

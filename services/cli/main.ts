@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { toJsonString } from "@bufbuild/protobuf";
@@ -17,6 +19,7 @@ import { ListUsersResponseSchema, UserSchema } from "../gen/shopmesh/user/v1/use
 import { checkHealth } from "./health-check.js";
 import { type MeshClients, meshClients } from "./mesh-clients.js";
 import { parseMinorUnits } from "./money.js";
+import { readOperatorIdentity } from "./operator-identity.js";
 import { startCliTracing } from "./tracing.js";
 
 const usage = `usage: shopmesh <resource> <action> [options]
@@ -36,6 +39,8 @@ const usage = `usage: shopmesh <resource> <action> [options]
 Addresses (host:port) come from --user-address, --product-address, --order-address or
 SHOPMESH_USER_ADDRESS, SHOPMESH_PRODUCT_ADDRESS, SHOPMESH_ORDER_ADDRESS; defaults are
 localhost:50051, localhost:50052 and localhost:50053 (what \`make run\` uses).
+Calls use mTLS with the operator certificate from --trust-dir or SHOPMESH_TRUST_DIR (default:
+the .data/trust folder \`make run\` creates); --plaintext only against INSECURE_PLAINTEXT services.
 Prints the response as JSON on stdout and the call's trace id on stderr (find it in Jaeger);
 on error prints the gRPC status and exits 1. Traces go over OTLP/HTTP to
 OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318).`;
@@ -55,6 +60,8 @@ const cliOptions = {
   "user-address": { type: "string" },
   "product-address": { type: "string" },
   "order-address": { type: "string" },
+  "trust-dir": { type: "string" },
+  plaintext: { type: "boolean", default: false },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -148,13 +155,29 @@ async function run(clients: MeshClients, resource: string, action: string): Prom
 class UsageError extends Error {}
 
 const env = process.env;
+// dist/services/cli/main.js → the repository (where `make run` keeps .data).
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const tracing = startCliTracing();
+const trustDir =
+  options["trust-dir"] ??
+  env.SHOPMESH_TRUST_DIR ??
+  path.join(env.SHOPMESH_DATA_DIR ?? path.join(repoRoot, ".data"), "trust");
+let identity: ReturnType<typeof readOperatorIdentity> | "plaintext" = "plaintext";
+if (!options.plaintext && !options.help) {
+  try {
+    identity = readOperatorIdentity(trustDir);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 const clients = meshClients(
   {
     user: options["user-address"] ?? env.SHOPMESH_USER_ADDRESS ?? "localhost:50051",
     product: options["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
     order: options["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
   },
+  identity,
   [tracing.interceptor],
 );
 

@@ -4,6 +4,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { type OperatorIdentity, operatorTlsOptions } from "./operator-identity.js";
 
 /** Where the CLI finds each service. */
 export interface MeshAddresses {
@@ -21,21 +22,36 @@ export interface MeshClients {
   readonly health: Readonly<Record<keyof MeshAddresses, Client<typeof Health>>>;
 }
 
-/** Clients for the services at `addresses` (host:port, plaintext). */
+/**
+ * Clients for the services at `addresses` (host:port): mTLS with the operator's certificate,
+ * each server checked for its own SPIFFE ID; plaintext when `identity` is "plaintext".
+ */
 export function meshClients(
   addresses: MeshAddresses,
+  identity: OperatorIdentity | "plaintext",
   interceptors: Interceptor[] = [],
 ): MeshClients {
-  const transport = (address: string) =>
-    createGrpcTransport({ baseUrl: `http://${address}`, interceptors });
+  const transport = (service: keyof MeshAddresses) =>
+    identity === "plaintext"
+      ? createGrpcTransport({ baseUrl: `http://${addresses[service]}`, interceptors })
+      : createGrpcTransport({
+          baseUrl: `https://${addresses[service]}`,
+          interceptors,
+          nodeOptions: operatorTlsOptions(identity, service),
+        });
+  const transports = {
+    user: transport("user"),
+    product: transport("product"),
+    order: transport("order"),
+  };
   return {
-    users: createClient(UserService, transport(addresses.user)),
-    products: createClient(ProductService, transport(addresses.product)),
-    orders: createClient(OrderService, transport(addresses.order)),
+    users: createClient(UserService, transports.user),
+    products: createClient(ProductService, transports.product),
+    orders: createClient(OrderService, transports.order),
     health: {
-      user: createClient(Health, transport(addresses.user)),
-      product: createClient(Health, transport(addresses.product)),
-      order: createClient(Health, transport(addresses.order)),
+      user: createClient(Health, transports.user),
+      product: createClient(Health, transports.product),
+      order: createClient(Health, transports.order),
     },
   };
 }

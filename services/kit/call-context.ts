@@ -4,6 +4,11 @@ import type { Metadata } from "@grpc/grpc-js";
 export interface CallContext {
   /** Full method path, e.g. `/shopmesh.user.v1.UserService/GetUser`. */
   readonly method: string;
+  /**
+   * The caller's verified SPIFFE ID (from its client certificate); undefined on a plaintext
+   * connection or for a certificate without one.
+   */
+  readonly peer?: string | undefined;
   /** The caller's metadata (headers). */
   readonly metadata: Metadata;
   /** Absolute deadline in milliseconds since the epoch; `Infinity` when the caller set none. */

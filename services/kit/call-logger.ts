@@ -9,8 +9,14 @@ import { meaningOf } from "./status-semantics.js";
  * since the caller only ever sees our message.
  */
 export function callLogger(logger: Logger): CallObserver {
-  return ({ method, code, durationMs, error }) => {
-    const line = { method, code: Status[code], duration_ms: Math.round(durationMs * 100) / 100 };
+  return ({ method, peer, peerSerial, rule, code, durationMs, error }) => {
+    const line = {
+      method,
+      code: Status[code],
+      duration_ms: Math.round(durationMs * 100) / 100,
+      ...(peer ? { peer, peer_serial: peerSerial } : {}),
+      ...(rule ? { rule } : {}),
+    };
     const level = meaningOf(code).logLevel;
     if (!error) logger[level](line, "rpc");
     else if (level === "error") logger.error({ ...line, err: error.cause ?? error }, "rpc failed");

@@ -11,6 +11,7 @@ import {
 } from "./service-client.js";
 import type { CommonConfig } from "./service-config.js";
 import { spanEvent } from "./telemetry.js";
+import { parseSpiffeId, type WorkloadTrust } from "./trust/index.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 
@@ -24,6 +25,8 @@ export interface DependencyOptions<
 > {
   readonly dependency: string;
   readonly target: string;
+  /** The SPIFFE ID its servers must present (required with mTLS), e.g. from PRODUCT_SERVICE_IDENTITY. */
+  readonly identity: string | undefined;
   readonly methods: { readonly [P in K]: MethodPolicy };
 }
 
@@ -42,6 +45,7 @@ export class Downstream {
   constructor(
     private readonly config: CommonConfig,
     private readonly logger: Logger,
+    private readonly trust: Pick<WorkloadTrust, "channelCredentials">,
   ) {
     this.breakers = new BreakerRegistry(
       {
@@ -63,8 +67,10 @@ export class Downstream {
     options: DependencyOptions<S, K>,
   ): Pick<ServiceClient<S>, K | "close"> {
     const { config, logger, retries } = this;
+    const credentials = this.trust.channelCredentials(options.dependency, options.identity);
     const client = createServiceClient(service, {
       ...options,
+      credentials,
       methods: options.methods as ServiceClientOptions<S>["methods"] & {},
       onlyListedMethods: true,
       timeoutMs: config.downstreamTimeoutMs,
@@ -89,6 +95,11 @@ export class Downstream {
         "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
         "grpc.max_receive_message_length": config.maxMessageBytes,
         "grpc.max_send_message_length": config.maxMessageBytes,
+        // The TLS server name (SNI) of a pod dialled by IP: a name, never an address. Servers
+        // are checked by their SPIFFE ID, not by this.
+        ...(options.identity
+          ? { "grpc.ssl_target_name_override": parseSpiffeId(options.identity).serviceAccount }
+          : {}),
       },
     });
     this.clients.push(client);

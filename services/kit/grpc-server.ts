@@ -11,6 +11,15 @@ export interface GrpcServerOptions {
   /** Extra services with their own registration (reflection). */
   readonly addExtra?: (server: grpc.Server) => void;
   readonly health: HealthRegistry;
+  /** mTLS in production; insecure only in tests of other concerns and in plaintext mode. */
+  readonly credentials?: grpc.ServerCredentials;
+  /** Run on every call of every service (authorization). */
+  readonly interceptors?: readonly grpc.ServerInterceptor[];
+  /**
+   * A second, plaintext port serving only `grpc.health.v1` (this service), for probes that
+   * present no client certificate (the kubelet's). 0 = any free port; undefined = none.
+   */
+  readonly healthOnly?: { readonly port: number; readonly service: GrpcService };
   readonly maxMessageBytes: number;
   /** Closes each connection after this age so clients re-resolve DNS and find new replicas. */
   readonly maxConnectionAgeMs: number;
@@ -24,6 +33,8 @@ export interface GrpcServerOptions {
 /** A listening server and the way to stop it gracefully. */
 export interface RunningServer {
   readonly port: number;
+  /** The plaintext health-only port, when asked for. */
+  readonly healthPort: number | undefined;
   /**
    * Drains: NOT_SERVING first, then refuse new calls and finish in-flight ones for up to
    * `graceMs`, then cancel whatever is left.
@@ -34,6 +45,7 @@ export interface RunningServer {
 /** Binds a grpc-js server with the given services, health and reflection. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({
+    interceptors: [...(options.interceptors ?? [])],
     "grpc.max_receive_message_length": options.maxMessageBytes,
     "grpc.max_send_message_length": options.maxMessageBytes,
     "grpc.max_connection_age_ms": options.maxConnectionAgeMs,
@@ -45,29 +57,65 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(service.definition, service.implementation);
   }
   options.addExtra?.(server);
-  const address = options.host.includes(":") ? `[${options.host}]` : options.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${address}:${options.port}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
+  const port = await bind(
+    server,
+    options.host,
+    options.port,
+    options.credentials ?? grpc.ServerCredentials.createInsecure(),
+  );
+  let healthServer: grpc.Server | undefined;
+  let healthPort: number | undefined;
+  if (options.healthOnly) {
+    // Nothing but health on this port: plaintext must not open a way around mTLS.
+    healthServer = new grpc.Server();
+    healthServer.addService(
+      options.healthOnly.service.definition,
+      options.healthOnly.service.implementation,
     );
-  });
+    healthPort = await bind(
+      healthServer,
+      options.host,
+      options.healthOnly.port,
+      grpc.ServerCredentials.createInsecure(),
+    );
+  }
   return {
     port,
+    healthPort,
     drain: async (graceMs) => {
       options.health.setAll(ServingStatus.NOT_SERVING);
       options.health.closeWatches();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      await Promise.all([
+        shutdown(server, graceMs),
+        healthServer && shutdown(healthServer, graceMs),
+      ]);
     },
   };
+}
+
+function bind(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials,
+): Promise<number> {
+  const address = host.includes(":") ? `[${host}]` : host;
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${address}:${port}`, credentials, (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+}
+
+function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from "./response-outcome.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { toRpcError } from "./to-rpc-error.js";
+import { allowingRule, callerIdentity } from "./trust/index.js";
 
 /** A unary method: one request in, one response out. */
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
@@ -60,6 +61,12 @@ export type UnaryInterceptor = (next: UnaryCall, method: DescMethod) => UnaryCal
 /** How one call ended, for logs and metrics. */
 export interface CallOutcome {
   readonly method: string;
+  /** The caller's SPIFFE ID, when it presented one. */
+  readonly peer?: string | undefined;
+  /** Serial of the caller's certificate: shows which one it used during a rotation. */
+  readonly peerSerial?: string | undefined;
+  /** The authorization rule that let the call in, when a policy is in force. */
+  readonly rule?: string | undefined;
   readonly code: Status;
   readonly durationMs: number;
   /** Set when the call failed; its cause holds the original error. */
@@ -245,8 +252,15 @@ function callContext(
       controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     } else controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
   });
+  const caller = callerIdentity(call.getAuthContext());
+  const who = {
+    peer: caller?.spiffeId,
+    peerSerial: caller?.serial,
+    rule: allowingRule(call.metadata),
+  };
   const context: CallContext = {
     method,
+    peer: caller?.spiffeId,
     metadata: call.metadata,
     deadline: deadlineMs,
     signal: controller.signal,
@@ -257,7 +271,7 @@ function callContext(
       finished = true;
       const final = undeliverable(context, error) ?? error;
       const durationMs = performance.now() - started;
-      observe({ method, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
+      observe({ method, ...who, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
     },
   };
 }

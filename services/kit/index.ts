@@ -68,6 +68,7 @@ export {
   type ServiceClientOptions,
 } from "./service-client.js";
 export { toRpcError } from "./to-rpc-error.js";
+export { formatSpiffeId, parseSpiffeId, spiffeIdSetting } from "./trust/index.js";
 export {
   maxItems,
   maxQuantity,

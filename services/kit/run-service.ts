@@ -20,6 +20,7 @@ import { type CommonConfig, commonSettings } from "./service-config.js";
 import { onShutdownSignal } from "./shutdown.js";
 import { shutdownTelemetry } from "./telemetry.js";
 import { toRpcError } from "./to-rpc-error.js";
+import { loadWorkloadTrust, type WorkloadTrust } from "./trust/index.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
@@ -79,7 +80,16 @@ export async function runService<Settings extends Record<string, Setting<unknown
     process.exit(1);
   }
 
-  const downstream = new Downstream(config, logger);
+  let trust: WorkloadTrust;
+  try {
+    trust = await loadWorkloadTrust(config, logger);
+  } catch (error) {
+    // No identity or no valid policy: refuse to start rather than serve unprotected.
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    await shutdownTelemetry();
+    process.exit(2);
+  }
+  const downstream = new Downstream(config, logger, trust);
   const parts = spec.start({ config, pool, logger, downstream });
   const implementations = [
     ...parts.implementations,
@@ -103,9 +113,10 @@ export async function runService<Settings extends Record<string, Setting<unknown
   );
   // Health stays outside load shedding and fault injection: probes must see the truth. Its Watch
   // streams are bounded by HEALTH_MAX_WATCHES instead.
-  services.push(
-    grpcService(Health, health.handlers(), { maxResponseBytes: config.maxMessageBytes }),
-  );
+  const healthService = grpcService(Health, health.handlers(), {
+    maxResponseBytes: config.maxMessageBytes,
+  });
+  services.push(healthService);
   const reflection = reflectionService([...implementations.map((i) => i.service), Health]);
   const server = await startGrpcServer({
     host: config.host,
@@ -113,6 +124,9 @@ export async function runService<Settings extends Record<string, Setting<unknown
     services,
     addExtra: (grpcServer) => reflection.addToServer(grpcServer),
     health,
+    credentials: trust.serverCredentials,
+    interceptors: trust.serverInterceptors,
+    healthOnly: { port: config.healthPort, service: healthService },
     maxMessageBytes: config.maxMessageBytes,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
@@ -124,7 +138,16 @@ export async function runService<Settings extends Record<string, Setting<unknown
     if (reachable) logger.info("database reachable: serving");
     else logger.warn("database unreachable: not serving");
   });
-  logger.info({ host: config.host, port: server.port }, `${spec.name} service listening`);
+  logger.info(
+    {
+      host: config.host,
+      port: server.port,
+      health_port: server.healthPort,
+      identity: trust.identity,
+      mtls: !config.insecurePlaintext,
+    },
+    `${spec.name} service listening`,
+  );
 
   onShutdownSignal(async (signal) => {
     logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down");
@@ -132,6 +155,7 @@ export async function runService<Settings extends Record<string, Setting<unknown
     await server.drain(config.shutdownGraceMs);
     await parts.stop?.();
     downstream.close();
+    trust.close();
     await pool.end();
     logger.info("stopped");
     await shutdownTelemetry();

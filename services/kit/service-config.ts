@@ -10,6 +10,7 @@ import {
 } from "./config.js";
 import { parseFaultRules } from "./fault-injection.js";
 import { logLevels } from "./logger.js";
+import { trustSettings } from "./trust/index.js";
 
 /** The settings every service reads, with `defaultPort` as its gRPC port unless GRPC_PORT says. */
 export function commonSettings(defaultPort: number) {
@@ -53,6 +54,8 @@ export function commonSettings(defaultPort: number) {
     // Server protection
     maxInFlight: { env: "MAX_IN_FLIGHT", parse: integer(1), default: 512 },
     faultInjection: { env: "FAULT_INJECTION", parse: parseFaultRules, default: [] },
+    // Identity, mTLS and authorization; the plaintext health-only port sits 10 above the port.
+    ...trustSettings(defaultPort + 10),
     // Calls to other services
     downstreamTimeoutMs: { env: "DOWNSTREAM_TIMEOUT_MS", parse: integer(1), default: 3_000 },
     downstreamMinTimeoutMs: { env: "DOWNSTREAM_MIN_TIMEOUT_MS", parse: integer(0), default: 5 },

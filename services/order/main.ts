@@ -1,7 +1,7 @@
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
-import { grpcTarget, implement, integer, runService } from "../kit/index.js";
+import { grpcTarget, implement, integer, runService, spiffeIdSetting } from "../kit/index.js";
 import { orderHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { OrderStore } from "./order-store.js";
@@ -23,6 +23,17 @@ await runService({
       parse: grpcTarget,
       default: "localhost:50052",
     },
+    // The SPIFFE IDs the user and product servers must present (required with mTLS).
+    userServiceIdentity: {
+      env: "USER_SERVICE_IDENTITY",
+      parse: spiffeIdSetting,
+      default: undefined,
+    },
+    productServiceIdentity: {
+      env: "PRODUCT_SERVICE_IDENTITY",
+      parse: spiffeIdSetting,
+      default: undefined,
+    },
     reconcileIntervalMs: { env: "RECONCILE_INTERVAL_MS", parse: integer(100), default: 30_000 },
     pendingOrderTimeoutMs: {
       env: "PENDING_ORDER_TIMEOUT_MS",
@@ -36,11 +47,13 @@ await runService({
     const users = downstream.connect(UserService, {
       dependency: "user service",
       target: config.userServiceTarget,
+      identity: config.userServiceIdentity,
       methods: { getUser: { idempotent: true } },
     });
     const products = downstream.connect(ProductService, {
       dependency: "product service",
       target: config.productServiceTarget,
+      identity: config.productServiceIdentity,
       methods: {
         batchGetProducts: { idempotent: true },
         reserveStock: { idempotent: true },

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Health,
@@ -35,10 +34,7 @@ afterAll(() => shop.close());
 
 describe("graceful shutdown on SIGTERM", () => {
   it("turns health NOT_SERVING for watchers, then exits 0", async () => {
-    const health = createClient(
-      Health,
-      createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.user}` }),
-    );
+    const health = createClient(Health, shop.transport("user"));
     const seen: ServingStatus[] = [];
     let stopped: Promise<number | null> = Promise.resolve(null);
     const watching = (async () => {
@@ -71,7 +67,7 @@ describe("graceful shutdown on SIGTERM", () => {
     // grpc-js, like the services' own clients: it reports a refused stream as UNAVAILABLE.
     const orderClient = createServiceClient(OrderService, {
       dependency: "order service",
-      target: shop.mesh.addresses.order,
+      ...shop.dial("order"),
       timeoutMs: 15_000,
     });
     const place = () =>
@@ -98,10 +94,7 @@ describe("graceful shutdown on SIGTERM", () => {
     await expect.poll(() => held() - heldBefore, { timeout: 10_000 }).toBe(inFlightCalls);
     expect(ended).toBe(0);
 
-    const health = createClient(
-      Health,
-      createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.order}` }),
-    );
+    const health = createClient(Health, shop.transport("order"));
     const statuses = health.watch({ service: "" })[Symbol.asyncIterator]();
     expect((await statuses.next()).value?.status).toBe(ServingStatus.SERVING);
     const exited = shop.mesh.stop("order");

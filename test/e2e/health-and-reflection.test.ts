@@ -4,6 +4,7 @@ import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../services/gen/grpc/health/v1/health_pb.js";
+import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient, RpcError, Status } from "../../services/kit/index.js";
 import { reflect } from "../support/reflection-client.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
@@ -16,8 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => shop.close());
 
-const healthOf = (address: string) =>
-  createServiceClient(Health, { dependency: "health", target: address, timeoutMs: 2_000 });
+const healthOf = (server: "user" | "product" | "order") =>
+  createServiceClient(Health, { dependency: "health", ...shop.dial(server), timeoutMs: 2_000 });
 
 describe("gRPC health", () => {
   it.each([
@@ -25,7 +26,7 @@ describe("gRPC health", () => {
     ["product", "shopmesh.product.v1.ProductService"],
     ["order", "shopmesh.order.v1.OrderService"],
   ] as const)("%s answers SERVING for the server and for %s", async (name, service) => {
-    const health = healthOf(shop.mesh.addresses[name]);
+    const health = healthOf(name);
     try {
       expect((await health.check({ service: "" })).status).toBe(ServingStatus.SERVING);
       expect((await health.check({ service })).status).toBe(ServingStatus.SERVING);
@@ -41,7 +42,7 @@ describe("gRPC health", () => {
     const database = new URL(shop.databases.user.url).pathname.slice(1);
     const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
     await admin.connect();
-    const health = healthOf(shop.mesh.addresses.user);
+    const health = healthOf("user");
     const { id } = await shop.clients.users.createUser({
       email: "outage@example.com",
       displayName: "Stored before the outage",
@@ -76,6 +77,43 @@ describe("gRPC health", () => {
   });
 });
 
+describe("the plaintext health-only port (what the kubelet's probe calls)", () => {
+  it.each(["user", "product", "order"] as const)(
+    "%s answers health in plaintext and serves nothing else there",
+    async (name) => {
+      const target = shop.mesh.healthAddresses[name];
+      const health = createServiceClient(Health, { dependency: "probe", target, timeoutMs: 2_000 });
+      const users = createServiceClient(UserService, {
+        dependency: "probe",
+        target,
+        timeoutMs: 2_000,
+      });
+      try {
+        expect((await health.check({ service: "" })).status).toBe(ServingStatus.SERVING);
+        await expect(users.listUsers({})).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
+      } finally {
+        health.close();
+        users.close();
+      }
+    },
+  );
+
+  it("is the only plaintext way in: the service port refuses a client without TLS", async () => {
+    const health = createServiceClient(Health, {
+      dependency: "plaintext",
+      target: shop.mesh.addresses.user,
+      timeoutMs: 2_000,
+    });
+    try {
+      await expect(health.check({ service: "" })).rejects.toMatchObject({
+        code: Status.UNAVAILABLE,
+      });
+    } finally {
+      health.close();
+    }
+  });
+});
+
 describe("server reflection", () => {
   it.each([
     ["user", "shopmesh.user.v1.UserService", ["CreateUser", "GetUser", "ListUsers"]],
@@ -99,7 +137,7 @@ describe("server reflection", () => {
   ] as const)(
     "lets a client discover the %s service with no proto files",
     async (name, service, methods) => {
-      const { services, registry } = await reflect(shop.mesh.addresses[name], service);
+      const { services, registry } = await reflect(shop.dial(name), service);
       expect(services).toEqual(expect.arrayContaining([service, "grpc.health.v1.Health"]));
       const described = registry.getService(service);
       expect(described?.methods.map((method) => method.name)).toEqual(methods);
@@ -113,7 +151,11 @@ describe("server reflection", () => {
 
 describe("RpcError", () => {
   it("is what the kit client throws", async () => {
-    const health = healthOf("127.0.0.1:1");
+    const health = createServiceClient(Health, {
+      dependency: "health",
+      target: "127.0.0.1:1",
+      timeoutMs: 2_000,
+    });
     try {
       await expect(health.check({ service: "" })).rejects.toBeInstanceOf(RpcError);
     } finally {

@@ -22,6 +22,9 @@ beforeAll(async () => {
     USER_PORT: String(await freePort()),
     PRODUCT_PORT: String(await freePort()),
     ORDER_PORT: String(await freePort()),
+    USER_HEALTH_PORT: String(await freePort()),
+    PRODUCT_HEALTH_PORT: String(await freePort()),
+    ORDER_HEALTH_PORT: String(await freePort()),
     POSTGRES_PORT: String(await freePort()),
   };
 });
@@ -55,6 +58,8 @@ async function cli(...args: string[]): Promise<Record<string, unknown>> {
     {
       env: {
         ...process.env,
+        // The CLI finds the operator certificate in the data folder, as after `make run`.
+        SHOPMESH_DATA_DIR: dataDir,
         SHOPMESH_USER_ADDRESS: `127.0.0.1:${env.USER_PORT}`,
         SHOPMESH_PRODUCT_ADDRESS: `127.0.0.1:${env.PRODUCT_PORT}`,
         SHOPMESH_ORDER_ADDRESS: `127.0.0.1:${env.ORDER_PORT}`,
@@ -67,6 +72,9 @@ async function cli(...args: string[]): Promise<Record<string, unknown>> {
 it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start", async () => {
   const first = await startRunner();
   expect(first.output()).toContain(`127.0.0.1:${env.ORDER_PORT}`);
+  expect(first.output()).toContain("mTLS on; trust domain shopmesh.local");
+  // Without the operator certificate the mesh is closed.
+  await expect(cli("--plaintext", "user", "list")).rejects.toThrow(/error: [A-Z_]+: /);
   const user = await cli("user", "create", "--email", "ada@example.com", "--name", "Ada");
   const product = await cli(
     ...["product", "create", "--sku", "MUG-1", "--name", "Mug", "--price", "12.50"],
@@ -88,10 +96,12 @@ it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start
   expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
 
   const second = await startRunner();
+  // The trust domain is kept: the CLI's certificate from the first start still works.
+  expect(second.output()).toContain("mTLS on; trust domain shopmesh.local");
   try {
     expect(await cli("order", "get", String(order.id))).toEqual(order);
     expect((await cli("product", "get", String(product.id))).stock).toBe(8);
   } finally {
     expect(await interrupt(second.runner)).toBe(0);
   }
-}, 60_000);
+}, 120_000);

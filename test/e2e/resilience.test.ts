@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AdminService,
@@ -86,11 +85,7 @@ async function timed<T>(call: Promise<T>) {
   }
 }
 
-const admin = () =>
-  createClient(
-    AdminService,
-    createGrpcTransport({ baseUrl: `http://${shop.mesh.addresses.order}` }),
-  );
+const admin = () => createClient(AdminService, shop.transport("order"));
 
 async function breakerState(method: string) {
   const { circuitBreakers } = await admin().listCircuitBreakers({});

@@ -66,6 +66,7 @@ async function cliOrder(): Promise<string> {
       env: {
         ...process.env,
         SHOPMESH_ORDER_ADDRESS: shop.mesh.addresses.order,
+        SHOPMESH_TRUST_DIR: shop.trust.dir,
         OTEL_TRACES_EXPORTER: "otlp",
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -143,6 +144,7 @@ describe("one order, one trace", () => {
         env: {
           ...process.env,
           SHOPMESH_USER_ADDRESS: shop.mesh.addresses.user,
+          SHOPMESH_TRUST_DIR: shop.trust.dir,
           OTEL_TRACES_EXPORTER: "otlp",
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
         },

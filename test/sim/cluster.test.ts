@@ -10,6 +10,7 @@ import { createServiceClient, type ServiceClient } from "../../services/kit/inde
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { logsWritten } from "../support/logs.js";
 import { freePort } from "../support/ports.js";
+import { credentialsOf, temporaryTrustDomain } from "../support/trust.js";
 import { steadyOrders } from "./steady-load.js";
 
 // What the chart promises, proven on one machine: replicas are processes on their own loopback
@@ -20,6 +21,7 @@ const maxConnectionAgeMs = 2_000;
 const maxConnectionAgeGraceMs = 1_000;
 let cluster: Cluster;
 let databases: TestDatabase[] = [];
+let trust: Awaited<ReturnType<typeof temporaryTrustDomain>>;
 let orders: ServiceClient<typeof OrderService>;
 /** A client of one product replica that is running now (replicas come and go in these tests). */
 function anyProductReplica(): ServiceClient<typeof ProductService> {
@@ -28,6 +30,7 @@ function anyProductReplica(): ServiceClient<typeof ProductService> {
   return createServiceClient(ProductService, {
     dependency: "product",
     target: replica.address,
+    ...credentialsOf(trust, "operator", "product"),
     timeoutMs: 5_000,
   });
 }
@@ -39,7 +42,9 @@ beforeAll(async () => {
     ["user", "product", "order"].map((n) => createTestDatabase(`sim_${n}`)),
   );
   const [user, product, order] = databases.map((d) => d.url) as [string, string, string];
+  trust = await temporaryTrustDomain();
   cluster = await startCluster({
+    trust,
     databaseUrls: { user, product, order },
     replicas: { user: 1, product: 3, order: 1 },
     chartOverrides: [
@@ -59,12 +64,14 @@ beforeAll(async () => {
   const users = createServiceClient(UserService, {
     dependency: "user",
     target: at("user"),
+    ...credentialsOf(trust, "operator", "user"),
     timeoutMs: 5_000,
   });
   const products = anyProductReplica();
   orders = createServiceClient(OrderService, {
     dependency: "order",
     target: at("order"),
+    ...credentialsOf(trust, "operator", "order"),
     timeoutMs: 10_000,
   });
   const userId = (await users.createUser({ email: "sim@example.com", displayName: "Sim" })).id;
@@ -81,6 +88,7 @@ afterAll(async () => {
   orders?.close();
   await cluster?.stop();
   for (const database of databases) await database.drop();
+  await trust?.remove();
 });
 
 /** Every order, page after page (the load places thousands). */

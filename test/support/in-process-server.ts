@@ -1,4 +1,8 @@
-import { type RunningServer, startGrpcServer } from "../../services/kit/grpc-server.js";
+import {
+  type GrpcServerOptions,
+  type RunningServer,
+  startGrpcServer,
+} from "../../services/kit/grpc-server.js";
 import type { GrpcService } from "../../services/kit/grpc-service.js";
 import { grpcService, HealthRegistry, type Implementation } from "../../services/kit/index.js";
 
@@ -6,6 +10,9 @@ import { grpcService, HealthRegistry, type Implementation } from "../../services
 export function listenInProcess(
   services: readonly GrpcService[],
   health = new HealthRegistry(services.map((service) => service.typeName)),
+  security: Partial<
+    Pick<GrpcServerOptions, "credentials" | "interceptors" | "maxConnectionAgeMs">
+  > = {},
 ): Promise<RunningServer> {
   return startGrpcServer({
     host: "127.0.0.1",
@@ -13,8 +20,9 @@ export function listenInProcess(
     services,
     health,
     maxMessageBytes: 4 * 1024 * 1024,
-    maxConnectionAgeMs: 60_000,
     maxConnectionAgeGraceMs: 1_000,
+    ...security,
+    maxConnectionAgeMs: security.maxConnectionAgeMs ?? 60_000,
   });
 }
 

@@ -13,15 +13,16 @@ import {
   type ServerReflectionResponse,
   ServerReflectionResponseSchema,
 } from "../../services/gen/grpc/reflection/v1/reflection_pb.js";
+import type { Dial } from "./trust.js";
 
 const path = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 
 /** Asks a server, the way grpcurl does, what it serves and how its messages are defined. */
 export async function reflect(
-  address: string,
+  dial: Dial,
   symbol: string,
 ): Promise<{ services: string[]; registry: FileRegistry }> {
-  const [listed, described] = await exchange(address, [
+  const [listed, described] = await exchange(dial, [
     { messageRequest: { case: "listServices", value: "" } },
     { messageRequest: { case: "fileContainingSymbol", value: symbol } },
   ]);
@@ -43,10 +44,10 @@ export async function reflect(
 }
 
 function exchange(
-  address: string,
+  dial: Dial,
   requests: Omit<ServerReflectionRequest, "$typeName" | "host">[],
 ): Promise<ServerReflectionResponse[]> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(dial.target, dial.credentials, dial.channelOptions);
   const call = client.makeBidiStreamRequest(
     path,
     (request: ServerReflectionRequest) =>

@@ -1,14 +1,26 @@
+import type { Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { ServiceName } from "../../deploy/local/mesh.js";
 import { type Mesh, type MeshOptions, serviceNames, startMesh } from "../../deploy/local/mesh.js";
+import type { TrustDomain, Workload } from "../../deploy/local/trust-domain.js";
 import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
+import { operatorTlsOptions, readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { freePort } from "./ports.js";
+import { credentialsOf, type Dial, temporaryTrustDomain } from "./trust.js";
 
 /** A mesh of real service processes on loopback, with its own databases and typed clients. */
 export interface TestMesh {
   readonly mesh: Mesh;
-  /** Connect clients (the CLI's), a different gRPC runtime than the grpc-js servers. */
+  /** The mesh's trust domain: certificates, identities and policies (mTLS is on). */
+  readonly trust: TrustDomain;
+  /** Connect clients (the CLI's, with the operator identity), another gRPC runtime. */
   readonly clients: MeshClients;
   readonly databases: Readonly<Record<(typeof serviceNames)[number], TestDatabase>>;
+  /** grpc-js client options to dial `server` with mTLS as `as` (default: the operator). */
+  dial(server: ServiceName, as?: Workload): Dial;
+  /** A Connect gRPC transport to `server`, as the operator (what the CLI uses). */
+  transport(server: ServiceName): Transport;
   /** Every line the services wrote, for diagnosing a failure. */
   readonly output: string[];
   close(): Promise<void>;
@@ -25,9 +37,12 @@ export async function startTestMesh(
     order: await createTestDatabase(`${label}_order`),
   };
   const output: string[] = [];
+  const trust = await temporaryTrustDomain();
   const mesh = await startMesh({
     host: "127.0.0.1",
     ports: { user: await freePort(), product: await freePort(), order: await freePort() },
+    healthPorts: { user: await freePort(), product: await freePort(), order: await freePort() },
+    trust,
     databaseUrls: {
       user: databases.user.url,
       product: databases.product.url,
@@ -37,14 +52,26 @@ export async function startTestMesh(
     ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
     onOutput: (service, line) => output.push(`${service}: ${line}`),
   });
+  const operator = readOperatorIdentity(trust.dir);
   return {
     mesh,
-    clients: meshClients(mesh.addresses),
+    trust,
+    clients: meshClients(mesh.addresses, operator),
+    dial: (server, as = "operator") => ({
+      target: mesh.addresses[server],
+      ...credentialsOf(trust, as, server),
+    }),
+    transport: (server) =>
+      createGrpcTransport({
+        baseUrl: `https://${mesh.addresses[server]}`,
+        nodeOptions: operatorTlsOptions(operator, server),
+      }),
     databases,
     output,
     close: async () => {
       await mesh.stopAll();
       for (const name of serviceNames) await databases[name].drop();
+      await trust.remove();
     },
   };
 }

@@ -1,0 +1,203 @@
+import { X509Certificate } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { defaultPolicies } from "../../services/authz-policies.js";
+import {
+  createCertificateAuthority,
+  issueWorkloadCertificate,
+  type PemPair,
+} from "../../services/kit/trust/certificate-authority.js";
+import { formatSpiffeId } from "../../services/kit/trust/index.js";
+
+/** The workloads of a local trust domain: the three services and the operator (CLI, grpcurl). */
+export const workloads = ["user", "product", "order", "operator"] as const;
+/** One workload of the local trust domain. */
+export type Workload = (typeof workloads)[number];
+
+/** What the CLI and tools read from `trust-domain.json`. */
+export interface TrustDomainManifest {
+  readonly trustDomain: string;
+  readonly namespace: string;
+  readonly identities: Readonly<Record<Workload, string>>;
+}
+
+/** A local trust domain on disk: a root, a leaf per workload, a policy per service. */
+export interface TrustDomain extends TrustDomainManifest {
+  readonly dir: string;
+  readonly caFile: string;
+  certFile(workload: Workload): string;
+  keyFile(workload: Workload): string;
+  policyFile(service: Exclude<Workload, "operator">): string;
+}
+
+/** Where the trust domain lives and how long its certificates are valid. */
+export interface TrustDomainOptions {
+  readonly dir: string;
+  readonly trustDomain?: string;
+  readonly namespace?: string;
+  /** Lifetime of leaf certificates; renewed when a third of it is left. */
+  readonly leafLifetimeMs?: number;
+}
+
+const caLifetimeMs = 10 * 365 * 24 * 3600_000;
+const defaultLeafLifetimeMs = 24 * 3600_000;
+
+/** The file layout of the trust domain in `dir`. */
+export function trustDomainAt(dir: string, manifest: TrustDomainManifest): TrustDomain {
+  return {
+    ...manifest,
+    dir,
+    caFile: path.join(dir, "ca.pem"),
+    certFile: (workload) => path.join(dir, workload, "cert.pem"),
+    keyFile: (workload) => path.join(dir, workload, "key.pem"),
+    policyFile: (service) => path.join(dir, "policies", `${service}.json`),
+  };
+}
+
+/**
+ * Creates the trust domain on first use (root, leaves, default policies, manifest), and on later
+ * starts keeps what is there, renewing leaves that are due. Policies are written only when
+ * missing, so local edits survive restarts.
+ */
+export async function ensureTrustDomain(options: TrustDomainOptions): Promise<TrustDomain> {
+  const manifestFile = path.join(options.dir, "trust-domain.json");
+  let manifest: TrustDomainManifest;
+  if (existsSync(manifestFile)) {
+    manifest = JSON.parse(await readFile(manifestFile, "utf8")) as TrustDomainManifest;
+  } else {
+    const trustDomain = options.trustDomain ?? "shopmesh.local";
+    const namespace = options.namespace ?? "local";
+    const identities = Object.fromEntries(
+      workloads.map((name) => [
+        name,
+        formatSpiffeId({ trustDomain, namespace, serviceAccount: name }),
+      ]),
+    ) as Record<Workload, string>;
+    manifest = { trustDomain, namespace, identities };
+  }
+  const domain = trustDomainAt(options.dir, manifest);
+  await mkdir(path.join(options.dir, "policies"), { recursive: true });
+  const caKeyFile = path.join(options.dir, "ca-key.pem");
+  if (!existsSync(caKeyFile) || !existsSync(domain.caFile)) {
+    const ca = await createCertificateAuthority({
+      trustDomain: manifest.trustDomain,
+      lifetimeMs: caLifetimeMs,
+    });
+    await writeAtomically(caKeyFile, ca.key, 0o600);
+    await writeAtomically(domain.caFile, ca.cert);
+  }
+  await renewDueLeaves(domain, options.leafLifetimeMs ?? defaultLeafLifetimeMs);
+  const policies = defaultPolicies({
+    trustDomain: manifest.trustDomain,
+    order: manifest.identities.order,
+    operator: manifest.identities.operator,
+  });
+  for (const [service, policy] of Object.entries(policies)) {
+    const file = domain.policyFile(service as keyof typeof policies);
+    if (!existsSync(file)) await writeAtomically(file, `${JSON.stringify(policy, null, 2)}\n`);
+  }
+  await writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  return domain;
+}
+
+/**
+ * Issues a new leaf for every workload whose certificate is missing, unreadable, or past two
+ * thirds of its life; returns the workloads renewed.
+ */
+export async function renewDueLeaves(
+  domain: TrustDomain,
+  leafLifetimeMs: number,
+): Promise<Workload[]> {
+  const renewed: Workload[] = [];
+  for (const workload of workloads) {
+    if (!(await isDue(domain.certFile(workload)))) continue;
+    await issueLeaf(domain, workload, leafLifetimeMs);
+    renewed.push(workload);
+  }
+  return renewed;
+}
+
+/**
+ * Issues `workload` a new certificate and key and writes them over the old ones (key first:
+ * until the certificate follows, the pair does not match and readers keep the old one).
+ */
+export async function issueLeaf(
+  domain: TrustDomain,
+  workload: Workload,
+  leafLifetimeMs: number,
+): Promise<{ serial: string }> {
+  const ca: PemPair = {
+    cert: await readFile(domain.caFile, "utf8"),
+    key: await readFile(path.join(domain.dir, "ca-key.pem"), "utf8"),
+  };
+  const leaf = await issueWorkloadCertificate(ca, {
+    spiffeId: domain.identities[workload],
+    dnsNames: [workload, "localhost"],
+    lifetimeMs: leafLifetimeMs,
+  });
+  await mkdir(path.dirname(domain.certFile(workload)), { recursive: true });
+  await writeAtomically(domain.keyFile(workload), leaf.key, 0o600);
+  await writeAtomically(domain.certFile(workload), leaf.cert);
+  return { serial: leaf.serial };
+}
+
+/**
+ * Renews leaves while `make run` runs: checks every `checkEveryMs`, renews those past two
+ * thirds of their life. Returns the stop function.
+ */
+export function keepLeavesFresh(
+  domain: TrustDomain,
+  options: {
+    leafLifetimeMs?: number;
+    checkEveryMs?: number;
+    onRenewed?: (names: Workload[]) => void;
+  },
+): () => void {
+  const timer = setInterval(() => {
+    renewDueLeaves(domain, options.leafLifetimeMs ?? defaultLeafLifetimeMs).then(
+      (renewed) => {
+        if (renewed.length > 0) options.onRenewed?.(renewed);
+      },
+      (error: unknown) => console.error(`certificate renewal failed: ${String(error)}`),
+    );
+  }, options.checkEveryMs ?? 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The environment that gives a service its identity, trust and policy in this domain. */
+export function trustEnvironment(
+  domain: TrustDomain,
+  service: Exclude<Workload, "operator">,
+): Record<string, string> {
+  return {
+    TLS_CERT_FILE: domain.certFile(service),
+    TLS_KEY_FILE: domain.keyFile(service),
+    TLS_CA_FILE: domain.caFile,
+    TRUST_DOMAIN: domain.trustDomain,
+    AUTHZ_POLICY_FILE: domain.policyFile(service),
+    USER_SERVICE_IDENTITY: domain.identities.user,
+    PRODUCT_SERVICE_IDENTITY: domain.identities.product,
+  };
+}
+
+async function isDue(certFile: string): Promise<boolean> {
+  try {
+    const certificate = new X509Certificate(await readFile(certFile));
+    const from = Date.parse(certificate.validFrom);
+    const to = Date.parse(certificate.validTo);
+    return Date.now() > from + ((to - from) * 2) / 3;
+  } catch {
+    return true;
+  }
+}
+
+// Readers never see a half-written file: write beside it, then rename over it.
+async function writeAtomically(file: string, content: string, mode = 0o644): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { mode });
+  await chmod(temporary, mode);
+  await rename(temporary, file);
+}

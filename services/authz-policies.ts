@@ -1,0 +1,103 @@
+// The default authorization policy of each service (gRFC A43 JSON): who may call what. `make
+// run`, the simulation and the tests write these files; the chart renders the same rules.
+
+/** The identities the default policies name. */
+export interface PolicyIdentities {
+  readonly trustDomain: string;
+  /** The order service's SPIFFE ID: the only caller of the stock methods. */
+  readonly order: string;
+  /** The operator's SPIFFE ID (CLI, grpcurl): catalog writes, user listing, admin RPCs. */
+  readonly operator: string;
+}
+
+/** An A43 policy as JSON-ready data. */
+export interface A43Policy {
+  readonly name: string;
+  readonly deny_rules?: readonly A43Rule[];
+  readonly allow_rules: readonly A43Rule[];
+}
+
+/** One A43 rule. */
+export interface A43Rule {
+  readonly name: string;
+  readonly source?: { readonly principals: readonly string[] };
+  readonly request?: { readonly paths: readonly string[] };
+}
+
+const product = "/shopmesh.product.v1.ProductService";
+const user = "/shopmesh.user.v1.UserService";
+const order = "/shopmesh.order.v1.OrderService";
+
+/** The three services' default policies. */
+export function defaultPolicies(
+  ids: PolicyIdentities,
+): Record<"user" | "product" | "order", A43Policy> {
+  // Any workload of the trust domain (order, operator, the edge): reads and the shop's own
+  // writes, which validate their input and are idempotent or harmless to repeat.
+  const anyWorkload = [`spiffe://${ids.trustDomain}/*`];
+  // Each service's own rules first, then what every service allows.
+  const rules = (service: string, own: A43Rule[], reads: string[]): A43Policy => ({
+    name: service,
+    allow_rules: [
+      ...own,
+      {
+        name: "from-any-workload",
+        source: { principals: anyWorkload },
+        request: { paths: reads },
+      },
+      {
+        name: "admin-from-operator",
+        source: { principals: [ids.operator] },
+        request: { paths: ["/shopmesh.admin.v1.AdminService/*"] },
+      },
+      {
+        // Any peer with a certificate from the CA (the TLS layer checked it already).
+        name: "health-and-reflection",
+        source: { principals: ["*"] },
+        request: {
+          paths: [
+            "/grpc.health.v1.Health/*",
+            "/grpc.reflection.v1.ServerReflection/*",
+            "/grpc.reflection.v1alpha.ServerReflection/*",
+          ],
+        },
+      },
+    ],
+  });
+  return {
+    product: rules(
+      "product",
+      [
+        {
+          name: "stock-from-order",
+          source: { principals: [ids.order] },
+          request: {
+            paths: [
+              `${product}/ReserveStock`,
+              `${product}/ReleaseStock`,
+              `${product}/BatchGetProducts`,
+            ],
+          },
+        },
+        {
+          name: "catalog-writes-from-operator",
+          source: { principals: [ids.operator] },
+          request: { paths: [`${product}/CreateProduct`] },
+        },
+      ],
+      [`${product}/GetProduct`, `${product}/ListProducts`],
+    ),
+    user: rules(
+      "user",
+      [
+        {
+          name: "listing-from-operator",
+          source: { principals: [ids.operator] },
+          request: { paths: [`${user}/ListUsers`] },
+        },
+      ],
+      [`${user}/GetUser`, `${user}/CreateUser`],
+    ),
+    order: rules("order", [], [`${order}/*`]),
+  };
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
+import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
+import { createServiceClient, Status } from "../../services/kit/index.js";
+import { meshLogsWritten } from "../support/logs.js";
+import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
+
+// The default policies with the real services: who may call what, as `make run` sets it up.
+let shop: TestMesh;
+beforeAll(async () => {
+  shop = await startTestMesh("authz");
+});
+afterAll(() => shop.close());
+
+const product = (as: "operator" | "order") =>
+  createServiceClient(ProductService, {
+    dependency: "product service",
+    ...shop.dial("product", as),
+    timeoutMs: 5_000,
+  });
+
+async function reservationRows(): Promise<number> {
+  const client = new pg.Client({ connectionString: shop.databases.product.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM reservations");
+    return Number(rows[0]?.n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("authorization by the default policies", () => {
+  it("refuses ReserveStock from the operator identity and leaves stock untouched", async () => {
+    const mug = await shop.clients.products.createProduct({
+      sku: "AUTHZ-1",
+      name: "Mug",
+      price: { currencyCode: "EUR", minorUnits: 100n },
+      stock: 10,
+    });
+    const asOperator = product("operator");
+    try {
+      await expect(
+        asOperator.reserveStock({
+          orderId: randomUUID(),
+          items: [{ productId: mug.id, quantity: 10 }],
+        }),
+      ).rejects.toMatchObject({
+        code: Status.PERMISSION_DENIED,
+        message: `permission denied: ${shop.trust.identities.operator} may not call /shopmesh.product.v1.ProductService/ReserveStock (no rule allows it)`,
+      });
+      await expect(asOperator.releaseStock({ orderId: randomUUID() })).rejects.toMatchObject({
+        code: Status.PERMISSION_DENIED,
+      });
+    } finally {
+      asOperator.close();
+    }
+    expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(10);
+    expect(await reservationRows()).toBe(0);
+    await meshLogsWritten(shop, ["product"]);
+    expect(
+      shop.output.some(
+        (line) =>
+          line.startsWith("product:") &&
+          line.includes('"msg":"rpc denied: PERMISSION_DENIED"') &&
+          line.includes(`"peer":"${shop.trust.identities.operator}"`) &&
+          line.includes("/ReserveStock"),
+      ),
+    ).toBe(true);
+  });
+
+  it("lets the order identity reserve stock, and nobody but the operator create products", async () => {
+    const mug = await shop.clients.products.createProduct({
+      sku: "AUTHZ-2",
+      name: "Mug",
+      price: { currencyCode: "EUR", minorUnits: 100n },
+      stock: 10,
+    });
+    const asOrder = product("order");
+    try {
+      await asOrder.reserveStock({
+        orderId: randomUUID(),
+        items: [{ productId: mug.id, quantity: 3 }],
+      });
+      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(7);
+      await expect(
+        asOrder.createProduct({
+          sku: "AUTHZ-3",
+          name: "Cup",
+          price: { currencyCode: "EUR", minorUnits: 100n },
+          stock: 1,
+        }),
+      ).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+    } finally {
+      asOrder.close();
+    }
+  });
+
+  it("lists users only for the operator", async () => {
+    const asOrder = createServiceClient(UserService, {
+      dependency: "user service",
+      ...shop.dial("user", "order"),
+      timeoutMs: 5_000,
+    });
+    try {
+      await expect(asOrder.listUsers({})).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+      expect((await shop.clients.users.listUsers({})).users).toBeDefined();
+    } finally {
+      asOrder.close();
+    }
+  });
+
+  it("logs each call with the caller's identity and the rule that let it in", async () => {
+    await shop.clients.users.listUsers({});
+    await meshLogsWritten(shop, ["user"]);
+    const line = shop.output.findLast((l) => l.startsWith("user:") && l.includes("ListUsers"));
+    expect(JSON.parse(line?.slice("user: ".length) ?? "{}")).toMatchObject({
+      msg: "rpc",
+      peer: shop.trust.identities.operator,
+      rule: "user_listing-from-operator",
+    });
+  });
+});
