@@ -43,31 +43,57 @@ export class StockStore {
    * Gives back the stock reserved for `orderId`, once: returns what this call gave back (empty
    * if an earlier call did, or nothing was reserved; then a later reserve is refused).
    */
-  release(orderId: string): Promise<StockLine[]> {
-    return withTransaction(this.pool, async (tx) => {
-      const tombstone = await tx.query(
-        `INSERT INTO reservations (order_id, state, release_time) VALUES ($1, 'released', now())
-         ON CONFLICT (order_id) DO NOTHING`,
-        [orderId],
-      );
-      if (tombstone.rowCount === 1) return [];
-      // The row lock taken here makes a concurrent release wait, then find 'released'.
-      const released = await tx.query(
-        `UPDATE reservations SET state = 'released', release_time = now()
-         WHERE order_id = $1 AND state = 'reserved'`,
-        [orderId],
-      );
-      if (released.rowCount === 0) return [];
-      const lines = await reservedLines(tx, orderId);
-      for (const line of lines) {
-        await tx.query("UPDATE products SET stock = stock + $2 WHERE id = $1", [
-          line.productId,
-          line.quantity,
-        ]);
+  async release(orderId: string): Promise<StockLine[]> {
+    for (;;) {
+      try {
+        return await withTransaction(this.pool, (tx) => releaseOnce(tx, orderId));
+      } catch (error) {
+        // The reservation was committed after we looked for its products: look again, now
+        // that it is visible, so the products are locked before the reservation row.
+        if (!(error instanceof ReservationAppeared)) throw error;
       }
-      return lines;
-    });
+    }
   }
+}
+
+/** Thrown (to roll back) when a release finds products it had not locked first. */
+class ReservationAppeared extends Error {}
+
+/**
+ * One try of {@link StockStore.release}. Locks in the order {@link reserveAll} does, products
+ * (by id) before the reservation row, so a replayed reservation racing its release cannot
+ * deadlock: the reversed order could (40P01).
+ */
+async function releaseOnce(tx: Queryable, orderId: string): Promise<StockLine[]> {
+  // Reservation items never change once written, so they name the products to lock.
+  const { rows: locked } = await tx.query<{ id: string }>(
+    `SELECT p.id FROM products p
+     WHERE p.id IN (SELECT product_id FROM reservation_items WHERE order_id = $1)
+     ORDER BY p.id FOR UPDATE OF p`,
+    [orderId],
+  );
+  const tombstone = await tx.query(
+    `INSERT INTO reservations (order_id, state, release_time) VALUES ($1, 'released', now())
+     ON CONFLICT (order_id) DO NOTHING`,
+    [orderId],
+  );
+  if (tombstone.rowCount === 1) return [];
+  // The row lock taken here makes a concurrent release wait, then find 'released'.
+  const released = await tx.query(
+    `UPDATE reservations SET state = 'released', release_time = now()
+     WHERE order_id = $1 AND state = 'reserved'`,
+    [orderId],
+  );
+  if (released.rowCount === 0) return [];
+  const lines = await reservedLines(tx, orderId);
+  const lockedIds = new Set(locked.map((row) => row.id));
+  if (lines.some((line) => !lockedIds.has(line.productId))) throw new ReservationAppeared();
+  await tx.query(
+    `UPDATE products p SET stock = p.stock + l.quantity
+     FROM unnest($1::uuid[], $2::int[]) AS l(id, quantity) WHERE p.id = l.id`,
+    [lines.map((line) => line.productId), lines.map((line) => line.quantity)],
+  );
+  return lines;
 }
 
 /** Where {@link reserveAll} found a wanted product, and its stock then. */
