@@ -15,8 +15,9 @@ import {
   requireUuid,
   type ServiceHandlers,
 } from "../kit/index.js";
+import type { OrderCancellation } from "./cancel-order.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";
-import type { OrderDependencies, OrderPlacement } from "./place-order.js";
+import type { OrderPlacement } from "./place-order.js";
 
 const maxRequestIdLength = 128;
 
@@ -24,7 +25,7 @@ const maxRequestIdLength = 128;
 export function orderHandlers(
   store: OrderStore,
   placement: OrderPlacement,
-  dependencies: OrderDependencies,
+  cancellation: OrderCancellation,
 ): ServiceHandlers<typeof OrderService> {
   const visibleOrder = async (id: string): Promise<OrderRow> => {
     const order = await store.get(id);
@@ -63,12 +64,7 @@ export function orderHandlers(
       if (order.status === "pending") {
         throw failedPrecondition(`order ${id} is still being placed; retry shortly`);
       }
-      // Release first, then record: a crash in between leaves a confirmed order whose retried
-      // cancel releases again, which the product service ignores (once per order id).
-      await dependencies.products.releaseStock({ orderId: id }, { parent: context });
-      const cancelled = await store.transition(id, "confirmed", "cancelled");
-      // Undefined when a concurrent cancel got there first: show the order as that left it.
-      return toOrder(cancelled ?? (await visibleOrder(id)));
+      return toOrder(await cancellation.cancel(order, context));
     },
   };
 }
@@ -84,6 +80,7 @@ function requireRequestId(value: string): string {
 const statuses: Record<OrderState, OrderStatus> = {
   pending: OrderStatus.PENDING,
   confirmed: OrderStatus.CONFIRMED,
+  cancelling: OrderStatus.CANCELLING,
   cancelled: OrderStatus.CANCELLED,
   abandoned: OrderStatus.UNSPECIFIED,
 };

@@ -1,12 +1,12 @@
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
-import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
-import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { grpcTarget, implement, integer, runService, spiffeIdSetting } from "../kit/index.js";
+import { OrderCancellation } from "./cancel-order.js";
+import { connectDependencies } from "./dependencies.js";
 import { orderHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { OrderStore } from "./order-store.js";
 import { OrderPlacement } from "./place-order.js";
-import { startReconciler } from "./reconciler.js";
+import { orderRepair, startReconciler } from "./reconciler.js";
 
 await runService({
   name: "order",
@@ -42,34 +42,16 @@ await runService({
     },
   },
   start: ({ config, pool, logger, downstream }) => {
-    // Reads are safe to retry; ReserveStock and ReleaseStock are keyed by order id, so a repeat
-    // changes nothing. Nothing else the order service calls may be sent twice.
-    const users = downstream.connect(UserService, {
-      dependency: "user service",
-      target: config.userServiceTarget,
-      identity: config.userServiceIdentity,
-      methods: { getUser: { idempotent: true } },
-    });
-    const products = downstream.connect(ProductService, {
-      dependency: "product service",
-      target: config.productServiceTarget,
-      identity: config.productServiceIdentity,
-      methods: {
-        batchGetProducts: { idempotent: true },
-        reserveStock: { idempotent: true },
-        releaseStock: { idempotent: true },
-      },
-    });
+    const dependencies = connectDependencies(downstream, config);
     const store = new OrderStore(pool);
-    const placement = new OrderPlacement(store, { users, products }, logger);
-    const reconciler = startReconciler(store, placement, logger, {
+    const placement = new OrderPlacement(store, dependencies, logger);
+    const cancellation = new OrderCancellation(store, dependencies.products);
+    const reconciler = startReconciler(store, orderRepair(placement, cancellation), logger, {
       intervalMs: config.reconcileIntervalMs,
-      pendingTimeoutMs: config.pendingOrderTimeoutMs,
+      stalledMs: config.pendingOrderTimeoutMs,
     });
     return {
-      implementations: [
-        implement(OrderService, orderHandlers(store, placement, { users, products })),
-      ],
+      implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],
       stop: () => reconciler.stop(),
     };
   },

@@ -35,4 +35,32 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "request_id unique per user",
+    sql: `
+      -- Two users may pick the same idempotency key. Existing rows were unique by request_id
+      -- alone, so they are unique per (user_id, request_id) too: nothing to rewrite.
+      ALTER TABLE orders DROP CONSTRAINT orders_request_id_key;
+      ALTER TABLE orders ADD CONSTRAINT orders_user_id_request_id_key
+        UNIQUE (user_id, request_id);
+    `,
+  },
+  {
+    version: 3,
+    name: "cancelling state and reconciler claims",
+    sql: `
+      -- 'cancelling': CancelOrder's intent is recorded, its stock release may not have happened
+      -- yet; the reconciler finishes it if the call does not.
+      ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+      ALTER TABLE orders ADD CONSTRAINT orders_status_check
+        CHECK (status IN ('pending', 'confirmed', 'cancelling', 'cancelled', 'abandoned'));
+      -- Until when one reconciler (of any replica) holds the order; also when it was last tried,
+      -- so an order that keeps failing goes to the back of the queue.
+      ALTER TABLE orders ADD COLUMN reconcile_lease_until timestamptz;
+      DROP INDEX orders_unsettled_idx;
+      CREATE INDEX orders_unsettled_idx ON orders (reconcile_lease_until NULLS FIRST, update_time)
+        WHERE status IN ('pending', 'cancelling', 'abandoned');
+    `,
+  },
 ];

@@ -1,7 +1,13 @@
 import type { PageRequest, Pool } from "../kit/index.js";
 
 /** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
-export type OrderState = "pending" | "confirmed" | "cancelled" | "abandoned";
+export type OrderState = "pending" | "confirmed" | "cancelling" | "cancelled" | "abandoned";
+
+/** An order the reconciler has claimed, and the state it found it in. */
+export interface ClaimedOrder {
+  readonly id: string;
+  readonly status: Extract<OrderState, "pending" | "cancelling" | "abandoned">;
+}
 
 /** One line of a stored order. */
 export interface OrderLine {
@@ -56,7 +62,7 @@ export class OrderStore {
          INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
            total_minor_units)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6)
-         ON CONFLICT (request_id) DO NOTHING
+         ON CONFLICT (user_id, request_id) DO NOTHING
          RETURNING id
        ), items AS (
          INSERT INTO order_items (order_id, position, product_id, quantity, unit_price_minor_units)
@@ -103,9 +109,13 @@ export class OrderStore {
     return (await this.query(`${selectOrders} WHERE o.id = $1`, [id]))[0];
   }
 
-  /** The order placed with this request_id, whatever its state. */
-  async findByRequestId(requestId: string): Promise<OrderRow | undefined> {
-    return (await this.query(`${selectOrders} WHERE o.request_id = $1`, [requestId]))[0];
+  /** The order this user placed with this request_id, whatever its state. */
+  async findByRequestId(userId: string, requestId: string): Promise<OrderRow | undefined> {
+    const found = await this.query(`${selectOrders} WHERE o.user_id = $1 AND o.request_id = $2`, [
+      userId,
+      requestId,
+    ]);
+    return found[0];
   }
 
   /** Up to `page.size + 1` visible orders after `page.after`, optionally of one user. */
@@ -118,16 +128,33 @@ export class OrderStore {
     );
   }
 
-  /** Ids of orders whose placement failed or stalled for longer than `olderThanMs`. */
-  async unsettled(olderThanMs: number, limit: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT id FROM orders
-       WHERE status = 'abandoned'
-          OR (status = 'pending' AND update_time < now() - make_interval(secs => $1 / 1000.0))
-       ORDER BY update_time LIMIT $2`,
-      [olderThanMs, limit],
+  /**
+   * Claims for `leaseMs` one order left unfinished: abandoned, or pending or cancelling for longer
+   * than `stalledMs`, and not claimed by another reconciler (of any replica) right now. Orders
+   * never tried come first, then the one tried longest ago, so one that keeps failing cannot
+   * hold up the others. Undefined when there is none.
+   */
+  async claimUnsettled(stalledMs: number, leaseMs: number): Promise<ClaimedOrder | undefined> {
+    const { rows } = await this.pool.query<ClaimedOrder>(
+      `UPDATE orders SET reconcile_lease_until = now() + make_interval(secs => $2 / 1000.0)
+       WHERE id = (
+         SELECT id FROM orders
+         WHERE (status = 'abandoned'
+             OR (status IN ('pending', 'cancelling')
+                 AND update_time < now() - make_interval(secs => $1 / 1000.0)))
+           AND (reconcile_lease_until IS NULL OR reconcile_lease_until < now())
+         ORDER BY reconcile_lease_until NULLS FIRST, update_time
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, status`,
+      [stalledMs, leaseMs],
     );
-    return rows.map((row) => row.id);
+    return rows[0];
+  }
+
+  /** Ends a claim early (the attempt failed): the order waits its turn for the next sweep. */
+  async endClaim(id: string): Promise<void> {
+    await this.pool.query("UPDATE orders SET reconcile_lease_until = now() WHERE id = $1", [id]);
   }
 
   private async query(sql: string, params: unknown[]): Promise<OrderRow[]> {

@@ -1,39 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migratedPool } from "../../test/support/database.js";
-import { serveInProcess } from "../../test/support/in-process-server.js";
-import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
-import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { type OrderFixture, orderFixture } from "../../test/support/order-fixture.js";
 import { runForCall } from "../kit/call-scope.js";
-import {
-  type CallContext,
-  createLogger,
-  createServiceClient,
-  implement,
-  type Pool,
-  RpcError,
-  type ServiceClient,
-  Status,
-  unavailable,
-} from "../kit/index.js";
+import { type CallContext, createLogger, RpcError, Status, unavailable } from "../kit/index.js";
 import { CallerGaveUp } from "../kit/status-semantics.js";
-import { productHandlers } from "../product/handlers.js";
-import { migrations as productMigrations } from "../product/migrations.js";
-import { ProductStore } from "../product/product-store.js";
-import { StockStore } from "../product/stock-store.js";
-import { userHandlers } from "../user/handlers.js";
-import { migrations as userMigrations } from "../user/migrations.js";
-import { UserStore } from "../user/store.js";
-import { migrations } from "./migrations.js";
-import { OrderStore } from "./order-store.js";
 import { type OrderDependencies, OrderPlacement } from "./place-order.js";
 
-// Real user and product services (in this process, over loopback gRPC) and real databases.
-const cleanups: (() => Promise<void>)[] = [];
-let orderPool: Pool;
-let store: OrderStore;
-let users: ServiceClient<typeof UserService>;
-let products: ServiceClient<typeof ProductService>;
+// Real user and product services (in this process, over loopback gRPC) and real databases,
+// reached through the production client layer (retries, breakers, deadlines).
+let shop: OrderFixture;
 let userId: string;
 const context: CallContext = {
   method: "/test",
@@ -44,44 +19,21 @@ const context: CallContext = {
 const logger = createLogger("test", "silent");
 
 beforeAll(async () => {
-  const userDb = await migratedPool("order_users", userMigrations);
-  const productDb = await migratedPool("order_products", productMigrations);
-  const orderDb = await migratedPool("orders", migrations);
-  const server = await serveInProcess([
-    implement(UserService, userHandlers(new UserStore(userDb.pool))),
-    implement(
-      ProductService,
-      productHandlers(new ProductStore(productDb.pool), new StockStore(productDb.pool)),
-    ),
-  ]);
-  const client = { target: server.address, timeoutMs: 5_000 };
-  users = createServiceClient(UserService, { ...client, dependency: "user service" });
-  products = createServiceClient(ProductService, { ...client, dependency: "product service" });
-  orderPool = orderDb.pool;
-  store = new OrderStore(orderPool);
-  cleanups.push(server.stop, userDb.close, productDb.close, orderDb.close);
-  userId = (await users.createUser({ email: "buyer@example.com", displayName: "Buyer" })).id;
+  shop = await orderFixture("place");
+  userId = await shop.user();
 });
-afterAll(async () => {
-  users.close();
-  products.close();
-  for (const cleanup of cleanups) await cleanup();
-});
+afterAll(() => shop.close());
 
-async function product(stock: number, currencyCode = "EUR", minorUnits = 250n) {
-  const created = await products.createProduct({
-    sku: randomUUID(),
-    name: "Widget",
-    price: { currencyCode, minorUnits },
-    stock,
-  });
-  return created.id;
-}
-const stockOf = async (id: string) => (await products.getProduct({ id })).stock;
-const placement = (overrides: Partial<OrderDependencies["products"]> = {}) =>
-  new OrderPlacement(store, { users, products: { ...products, ...overrides } }, logger);
+const product = (stock: number, currencyCode = "EUR", minorUnits = 250n) =>
+  shop.product(stock, currencyCode, minorUnits);
+const stockOf = (id: string) => shop.stockOf(id);
+// Overrides wrap the production clients: a test fails one call while the rest stay real.
+const placement = (overrides: Partial<OrderDependencies["products"]> = {}) => {
+  const { users, products } = shop.dependencies;
+  return new OrderPlacement(shop.store, { users, products: { ...products, ...overrides } }, logger);
+};
 const orderCount = async () =>
-  Number((await orderPool.query("SELECT count(*) AS n FROM orders")).rows[0].n);
+  Number((await shop.orderPool.query("SELECT count(*) AS n FROM orders")).rows[0].n);
 
 describe("OrderPlacement.place", () => {
   it("prices the order, takes the stock and confirms", async () => {
@@ -117,6 +69,31 @@ describe("OrderPlacement.place", () => {
     ).rejects.toMatchObject({ code: Status.ALREADY_EXISTS });
   });
 
+  it("scopes request_id to its user: two users may both use order-1", async () => {
+    const id = await product(10);
+    const otherUser = await shop.user();
+    const items = [{ productId: id, quantity: 1 }];
+    const mine = await placement().place({ requestId: "order-1", userId, items }, context);
+    const theirs = await placement().place(
+      { requestId: "order-1", userId: otherUser, items },
+      context,
+    );
+    expect(theirs.id).not.toBe(mine.id);
+    expect([mine.status, theirs.status]).toEqual(["confirmed", "confirmed"]);
+    expect(theirs.userId).toBe(otherUser);
+    expect(await stockOf(id)).toBe(8);
+    // Within one user the key still names one order.
+    await expect(
+      placement().place(
+        { requestId: "order-1", userId, items: [{ productId: id, quantity: 2 }] },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: Status.ALREADY_EXISTS });
+    expect((await placement().place({ requestId: "order-1", userId, items }, context)).id).toBe(
+      mine.id,
+    );
+  });
+
   it("answers a replay of a placed order even when the lookups now fail", async () => {
     const id = await product(10);
     const request = { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 1 }] };
@@ -126,6 +103,17 @@ describe("OrderPlacement.place", () => {
     };
     const replayed = await placement({ batchGetProducts: down }).place(request, context);
     expect(replayed.id).toBe(placed.id);
+    expect(await stockOf(id)).toBe(9);
+  });
+
+  it("retries reads the product service failed for a moment (the production client layer)", async () => {
+    const id = await product(10);
+    shop.failNext("BatchGetProducts", unavailable("restarting"), 2);
+    const order = await placement().place(
+      { requestId: randomUUID(), userId, items: [{ productId: id, quantity: 1 }] },
+      context,
+    );
+    expect(order.status).toBe("confirmed");
     expect(await stockOf(id)).toBe(9);
   });
 
@@ -187,7 +175,7 @@ describe("OrderPlacement.place", () => {
     const before = await orderCount();
     const lostAnswer = placement({
       reserveStock: async (request, options) => {
-        await products.reserveStock(request, options);
+        await shop.dependencies.products.reserveStock(request, options);
         throw unavailable("product service unavailable: connection reset");
       },
     });
@@ -207,25 +195,25 @@ describe("OrderPlacement.place", () => {
     let productServiceDown = true;
     const flaky = placement({
       reserveStock: async (request, options) => {
-        await products.reserveStock(request, options);
+        await shop.dependencies.products.reserveStock(request, options);
         throw unavailable("product service unavailable");
       },
       releaseStock: async (request, options) => {
         if (productServiceDown) throw unavailable("product service unavailable");
-        return products.releaseStock(request, options);
+        return shop.dependencies.products.releaseStock(request, options);
       },
     });
     await expect(
       flaky.place({ requestId, userId, items: [{ productId: id, quantity: 4 }] }, context),
     ).rejects.toMatchObject({ code: Status.UNAVAILABLE });
     expect(await stockOf(id)).toBe(6); // reserved, not yet given back
-    const [unsettled] = await store.unsettled(60_000, 10);
-    expect(unsettled).toBeDefined();
+    const unsettled = await shop.store.claimUnsettled(60_000, 60_000);
+    expect(unsettled?.status).toBe("abandoned");
 
     productServiceDown = false;
-    await flaky.recover(unsettled as string);
+    await flaky.recover(String(unsettled?.id));
     expect(await stockOf(id)).toBe(10);
-    expect(await store.findByRequestId(requestId)).toBeUndefined();
+    expect(await shop.store.findByRequestId(userId, requestId)).toBeUndefined();
     // The request_id is free again: a retry places the order for real.
     const retried = await placement().place(
       { requestId, userId, items: [{ productId: id, quantity: 4 }] },
@@ -245,7 +233,7 @@ describe("OrderPlacement.place", () => {
           raced = true;
           await racing.recover(String(request.orderId));
         }
-        return products.reserveStock(request, options);
+        return shop.dependencies.products.reserveStock(request, options);
       },
     });
     const order = await racing.place(
@@ -254,7 +242,7 @@ describe("OrderPlacement.place", () => {
     );
     expect(raced).toBe(true);
     expect(order.status).toBe("confirmed");
-    expect((await store.findByRequestId(requestId))?.id).toBe(order.id);
+    expect((await shop.store.findByRequestId(userId, requestId))?.id).toBe(order.id);
     expect(await stockOf(id)).toBe(8);
   });
 });
@@ -272,7 +260,7 @@ describe("OrderPlacement.place for a caller that goes away", () => {
     };
     const callerGone = placement({
       reserveStock: async (request, options) => {
-        await products.reserveStock(request, options);
+        await shop.dependencies.products.reserveStock(request, options);
         // The caller's deadline passes while the answer travels back, as grpc-js reports it.
         controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
         throw new CallerGaveUp(Status.DEADLINE_EXCEEDED, "caller's deadline passed");

@@ -54,7 +54,7 @@ export class OrderPlacement {
     const lookups = this.lookUp(request, context);
     lookups.catch(() => {});
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const existing = await this.store.findByRequestId(request.requestId);
+      const existing = await this.store.findByRequestId(request.userId, request.requestId);
       if (existing) {
         if (existing.requestFingerprint !== fingerprint) {
           throw alreadyExists(

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/order/v1/order_service.proto.
  */
 export const file_shopmesh_order_v1_order_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJgCglPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRItCgp1bml0X3ByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IvABCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBWl0ZW1zGAMgAygLMhwuc2hvcG1lc2gub3JkZXIudjEuT3JkZXJJdGVtEigKBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5Ei4KBnN0YXR1cxgFIAEoDjIeLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAcgASgJIjcKD0NyZWF0ZU9yZGVySXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFImwKEkNyZWF0ZU9yZGVyUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSMQoFaXRlbXMYAyADKAsyIi5zaG9wbWVzaC5vcmRlci52MS5DcmVhdGVPcmRlckl0ZW0iHQoPR2V0T3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJIksKEUxpc3RPcmRlcnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiVwoSTGlzdE9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJDYW5jZWxPcmRlclJlcXVlc3QSCgoCaWQYASABKAkqfQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAISGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBADMtMCCgxPcmRlclNlcnZpY2USTgoLQ3JlYXRlT3JkZXISJS5zaG9wbWVzaC5vcmRlci52MS5DcmVhdGVPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchJICghHZXRPcmRlchIiLnNob3BtZXNoLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyElkKCkxpc3RPcmRlcnMSJC5zaG9wbWVzaC5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBolLnNob3BtZXNoLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJOCgtDYW5jZWxPcmRlchIlLnNob3BtZXNoLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyYgZwcm90bzM", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJgCglPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRItCgp1bml0X3ByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IvABCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBWl0ZW1zGAMgAygLMhwuc2hvcG1lc2gub3JkZXIudjEuT3JkZXJJdGVtEigKBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5Ei4KBnN0YXR1cxgFIAEoDjIeLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAcgASgJIjcKD0NyZWF0ZU9yZGVySXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFImwKEkNyZWF0ZU9yZGVyUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSMQoFaXRlbXMYAyADKAsyIi5zaG9wbWVzaC5vcmRlci52MS5DcmVhdGVPcmRlckl0ZW0iHQoPR2V0T3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJIksKEUxpc3RPcmRlcnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiVwoSTGlzdE9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJDYW5jZWxPcmRlclJlcXVlc3QSCgoCaWQYASABKAkqmgEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBACEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQAxIbChdPUkRFUl9TVEFUVVNfQ0FOQ0VMTElORxAEMtMCCgxPcmRlclNlcnZpY2USTgoLQ3JlYXRlT3JkZXISJS5zaG9wbWVzaC5vcmRlci52MS5DcmVhdGVPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchJICghHZXRPcmRlchIiLnNob3BtZXNoLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyElkKCkxpc3RPcmRlcnMSJC5zaG9wbWVzaC5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBolLnNob3BtZXNoLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJOCgtDYW5jZWxPcmRlchIlLnNob3BtZXNoLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyYgZwcm90bzM", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * One line of an order.
@@ -149,7 +149,8 @@ export const CreateOrderItemSchema: GenMessage<CreateOrderItem> = /*@__PURE__*/
  */
 export type CreateOrderRequest = Message<"shopmesh.order.v1.CreateOrderRequest"> & {
   /**
-   * Client-chosen idempotency key, 1 to 128 characters; reuse it to retry safely.
+   * Client-chosen idempotency key, 1 to 128 characters, unique per user; reuse it to retry
+   * safely.
    *
    * @generated from field: string request_id = 1;
    */
@@ -315,6 +316,14 @@ export enum OrderStatus {
    * @generated from enum value: ORDER_STATUS_CANCELLED = 3;
    */
   CANCELLED = 3,
+
+  /**
+   * Cancellation recorded, its stock on its way back: a repeated CancelOrder or the server's
+   * reconciler completes it (CANCELLED). Clients that predate it see the number 4.
+   *
+   * @generated from enum value: ORDER_STATUS_CANCELLING = 4;
+   */
+  CANCELLING = 4,
 }
 
 /**
@@ -362,7 +371,8 @@ export const OrderService: GenService<{
     output: typeof ListOrdersResponseSchema;
   },
   /**
-   * Cancels an order and gives its stock back, once. Cancelling a cancelled order returns it.
+   * Cancels an order and gives its stock back, once. Cancelling a cancelled order returns it;
+   * cancelling a CANCELLING order completes it.
    *
    * @generated from rpc shopmesh.order.v1.OrderService.CancelOrder
    */
