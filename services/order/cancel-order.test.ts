@@ -57,6 +57,7 @@ async function reconcile(): Promise<void> {
   await sweep(store, orderRepair(placement, cancellation), logger, {
     intervalMs: 0,
     stalledMs: 0,
+    leaseMs: 60_000,
   });
 }
 

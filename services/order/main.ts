@@ -40,6 +40,7 @@ await runService({
       parse: integer(1_000),
       default: 60_000,
     },
+    reconcileLeaseMs: { env: "RECONCILE_LEASE_MS", parse: integer(1_000), default: 60_000 },
   },
   start: ({ config, pool, logger, downstream }) => {
     const dependencies = connectDependencies(downstream, config);
@@ -49,6 +50,7 @@ await runService({
     const reconciler = startReconciler(store, orderRepair(placement, cancellation), logger, {
       intervalMs: config.reconcileIntervalMs,
       stalledMs: config.pendingOrderTimeoutMs,
+      leaseMs: config.reconcileLeaseMs,
     });
     return {
       implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],

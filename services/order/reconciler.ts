@@ -7,11 +7,10 @@ import type { OrderPlacement } from "./place-order.js";
 export interface ReconcilerOptions {
   /** Pause between the end of one sweep and the start of the next. */
   readonly intervalMs: number;
-  /**
-   * A pending or cancelling order untouched for longer is taken as interrupted (longer than any
-   * call deadline); also how long a claim on an order lasts.
-   */
+  /** A pending or cancelling order untouched for longer is taken as interrupted. */
   readonly stalledMs: number;
+  /** How long a claim on an order lasts: longer than any one repair may take. */
+  readonly leaseMs: number;
   /** Orders finished at most per sweep, so a large backlog does not delay stop(). */
   readonly maxPerSweep?: number;
 }
@@ -41,7 +40,7 @@ export async function sweep(
   const limit = options.maxPerSweep ?? 100;
   let repaired = 0;
   while (!stopping() && tried.size < limit) {
-    const order = await store.claimUnsettled(options.stalledMs, options.stalledMs);
+    const order = await store.claimUnsettled(options.stalledMs, options.leaseMs);
     if (!order) break;
     if (tried.has(order.id)) {
       // Back to an order that failed in this sweep: everything else is done or claimed.
