@@ -1,18 +1,39 @@
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
-import { implement, runService } from "../kit/index.js";
+import { implement, integer, runService } from "../kit/index.js";
 import { productHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { ProductStore } from "./product-store.js";
+import { startReservationRetention } from "./reservation-retention.js";
 import { StockStore } from "./stock-store.js";
+
+const hour = 3_600_000;
 
 await runService({
   name: "product",
   defaultPort: 50052,
   migrations,
-  settings: {},
-  start: ({ pool }) => ({
-    implementations: [
-      implement(ProductService, productHandlers(new ProductStore(pool), new StockStore(pool))),
-    ],
-  }),
+  settings: {
+    // At least an hour: a tombstone must outlive every retry of the reservation it refuses.
+    reservationRetentionMs: {
+      env: "RESERVATION_RETENTION_MS",
+      parse: integer(hour),
+      default: 7 * 24 * hour,
+    },
+    reservationCleanupIntervalMs: {
+      env: "RESERVATION_CLEANUP_INTERVAL_MS",
+      parse: integer(1_000),
+      default: hour,
+    },
+  },
+  start: ({ config, pool, logger }) => {
+    const stock = new StockStore(pool);
+    const retention = startReservationRetention(stock, logger, {
+      retentionMs: config.reservationRetentionMs,
+      intervalMs: config.reservationCleanupIntervalMs,
+    });
+    return {
+      implementations: [implement(ProductService, productHandlers(new ProductStore(pool), stock))],
+      stop: () => retention.stop(),
+    };
+  },
 });

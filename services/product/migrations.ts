@@ -41,4 +41,13 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "index released reservations by age",
+    sql: `
+      -- Released reservations are deleted once older than RESERVATION_RETENTION_MS.
+      CREATE INDEX reservations_released_idx ON reservations (release_time)
+        WHERE state = 'released';
+    `,
+  },
 ];

@@ -54,6 +54,27 @@ export class StockStore {
       }
     }
   }
+
+  /**
+   * Deletes up to `limit` released reservations (tombstones included) released more than
+   * `olderThanMs` ago, oldest first; returns how many. Reserved ones are kept whatever their
+   * age: a cancel may still give their stock back.
+   */
+  async deleteReleased(olderThanMs: number, limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `WITH doomed AS (
+         SELECT order_id FROM reservations
+         WHERE state = 'released' AND release_time < now() - make_interval(secs => $1 / 1000.0)
+         ORDER BY release_time LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), items AS (
+         DELETE FROM reservation_items i USING doomed d WHERE i.order_id = d.order_id
+       )
+       DELETE FROM reservations r USING doomed d WHERE r.order_id = d.order_id`,
+      [olderThanMs, limit],
+    );
+    return rowCount ?? 0;
+  }
 }
 
 /** Thrown (to roll back) when a release finds products it had not locked first. */
