@@ -43,7 +43,14 @@ export { type Implementation, implement } from "./implement.js";
 export { loadShedding } from "./load-shedding.js";
 export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";
 export { type Migration, migrate } from "./migrations.js";
-export { defaultPageSize, maxPageSize, type PageRequest, page, pageRequest } from "./pagination.js";
+export {
+  defaultPageSize,
+  maxPageBytes,
+  maxPageSize,
+  type PageRequest,
+  page,
+  pageRequest,
+} from "./pagination.js";
 export { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
 export { RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPageSize, maxPageSize, page, pageRequest } from "./pagination.js";
+import { defaultPageSize, maxPageBytes, maxPageSize, page, pageRequest } from "./pagination.js";
 import { RpcError, Status } from "./rpc-error.js";
 
 const rows = (...seqs: number[]) => seqs.map((seq) => ({ seq: BigInt(seq), name: `row ${seq}` }));
@@ -84,5 +84,26 @@ describe("page", () => {
     const seq = 2n ** 62n + 1n;
     const result = page([{ seq }, { seq: seq + 1n }], pageRequest(1, ""));
     expect(pageRequest(1, result.nextPageToken).after).toBe(seq);
+  });
+});
+
+describe("page bounded by bytes", () => {
+  const third = Math.floor(maxPageBytes / 3);
+  it("ends a page before its rows would exceed the byte bound, and continues after it", () => {
+    const { rows: shown, nextPageToken } = page(
+      rows(1, 2, 3, 4, 5),
+      { after: 0n, size: 10 },
+      () => third + 1,
+    );
+    expect(shown.map((row) => row.seq)).toEqual([1n, 2n]);
+    expect(pageRequest(10, nextPageToken).after).toBe(2n);
+  });
+
+  it("holds at least one row, and ends the list normally when all rows fit", () => {
+    const huge = page(rows(1, 2), { after: 0n, size: 10 }, () => maxPageBytes * 2);
+    expect(huge.rows.map((row) => row.seq)).toEqual([1n]);
+    expect(huge.nextPageToken).not.toBe("");
+    const small = page(rows(1, 2), { after: 0n, size: 10 }, () => third);
+    expect(small).toEqual({ rows: rows(1, 2), nextPageToken: "" });
   });
 });

@@ -4,6 +4,11 @@ import { invalidArgument } from "./rpc-error.js";
 export const defaultPageSize = 50;
 /** Larger requested sizes are reduced to this (AIP-158). */
 export const maxPageSize = 1000;
+/**
+ * Encoded bytes of rows one page may hold, whatever its size in rows: below the default 4 MiB
+ * message limit with room for the rest of the response, so no page is ever too large to send.
+ */
+export const maxPageBytes = 3 * 1024 * 1024;
 
 /** Where a page starts and how many rows it holds. */
 export interface PageRequest {
@@ -35,17 +40,30 @@ export function pageRequest(pageSize: number, pageToken: string): PageRequest {
 
 /**
  * Given rows fetched with `LIMIT size + 1`, the page to return and the token of the next one
- * (empty when this page is the last).
+ * (empty when this page is the last). With `sizeOf` (a row's encoded bytes), the page also ends
+ * before it would exceed {@link maxPageBytes}; it always holds at least one row.
  */
 export function page<Row extends { readonly seq: bigint }>(
   rows: readonly Row[],
   request: PageRequest,
+  sizeOf?: (row: Row) => number,
 ): { rows: Row[]; nextPageToken: string } {
-  const pageRows = rows.slice(0, request.size);
+  let pageRows = rows.slice(0, request.size);
+  if (sizeOf) pageRows = withinBytes(pageRows, sizeOf);
   const last = pageRows[pageRows.length - 1];
   const nextPageToken =
-    rows.length > request.size && last
+    rows.length > pageRows.length && last
       ? Buffer.from(`${tokenPrefix}${last.seq}`).toString("base64url")
       : "";
   return { rows: pageRows, nextPageToken };
+}
+
+/** The longest prefix of `rows` within {@link maxPageBytes}, at least one row. */
+function withinBytes<Row>(rows: Row[], sizeOf: (row: Row) => number): Row[] {
+  let bytes = 0;
+  for (let index = 0; index < rows.length; index++) {
+    bytes += sizeOf(rows[index] as Row);
+    if (bytes > maxPageBytes && index > 0) return rows.slice(0, index);
+  }
+  return rows;
 }

@@ -1,7 +1,7 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
-  type OrderSchema,
+  OrderSchema,
   type OrderService,
   OrderStatus,
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
@@ -53,7 +53,8 @@ export function orderHandlers(
     async listOrders(request) {
       const userId = request.userId === "" ? undefined : requireUuid("user_id", request.userId);
       const pageReq = pageRequest(request.pageSize, request.pageToken);
-      const { rows, nextPageToken } = page(await store.list(pageReq, userId), pageReq);
+      // An order holds up to 100 items: 1000 of them would exceed the message limit.
+      const { rows, nextPageToken } = page(await store.list(pageReq, userId), pageReq, encodedSize);
       return { orders: rows.map(toOrder), nextPageToken };
     },
 
@@ -84,6 +85,11 @@ const statuses: Record<OrderState, OrderStatus> = {
   cancelled: OrderStatus.CANCELLED,
   abandoned: OrderStatus.UNSPECIFIED,
 };
+
+/** An order's bytes in a ListOrders response (its length prefix and tag included). */
+function encodedSize(row: OrderRow): number {
+  return toBinary(OrderSchema, create(OrderSchema, toOrder(row))).length + 6;
+}
 
 function toOrder(row: OrderRow): MessageInitShape<typeof OrderSchema> {
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
@@ -129,5 +130,47 @@ describe("placing an order", () => {
     );
     expect(await stockOf(mug)).toBe(9);
     expect((await shop.clients.users.getUser({ id: userId })).id).toBe(userId);
+  });
+});
+
+describe("listing orders", () => {
+  it("serves the largest possible page: 1000 orders of 100 items each, in pages under the limit", async () => {
+    const userId = await customer();
+    // Written straight into the orders database: placing 100,000 lines one order at a time
+    // would take minutes. Every field at its largest: 128-character request ids, 100 items.
+    const db = new pg.Client({ connectionString: shop.databases.order.url });
+    await db.connect();
+    try {
+      await db.query(
+        `WITH o AS (
+           INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
+             total_minor_units)
+           SELECT gen_random_uuid(), lpad(n::text, 128, 'r'), 'f', $1, 'confirmed', 'EUR',
+             9223372036854775807
+           FROM generate_series(1, 1000) AS n
+           RETURNING id)
+         INSERT INTO order_items (order_id, position, product_id, quantity, unit_price_minor_units)
+         SELECT o.id, i, gen_random_uuid(), 1000000, 9223372036854775807
+         FROM o, generate_series(1, 100) AS i`,
+        [userId],
+      );
+    } finally {
+      await db.end();
+    }
+    const seen = new Set<string>();
+    const pageSizes: number[] = [];
+    let pageToken = "";
+    do {
+      const response = await shop.clients.orders.listOrders({ userId, pageSize: 1000, pageToken });
+      pageSizes.push(response.orders.length);
+      for (const order of response.orders) {
+        expect(order.items).toHaveLength(100);
+        seen.add(order.id);
+      }
+      pageToken = response.nextPageToken;
+    } while (pageToken !== "");
+    expect(seen.size).toBe(1000);
+    // About 6 MB in all: more than one 4 MiB message can hold, so more than one page.
+    expect(pageSizes.length).toBeGreaterThan(1);
   });
 });
