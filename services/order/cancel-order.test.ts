@@ -1,12 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OrderFixture, orderFixture } from "../../test/support/order-fixture.js";
+import {
+  type OrderFixture,
+  orderFixture,
+  quietLogger,
+  testContext,
+} from "../../test/support/order-fixture.js";
 import {
   CancelOrderRequestSchema,
   OrderStatus,
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
-import { type CallContext, createLogger, unavailable } from "../kit/index.js";
+import { unavailable } from "../kit/index.js";
 import { OrderCancellation } from "./cancel-order.js";
 import { orderHandlers } from "./handlers.js";
 import { type OrderState, OrderStore } from "./order-store.js";
@@ -17,13 +22,8 @@ import { orderRepair, sweep } from "./reconciler.js";
 // and every unit of stock must be on the shelf or in a non-cancelled order.
 let shop: OrderFixture;
 let userId: string;
-const context: CallContext = {
-  method: "/test",
-  metadata: undefined as never,
-  deadline: Number.POSITIVE_INFINITY,
-  signal: new AbortController().signal,
-};
-const logger = createLogger("test", "silent");
+const context = testContext;
+const logger = quietLogger;
 
 beforeAll(async () => {
   shop = await orderFixture("cancel");
@@ -69,6 +69,15 @@ async function ledgerHolds(productId: string, initial: number): Promise<boolean>
     [productId],
   );
   return (await shop.stockOf(productId)) + Number(rows[0]?.held) === initial;
+}
+
+/** A confirmed order of `quantity` units of a new product that had 10 in stock. */
+async function placedOrder(quantity: number) {
+  const productId = await shop.product(10);
+  const placement = new OrderPlacement(shop.store, shop.dependencies, logger);
+  const items = [{ productId, quantity }];
+  const order = await placement.place({ requestId: randomUUID(), userId, items }, context);
+  return { productId, order, placement };
 }
 
 const real = () => shop.dependencies.products;
@@ -125,10 +134,7 @@ describe("CancelOrder", () => {
   );
 
   it("interrupted before the intent is recorded: nothing changed, the order stands", async () => {
-    const productId = await shop.product(10);
-    const placement = new OrderPlacement(shop.store, shop.dependencies, logger);
-    const items = [{ productId, quantity: 3 }];
-    const order = await placement.place({ requestId: randomUUID(), userId, items }, context);
+    const { productId, order } = await placedOrder(3);
     await expect(cancelOrder(new FailingStore("cancelling"), real())(order.id)).rejects.toThrow();
     await reconcile();
     expect((await shop.store.get(order.id))?.status).toBe("confirmed");
@@ -140,10 +146,7 @@ describe("CancelOrder", () => {
   });
 
   it("a repeated CancelOrder completes an interrupted cancellation and shows CANCELLING before", async () => {
-    const productId = await shop.product(10);
-    const placement = new OrderPlacement(shop.store, shop.dependencies, logger);
-    const items = [{ productId, quantity: 2 }];
-    const order = await placement.place({ requestId: randomUUID(), userId, items }, context);
+    const { productId, order, placement } = await placedOrder(2);
     await expect(cancelOrder(new FailingStore("cancelled"), real())(order.id)).rejects.toThrow();
     const handlers = orderHandlers(
       shop.store,

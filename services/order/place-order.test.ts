@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OrderFixture, orderFixture } from "../../test/support/order-fixture.js";
+import {
+  type OrderFixture,
+  orderFixture,
+  quietLogger,
+  testContext,
+} from "../../test/support/order-fixture.js";
 import { runForCall } from "../kit/call-scope.js";
-import { type CallContext, createLogger, RpcError, Status, unavailable } from "../kit/index.js";
+import { type CallContext, RpcError, Status, unavailable } from "../kit/index.js";
 import { CallerGaveUp } from "../kit/status-semantics.js";
 import { type OrderDependencies, OrderPlacement } from "./place-order.js";
 
@@ -10,13 +15,8 @@ import { type OrderDependencies, OrderPlacement } from "./place-order.js";
 // reached through the production client layer (retries, breakers, deadlines).
 let shop: OrderFixture;
 let userId: string;
-const context: CallContext = {
-  method: "/test",
-  metadata: undefined as never,
-  deadline: Number.POSITIVE_INFINITY,
-  signal: new AbortController().signal,
-};
-const logger = createLogger("test", "silent");
+const context = testContext;
+const logger = quietLogger;
 
 beforeAll(async () => {
   shop = await orderFixture("place");

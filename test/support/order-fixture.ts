@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import {
+  type CallContext,
   createLogger,
   createPool,
   createServiceClient,
@@ -27,6 +28,17 @@ import { migrations as userMigrations } from "../../services/user/migrations.js"
 import { UserStore } from "../../services/user/store.js";
 import { createTestDatabase, migratedPool } from "./database.js";
 import { serveInProcess } from "./in-process-server.js";
+
+/** A call context with no deadline, as a handler gets it from a patient caller. */
+export const testContext: CallContext = {
+  method: "/test",
+  metadata: undefined as never,
+  deadline: Number.POSITIVE_INFINITY,
+  signal: new AbortController().signal,
+};
+
+/** A logger that writes nothing. */
+export const quietLogger = createLogger("test", "silent");
 
 /**
  * What the order service's tests run against: real user and product services (in this process,
