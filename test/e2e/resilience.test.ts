@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AdminService,
@@ -69,10 +70,10 @@ async function product(stock = 100): Promise<string> {
   return id;
 }
 
-function order(productId: string, requestId: string = randomUUID()) {
+function order(productId: string, requestId: string = randomUUID(), timeoutMs = callerDeadlineMs) {
   return shop.clients.orders.createOrder(
     { requestId, userId, items: [{ productId, quantity: 1 }] },
-    { timeoutMs: callerDeadlineMs },
+    { timeoutMs },
   );
 }
 
@@ -152,7 +153,8 @@ describe("when the product service is slow", () => {
     });
     const id = await product(10);
     const { error, ms } = await timed(order(id));
-    expect([Code.DeadlineExceeded, Code.Unavailable]).toContain(error?.code);
+    // The README's table: a dependency that did not answer within the deadline.
+    expect(error?.code).toBe(Code.DeadlineExceeded);
     expect(ms).toBeLessThan(callerDeadlineMs);
     await restartProduct();
   });
@@ -185,25 +187,116 @@ describe("when the product service fails now and then", () => {
   });
 
   it("never resends CreateOrder by itself; replaying its request_id is safe", async () => {
-    await restartProduct({
-      FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: 400 }]),
+    const { id, requestId } = await killOrderServiceHolding("ReserveStock", async () => {
+      const id = await product(10);
+      const requestId = randomUUID();
+      return { id, requestId, call: order(id, requestId, heldCallMs) };
     });
-    const id = await product(10);
-    const requestId = randomUUID();
-    const interrupted = timed(order(id, requestId));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    await shop.mesh.stop("order", "SIGKILL"); // the order service dies mid-placement
-    expect((await interrupted).error).toBeDefined();
-    await shop.mesh.start("order");
-    await waitUntilOrdersFlow();
+    // Killed after the pending order was recorded, before its reservation was answered.
+    expect(await ordersOf(requestId)).toEqual(["pending"]);
+    const createOrdersBefore = createOrderCalls();
     const replayed = await order(id, requestId);
     const again = await order(id, requestId);
     expect(again.id).toBe(replayed.id);
     expect(replayed.status).toBe(OrderStatus.CONFIRMED);
     expect((await shop.clients.products.getProduct({ id })).stock).toBe(9);
-    await restartProduct();
+    // The restarted order service served exactly the two calls this test sent: nothing in the
+    // mesh resent the interrupted CreateOrder.
+    await meshLogsWritten(shop, ["order"]);
+    expect(createOrderCalls() - createOrdersBefore).toBe(2);
+  });
+
+  it("finishes a cancellation whose order service died mid-way", async () => {
+    const id = await product(10);
+    const placed = await order(id);
+    const { orderId } = await killOrderServiceHolding("ReleaseStock", async () => ({
+      orderId: placed.id,
+      call: shop.clients.orders.cancelOrder({ id: placed.id }, { timeoutMs: heldCallMs }),
+    }));
+    // Killed after the intent was recorded, before the stock release was answered.
+    expect(await statusInDatabase(orderId)).toBe("cancelling");
+    await expect
+      .poll(async () => (await shop.clients.orders.getOrder({ id: orderId })).status, {
+        timeout: 15_000,
+      })
+      .toBe(OrderStatus.CANCELLED);
+    expect((await shop.clients.products.getProduct({ id })).stock).toBe(10);
   });
 });
+
+// Long enough that only the kill, never a deadline, ends a held call.
+const heldCallMs = 60_000;
+
+/**
+ * Makes the product service hold every call of `method`, starts the order service with
+ * deadlines longer than the hold, runs `begin` (whose call reaches `method`), waits until the
+ * product service holds that call (a known step, not a guess), then SIGKILLs the order service.
+ * Afterwards both run normally again. Returns what `begin` returned, its call settled.
+ */
+async function killOrderServiceHolding<T extends { call: Promise<unknown> }>(
+  method: string,
+  begin: () => Promise<T>,
+): Promise<T> {
+  await restartProduct({ FAULT_INJECTION: JSON.stringify([{ method, delayMs: heldCallMs }]) });
+  await shop.mesh.stop("order");
+  await shop.mesh.start("order", { DOWNSTREAM_TIMEOUT_MS: String(heldCallMs) });
+  const held = () =>
+    shop.output.filter(
+      (line) =>
+        line.startsWith("product: ") &&
+        line.includes('"msg":"fault injected"') &&
+        line.includes(`"method":"${method}"`),
+    ).length;
+  const heldBefore = held();
+  const started = await begin();
+  const outcome = timed(started.call);
+  await expect.poll(held, { timeout: 15_000, interval: 50 }).toBe(heldBefore + 1);
+  await shop.mesh.stop("order", "SIGKILL");
+  try {
+    // The stream dies with the process: the client's runtime reports that as CANCELLED (the
+    // stream was reset) or UNAVAILABLE (the connection was), never as an answer.
+    expect([Code.Canceled, Code.Unavailable]).toContain((await outcome).error?.code);
+  } finally {
+    await restartProduct();
+    await shop.mesh.start("order");
+  }
+  return started;
+}
+
+/** CreateOrder calls the order service has logged as served. */
+function createOrderCalls(): number {
+  return shop.output.filter(
+    (line) =>
+      line.startsWith("order: ") && line.includes('"msg":"rpc') && line.includes("/CreateOrder"),
+  ).length;
+}
+
+async function inOrdersDatabase<T>(sql: string, params: unknown[]): Promise<T[]> {
+  const db = new pg.Client({ connectionString: shop.databases.order.url });
+  await db.connect();
+  try {
+    return (await db.query(sql, params)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}
+
+/** Statuses of this test user's orders with this request_id, as stored. */
+async function ordersOf(requestId: string): Promise<string[]> {
+  const rows = await inOrdersDatabase<{ status: string }>(
+    "SELECT status FROM orders WHERE user_id = $1 AND request_id = $2",
+    [userId, requestId],
+  );
+  return rows.map((row) => row.status);
+}
+
+async function statusInDatabase(orderId: string): Promise<string | undefined> {
+  const rows = await inOrdersDatabase<{ status: string }>(
+    "SELECT status FROM orders WHERE id = $1",
+    [orderId],
+  );
+  return rows[0]?.status;
+}
 
 describe("when a server is overloaded", () => {
   it("sheds calls beyond its in-flight cap with RESOURCE_EXHAUSTED and loses none it accepted", async () => {
