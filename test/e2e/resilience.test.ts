@@ -14,6 +14,10 @@ import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 // service. Breakers and timeouts are shortened so that each scenario takes seconds.
 const downstreamTimeoutMs = 1_000;
 const callerDeadlineMs = 5_000;
+// Scenarios that restart services: far more than vitest's default on a busy machine.
+const restartingTestTimeoutMs = 120_000;
+// Long enough that only the kill, never a deadline, ends a held call.
+const heldCallMs = 60_000;
 let shop: TestMesh;
 let userId: string;
 const initialStock = new Map<string, number>();
@@ -113,6 +117,16 @@ async function waitUntilOrdersFlow() {
 }
 let warmUpProduct: string | undefined;
 
+/**
+ * Waits until the order service reaches the product service again, without reserving anything:
+ * an order of an unknown product is answered NOT_FOUND only by a product service that answered.
+ */
+async function waitUntilProductsReachable() {
+  await expect
+    .poll(async () => (await timed(order(randomUUID()))).error?.code, { timeout: 15_000 })
+    .toBe(Code.NotFound);
+}
+
 describe("when the product service dies and comes back", () => {
   it("fails orders fast once the breaker opens, writes nothing, and recovers by itself", async () => {
     const id = await product();
@@ -152,6 +166,7 @@ describe("when the product service is slow", () => {
       ]),
     });
     const id = await product(10);
+    await waitUntilProductsReachable();
     const { error, ms } = await timed(order(id));
     // The README's table: a dependency that did not answer within the deadline.
     expect(error?.code).toBe(Code.DeadlineExceeded);
@@ -186,56 +201,68 @@ describe("when the product service fails now and then", () => {
     await restartProduct();
   });
 
-  it("never resends CreateOrder by itself; replaying its request_id is safe", async () => {
-    const { id, requestId } = await killOrderServiceHolding("ReserveStock", async () => {
+  it(
+    "never resends CreateOrder by itself; replaying its request_id is safe",
+    async () => {
+      const { id, requestId } = await killOrderServiceHolding(
+        "ReserveStock",
+        async () => {
+          const id = await product(10);
+          const requestId = randomUUID();
+          return { id, requestId, call: order(id, requestId, heldCallMs) };
+        },
+        // Killed after the pending order was recorded, before its reservation was answered.
+        async ({ requestId }) => expect(await ordersOf(requestId)).toEqual(["pending"]),
+      );
+      const createOrdersBefore = createOrderCalls();
+      const replayed = await order(id, requestId);
+      const again = await order(id, requestId);
+      expect(again.id).toBe(replayed.id);
+      expect(replayed.status).toBe(OrderStatus.CONFIRMED);
+      expect((await shop.clients.products.getProduct({ id })).stock).toBe(9);
+      // The restarted order service served exactly the two calls this test sent: nothing in the
+      // mesh resent the interrupted CreateOrder.
+      await meshLogsWritten(shop, ["order"]);
+      expect(createOrderCalls() - createOrdersBefore).toBe(2);
+    },
+    restartingTestTimeoutMs,
+  );
+
+  it(
+    "finishes a cancellation whose order service died mid-way",
+    async () => {
       const id = await product(10);
-      const requestId = randomUUID();
-      return { id, requestId, call: order(id, requestId, heldCallMs) };
-    });
-    // Killed after the pending order was recorded, before its reservation was answered.
-    expect(await ordersOf(requestId)).toEqual(["pending"]);
-    const createOrdersBefore = createOrderCalls();
-    const replayed = await order(id, requestId);
-    const again = await order(id, requestId);
-    expect(again.id).toBe(replayed.id);
-    expect(replayed.status).toBe(OrderStatus.CONFIRMED);
-    expect((await shop.clients.products.getProduct({ id })).stock).toBe(9);
-    // The restarted order service served exactly the two calls this test sent: nothing in the
-    // mesh resent the interrupted CreateOrder.
-    await meshLogsWritten(shop, ["order"]);
-    expect(createOrderCalls() - createOrdersBefore).toBe(2);
-  });
-
-  it("finishes a cancellation whose order service died mid-way", async () => {
-    const id = await product(10);
-    const placed = await order(id);
-    const { orderId } = await killOrderServiceHolding("ReleaseStock", async () => ({
-      orderId: placed.id,
-      call: shop.clients.orders.cancelOrder({ id: placed.id }, { timeoutMs: heldCallMs }),
-    }));
-    // Killed after the intent was recorded, before the stock release was answered.
-    expect(await statusInDatabase(orderId)).toBe("cancelling");
-    await expect
-      .poll(async () => (await shop.clients.orders.getOrder({ id: orderId })).status, {
-        timeout: 15_000,
-      })
-      .toBe(OrderStatus.CANCELLED);
-    expect((await shop.clients.products.getProduct({ id })).stock).toBe(10);
-  });
+      const placed = await order(id);
+      const { orderId } = await killOrderServiceHolding(
+        "ReleaseStock",
+        async () => ({
+          orderId: placed.id,
+          call: shop.clients.orders.cancelOrder({ id: placed.id }, { timeoutMs: heldCallMs }),
+        }),
+        // Killed after the intent was recorded, before the stock release was answered.
+        async ({ orderId }) => expect(await statusInDatabase(orderId)).toBe("cancelling"),
+      );
+      await expect
+        .poll(async () => (await shop.clients.orders.getOrder({ id: orderId })).status, {
+          timeout: 15_000,
+        })
+        .toBe(OrderStatus.CANCELLED);
+      expect((await shop.clients.products.getProduct({ id })).stock).toBe(10);
+    },
+    restartingTestTimeoutMs,
+  );
 });
-
-// Long enough that only the kill, never a deadline, ends a held call.
-const heldCallMs = 60_000;
 
 /**
  * Makes the product service hold every call of `method`, starts the order service with
  * deadlines longer than the hold, runs `begin` (whose call reaches `method`), waits until the
- * product service holds that call (a known step, not a guess), then SIGKILLs the order service.
- * Afterwards both run normally again. Returns what `begin` returned, its call settled.
+ * product service holds that call (a known step, not a guess), checks `atKill` there, then
+ * SIGKILLs the order service. Afterwards both run normally again. Returns what `begin` returned.
  */
 async function killOrderServiceHolding<T extends { call: Promise<unknown> }>(
   method: string,
   begin: () => Promise<T>,
+  atKill: (started: T) => Promise<void>,
 ): Promise<T> {
   await restartProduct({ FAULT_INJECTION: JSON.stringify([{ method, delayMs: heldCallMs }]) });
   await shop.mesh.stop("order");
@@ -251,7 +278,11 @@ async function killOrderServiceHolding<T extends { call: Promise<unknown> }>(
   const started = await begin();
   const outcome = timed(started.call);
   await expect.poll(held, { timeout: 15_000, interval: 50 }).toBe(heldBefore + 1);
-  await shop.mesh.stop("order", "SIGKILL");
+  try {
+    await atKill(started);
+  } finally {
+    await shop.mesh.stop("order", "SIGKILL");
+  }
   try {
     // The stream dies with the process: the client's runtime reports that as CANCELLED (the
     // stream was reset) or UNAVAILABLE (the connection was), never as an answer.
@@ -299,23 +330,27 @@ async function statusInDatabase(orderId: string): Promise<string | undefined> {
 }
 
 describe("when a server is overloaded", () => {
-  it("sheds calls beyond its in-flight cap with RESOURCE_EXHAUSTED and loses none it accepted", async () => {
-    await restartProduct({
-      FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: 300 }]),
-    });
-    await shop.mesh.stop("order");
-    await shop.mesh.start("order", { MAX_IN_FLIGHT: "3" });
-    const id = await product(50);
-    const outcomes = await Promise.all(Array.from({ length: 12 }, () => timed(order(id))));
-    const accepted = outcomes.filter((outcome) => outcome.value).length;
-    const shed = outcomes.filter((outcome) => outcome.error?.code === Code.ResourceExhausted);
-    expect(accepted + shed.length).toBe(12);
-    expect(accepted).toBeGreaterThanOrEqual(3);
-    expect(shed.length).toBeGreaterThan(0);
-    expect(shed[0]?.error?.rawMessage).toMatch(/^server busy: 3 calls in flight \(limit 3\)/);
-    expect((await shop.clients.products.getProduct({ id })).stock).toBe(50 - accepted);
-    await shop.mesh.stop("order");
-    await shop.mesh.start("order");
-    await restartProduct();
-  });
+  it(
+    "sheds calls beyond its in-flight cap with RESOURCE_EXHAUSTED and loses none it accepted",
+    async () => {
+      await restartProduct({
+        FAULT_INJECTION: JSON.stringify([{ method: "ReserveStock", delayMs: 300 }]),
+      });
+      await shop.mesh.stop("order");
+      await shop.mesh.start("order", { MAX_IN_FLIGHT: "3" });
+      const id = await product(50);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, () => timed(order(id))));
+      const accepted = outcomes.filter((outcome) => outcome.value).length;
+      const shed = outcomes.filter((outcome) => outcome.error?.code === Code.ResourceExhausted);
+      expect(accepted + shed.length).toBe(12);
+      expect(accepted).toBeGreaterThanOrEqual(3);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(shed[0]?.error?.rawMessage).toMatch(/^server busy: 3 calls in flight \(limit 3\)/);
+      expect((await shop.clients.products.getProduct({ id })).stock).toBe(50 - accepted);
+      await shop.mesh.stop("order");
+      await shop.mesh.start("order");
+      await restartProduct();
+    },
+    restartingTestTimeoutMs,
+  );
 });
