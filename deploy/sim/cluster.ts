@@ -2,6 +2,7 @@ import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { type ServiceProcess, startServiceProcess } from "../local/service-process.js";
 import { type TrustDomain, trustEnvironment } from "../local/trust-domain.js";
 import { type ChartConfig, renderChartConfig } from "./chart-config.js";
+import { type ContainerMode, startReplicaContainer } from "./container-mode.js";
 import { type DnsServer, startDnsServer } from "./dns-server.js";
 
 /** One replica: a process on its own loopback address, like a pod on its pod IP. */
@@ -28,6 +29,8 @@ export interface ClusterOptions {
   /** Extra environment of every replica. */
   readonly env?: Readonly<Record<string, string>>;
   readonly onOutput?: (replica: Replica, line: string) => void;
+  /** Run each replica as a container of this image instead of a process from dist/. */
+  readonly containers?: ContainerMode;
 }
 
 /** The running simulation and the moves Kubernetes makes on a real cluster. */
@@ -77,7 +80,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       (running.get(service) ?? []).filter((r) => inDns.has(r)).map((r) => r.ip),
     );
 
-  const environment = (service: ServiceName, ip: string): NodeJS.ProcessEnv => {
+  const environment = (service: ServiceName, ip: string): Record<string, string> => {
     const fromChart = Object.fromEntries(
       Object.entries(config.services[service].env).map(([key, value]) => [
         key,
@@ -85,7 +88,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ]),
     );
     return {
-      ...process.env,
       ...fromChart,
       GRPC_HOST: ip,
       DATABASE_URL: options.databaseUrls[service],
@@ -111,16 +113,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const address = `${ip}:${config.services[service].port}`;
       const output: string[] = [];
       let replica: Replica | undefined;
-      const process = await startServiceProcess({
-        name: service,
-        // Ready when the plaintext health port (the kubelet's probe) says SERVING.
-        address: `${ip}:${config.services[service].port + healthPortOffset}`,
-        env: environment(service, ip),
-        onOutput: (line) => {
-          output.push(line);
-          if (replica) options.onOutput?.(replica, line);
-        },
-      });
+      const onOutput = (line: string) => {
+        output.push(line);
+        if (replica) options.onOutput?.(replica, line);
+      };
+      const env = environment(service, ip);
+      // Ready when the plaintext health port (the kubelet's probe) says SERVING.
+      const health = `${ip}:${config.services[service].port + healthPortOffset}`;
+      const process = options.containers
+        ? await startReplicaContainer(options.containers, config, {
+            service,
+            ip,
+            address: health,
+            env,
+            onOutput,
+          })
+        : await startServiceProcess({
+            name: service,
+            address: health,
+            env: { ...globalThis.process.env, ...env },
+            onOutput,
+          });
       replica = { service, ip, address, process, output };
       running.get(service)?.push(replica);
       void process.exited.then(() => {
