@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds deploy/Dockerfile as IMAGE with podman or docker.
+# Builds deploy/Dockerfile as IMAGE with podman or docker; further arguments go to the build.
 #   CONTAINER_TOOL  podman or docker; default: the first whose engine answers
 #   BASE_IMAGE      pinned   the Dockerfile's base, by digest (pulled from Docker Hub)  [default]
 #                   stand-in a local stand-in built from Debian and npm packages (no registry)
@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-image=${1:?usage: build-image.sh IMAGE}
+image=${1:?usage: build-image.sh IMAGE [BUILD-OPTION...]}
+shift
 tool=${CONTAINER_TOOL:-$(deploy/image/container-tool.sh)}
 base=${BASE_IMAGE:-pinned}
 pinned=$(sed -n 's/^ARG NODE_IMAGE=//p' deploy/Dockerfile)
@@ -46,5 +47,6 @@ if [ -z "${CA_BUNDLE+set}" ]; then
 fi
 if [ -n "${CA_BUNDLE:-}" ]; then args+=(--secret "id=ca-bundle,src=$CA_BUNDLE"); fi
 
+args+=("$@")
 echo "build-image: $tool ${args[*]} ."
 "$tool" "${args[@]}" .

@@ -2,7 +2,8 @@
 # `make image-test`: builds the image (on the pinned base when it is present locally, else on the
 # stand-in, built first if missing), runs test/image/image.test.ts against it (the three services
 # read-only as uid 10001 on the embedded PostgreSQL, health, an order placed and cancelled with
-# the CLI from the image, SIGTERM), then removes the image and the containers. It keeps the base
+# the CLI from the image, SIGTERM) and the cluster simulation's scenarios with containers of it
+# as pods (test/sim/cluster-containers.test.ts), then removes the image and the containers. It keeps the base
 # stand-in and the build cache for the next run; `--clean` (make image-clean) removes those too.
 # With podman it reads deploy/image/containers.conf (settings for restricted hosts) unless
 # CONTAINERS_CONF names another file.
@@ -33,8 +34,8 @@ if [ "${1:-}" = --clean ]; then
 fi
 
 cleanup() {
-  "$tool" ps -a --filter label=io.shopmesh.container --format '{{.Names}}' |
-    grep "^shopmesh-image-test-" | xargs -r "$tool" rm -f >/dev/null 2>&1 || true
+  # Containers left by an interrupted run: those of the test image only.
+  "$tool" ps -aq --filter "ancestor=$image" | xargs -r "$tool" rm -f >/dev/null 2>&1 || true
   "$tool" rmi -f "$image" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -47,6 +48,7 @@ CONTAINER_TOOL=$tool BASE_IMAGE=${BASE_IMAGE:-auto} timeout -k 30 900 \
   deploy/image/build-image.sh "$image"
 built=$SECONDS
 size=$("$tool" image inspect --format '{{.Size}}' "$image")
-SHOPMESH_IMAGE=$image CONTAINER_TOOL=$tool node_modules/.bin/vitest run test/image
+SHOPMESH_IMAGE=$image SIM_IMAGE=$image CONTAINER_TOOL=$tool \
+  node_modules/.bin/vitest run test/image test/sim/cluster-containers.test.ts
 echo "image-test: passed; build $((built - started)) s, test $((SECONDS - built)) s;" \
   "image $((size / 1000000)) MB; container storage ${disk_before} MB before, $(storage_mb) MB after the build"

@@ -73,6 +73,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const running = new Map<ServiceName, Replica[]>(serviceNames.map((name) => [name, []]));
   const inDns = new Set<Replica>();
   const nextHost = new Map<ServiceName, number>(serviceNames.map((name) => [name, 1]));
+  // A replica still starting when the cluster stops (a test timed out) must not outlive it.
+  let stopped = false;
 
   const publish = (service: ServiceName) =>
     dns.setRecords(
@@ -135,6 +137,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             onOutput,
           });
       replica = { service, ip, address, process, output };
+      if (stopped) {
+        await process.stop("SIGKILL");
+        throw new Error(`the cluster stopped while ${service}@${ip} was starting`);
+      }
       running.get(service)?.push(replica);
       void process.exited.then(() => {
         const list = running.get(service) ?? [];
@@ -164,6 +170,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await replica.process.stop("SIGKILL");
     },
     async stop() {
+      stopped = true;
       for (const service of [...serviceNames].reverse()) {
         for (const replica of cluster.replicas(service)) await replica.process.stop("SIGTERM");
       }
