@@ -58,7 +58,8 @@ run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops a
 	node dist/deploy/local/run.js
 
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
-	node dist/deploy/sim/run.js
+	$(if $(SIM_IMAGE),CONTAINER_TOOL=$${CONTAINER_TOOL:-$$(deploy/image/container-tool.sh)} SIM_IMAGE=$(SIM_IMAGE)) \
+	  node dist/deploy/sim/run.js
 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js
