@@ -49,6 +49,6 @@ CONTAINER_TOOL=$tool BASE_IMAGE=${BASE_IMAGE:-auto} timeout -k 30 900 \
 built=$SECONDS
 size=$("$tool" image inspect --format '{{.Size}}' "$image")
 SHOPMESH_IMAGE=$image SIM_IMAGE=$image CONTAINER_TOOL=$tool \
-  node_modules/.bin/vitest run test/image test/sim/cluster-containers.test.ts
+  node_modules/.bin/vitest run --no-file-parallelism test/image test/sim/cluster-containers.test.ts
 echo "image-test: passed; build $((built - started)) s, test $((SECONDS - built)) s;" \
   "image $((size / 1000000)) MB; container storage ${disk_before} MB before, $(storage_mb) MB after the build"
