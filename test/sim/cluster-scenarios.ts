@@ -24,6 +24,11 @@ import { steadyOrders } from "./steady-load.js";
  * replicas as processes from dist/ or, given `containers`, as containers of the built image.
  */
 export function clusterScenarios(containers?: ContainerMode): void {
+  const telemetryOff = {
+    OTEL_TRACES_EXPORTER: "none",
+    OTEL_METRICS_EXPORTER: "none",
+    OTEL_LOGS_EXPORTER: "none",
+  };
   const maxConnectionAgeMs = 2_000;
   const maxConnectionAgeGraceMs = 1_000;
   let cluster: Cluster;
@@ -61,7 +66,13 @@ export function clusterScenarios(containers?: ContainerMode): void {
         "shutdown.drainSeconds=5",
       ],
       dnsPort: await freePort(),
-      env: { RECONCILE_INTERVAL_MS: "500", PENDING_ORDER_TIMEOUT_MS: "3000" },
+      env: {
+        RECONCILE_INTERVAL_MS: "500",
+        PENDING_ORDER_TIMEOUT_MS: "3000",
+        // Telemetry off as vitest's environment sets it for processes; containers get nothing
+        // of the caller's environment, and would export to a collector that is not there.
+        ...(containers ? telemetryOff : {}),
+      },
       ...(containers ? { containers } : {}),
     });
     const at = (service: "user" | "product" | "order") => {
