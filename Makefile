@@ -64,7 +64,7 @@ sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js
 
-# The container image (README: "The container image"). CONTAINER_TOOL: podman or docker; unset,
+# The container image (README: "Build and push the image"). CONTAINER_TOOL: podman or docker; unset,
 # the first whose engine answers (`docker info`/`podman info`), not merely a binary on PATH.
 CONTAINER_TOOL ?=
 IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
@@ -73,7 +73,7 @@ BASE_IMAGE ?= pinned
 image: ## build the container image: make image IMAGE=registry/shopmesh:tag [BASE_IMAGE=stand-in]
 	CONTAINER_TOOL=$(CONTAINER_TOOL) BASE_IMAGE=$(BASE_IMAGE) deploy/image/build-image.sh $(IMAGE)
 
-image-test: build ## build the image and run the services from it read-only as uid 10001 (~2-5 min)
+image-test: build ## build the image, run the services and the sim from it (warm ~5, cold ~15 min)
 	CONTAINER_TOOL=$(CONTAINER_TOOL) deploy/image/image-test.sh
 
 image-clean: ## remove the base stand-in and the build cache image-test keeps for the next run

@@ -3,8 +3,9 @@
 # stand-in, built first if missing), runs test/image/image.test.ts against it (the three services
 # read-only as uid 10001 on the embedded PostgreSQL, health, an order placed and cancelled with
 # the CLI from the image, SIGTERM) and the cluster simulation's scenarios with containers of it
-# as pods (test/sim/cluster-containers.test.ts), then removes the image and the containers. It keeps the base
-# stand-in and the build cache for the next run; `--clean` (make image-clean) removes those too.
+# as pods (test/sim/cluster-containers.test.ts), then removes the image and the containers. It
+# keeps the base stand-in and the build cache for the next run; `--clean` (make image-clean)
+# removes those too.
 # With podman it reads deploy/image/containers.conf (settings for restricted hosts) unless
 # CONTAINERS_CONF names another file.
 set -euo pipefail
