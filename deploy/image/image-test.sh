@@ -29,7 +29,10 @@ storage_mb() {
 if [ "${1:-}" = --clean ]; then
   "$tool" rmi -f "$image" "$stand_in" 2>/dev/null || true
   # The build cache: the layers of the build stages, labelled by the Dockerfile.
-  "$tool" image prune -f --filter label=io.shopmesh.stage >/dev/null
+  # A prune removes the untagged images nothing builds on; their parents go in the next round.
+  for _ in $(seq 20); do
+    [ -n "$("$tool" image prune -f --filter label=io.shopmesh.stage)" ] || break
+  done
   echo "image-clean: removed $image, $stand_in and the build cache"
   exit 0
 fi
