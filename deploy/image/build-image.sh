@@ -14,6 +14,8 @@ cd "$(dirname "$0")/../.."
 image=${1:?usage: build-image.sh IMAGE [BUILD-OPTION...]}
 shift
 tool=${CONTAINER_TOOL:-$(deploy/image/container-tool.sh)}
+# Buildah's copier reads CONTAINERS_CONF from another working directory: make it absolute.
+if [ -n "${CONTAINERS_CONF:-}" ]; then export CONTAINERS_CONF=$(realpath "$CONTAINERS_CONF"); fi
 base=${BASE_IMAGE:-pinned}
 pinned=$(sed -n 's/^ARG NODE_IMAGE=//p' deploy/Dockerfile)
 stand_in=localhost/shopmesh/node-stand-in:20.19.6-bookworm-slim
