@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim bench image clean
+.PHONY: help install tools build gen lint typecheck test run sim bench image image-test image-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -58,15 +58,26 @@ run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops a
 	node dist/deploy/local/run.js
 
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
-	node dist/deploy/sim/run.js
+	$(if $(SIM_IMAGE),CONTAINER_TOOL=$${CONTAINER_TOOL:-$$(deploy/image/container-tool.sh)} SIM_IMAGE=$(SIM_IMAGE)) \
+	  node dist/deploy/sim/run.js
 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js
 
+# The container image (README: "Build and push the image"). CONTAINER_TOOL: podman or docker; unset,
+# the first whose engine answers (`docker info`/`podman info`), not merely a binary on PATH.
+CONTAINER_TOOL ?=
 IMAGE ?= shopmesh:$(shell node -p "require('./package.json').version")
-image: ## build the container image (needs Docker or Podman): make image IMAGE=registry/shopmesh:tag
-	@command -v docker >/dev/null || { echo "make image needs docker (or alias podman)"; exit 1; }
-	docker build -f deploy/Dockerfile -t $(IMAGE) .
+# pinned (the Dockerfile's digest), stand-in (built here from Debian + npm), auto, or a reference
+BASE_IMAGE ?= pinned
+image: ## build the container image: make image IMAGE=registry/shopmesh:tag [BASE_IMAGE=stand-in]
+	CONTAINER_TOOL=$(CONTAINER_TOOL) BASE_IMAGE=$(BASE_IMAGE) deploy/image/build-image.sh $(IMAGE)
+
+image-test: build ## build the image, run the services and the sim from it (warm ~5, cold ~15 min)
+	CONTAINER_TOOL=$(CONTAINER_TOOL) deploy/image/image-test.sh
+
+image-clean: ## remove the base stand-in and the build cache image-test keeps for the next run
+	CONTAINER_TOOL=$(CONTAINER_TOOL) deploy/image/image-test.sh --clean
 
 clean: ## remove build output (keeps .data, the local database)
 	rm -rf dist

@@ -57,7 +57,8 @@ export async function startServiceProcess(options: {
   return { child, exited, stop };
 }
 
-async function waitUntilServing(
+/** Waits until `address` answers SERVING; fails if the process exits first or after 30 s. */
+export async function waitUntilServing(
   name: string,
   address: string,
   exited: Promise<number | null>,
@@ -88,7 +89,8 @@ async function waitUntilServing(
   }
 }
 
-function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
+/** Calls `onLine` with each line the child writes to stdout or stderr. */
+export function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
     stream?.setEncoding("utf8");

@@ -2,8 +2,10 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+import type { ContainerSpec } from "../image/container-spec.js";
 import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
+import { containerSpecOf } from "./chart-container.js";
 
 /** What the chart configures for each service, read from its rendered manifests. */
 export interface ChartConfig {
@@ -17,6 +19,8 @@ export interface ChartConfig {
         readonly port: number;
         /** DNS name of the headless Service, e.g. shopmesh-user-headless.shop.svc.cluster.local. */
         readonly headlessName: string;
+        /** How its Deployment runs the container; read on demand, by the container mode only. */
+        readonly container: () => ContainerSpec;
       }
     >
   >;
@@ -72,6 +76,7 @@ export async function renderChartConfig(
           env: find("ConfigMap", `shopmesh-${name}`).data ?? {},
           port: Number(headless.spec?.ports?.[0]?.port),
           headlessName: `shopmesh-${name}-headless.${namespace}.svc.cluster.local`,
+          container: () => containerSpecOf(find("Deployment", `shopmesh-${name}`), name),
         },
       ];
     }),

@@ -2,6 +2,7 @@ import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { type ServiceProcess, startServiceProcess } from "../local/service-process.js";
 import { type TrustDomain, trustEnvironment } from "../local/trust-domain.js";
 import { type ChartConfig, renderChartConfig } from "./chart-config.js";
+import { type ContainerMode, startReplicaContainer } from "./container-mode.js";
 import { type DnsServer, startDnsServer } from "./dns-server.js";
 
 /** One replica: a process on its own loopback address, like a pod on its pod IP. */
@@ -28,6 +29,8 @@ export interface ClusterOptions {
   /** Extra environment of every replica. */
   readonly env?: Readonly<Record<string, string>>;
   readonly onOutput?: (replica: Replica, line: string) => void;
+  /** Run each replica as a container of this image instead of a process from dist/. */
+  readonly containers?: ContainerMode;
 }
 
 /** The running simulation and the moves Kubernetes makes on a real cluster. */
@@ -70,6 +73,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const running = new Map<ServiceName, Replica[]>(serviceNames.map((name) => [name, []]));
   const inDns = new Set<Replica>();
   const nextHost = new Map<ServiceName, number>(serviceNames.map((name) => [name, 1]));
+  // A replica still starting when the cluster stops (a test timed out) must not outlive it.
+  let stopped = false;
 
   const publish = (service: ServiceName) =>
     dns.setRecords(
@@ -77,7 +82,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       (running.get(service) ?? []).filter((r) => inDns.has(r)).map((r) => r.ip),
     );
 
-  const environment = (service: ServiceName, ip: string): NodeJS.ProcessEnv => {
+  const environment = (service: ServiceName, ip: string): Record<string, string> => {
     const fromChart = Object.fromEntries(
       Object.entries(config.services[service].env).map(([key, value]) => [
         key,
@@ -85,7 +90,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ]),
     );
     return {
-      ...process.env,
       ...fromChart,
       GRPC_HOST: ip,
       DATABASE_URL: options.databaseUrls[service],
@@ -111,17 +115,32 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const address = `${ip}:${config.services[service].port}`;
       const output: string[] = [];
       let replica: Replica | undefined;
-      const process = await startServiceProcess({
-        name: service,
-        // Ready when the plaintext health port (the kubelet's probe) says SERVING.
-        address: `${ip}:${config.services[service].port + healthPortOffset}`,
-        env: environment(service, ip),
-        onOutput: (line) => {
-          output.push(line);
-          if (replica) options.onOutput?.(replica, line);
-        },
-      });
+      const onOutput = (line: string) => {
+        output.push(line);
+        if (replica) options.onOutput?.(replica, line);
+      };
+      const env = environment(service, ip);
+      // Ready when the plaintext health port (the kubelet's probe) says SERVING.
+      const health = `${ip}:${config.services[service].port + healthPortOffset}`;
+      const process = options.containers
+        ? await startReplicaContainer(options.containers, config, {
+            service,
+            ip,
+            address: health,
+            env,
+            onOutput,
+          })
+        : await startServiceProcess({
+            name: service,
+            address: health,
+            env: { ...globalThis.process.env, ...env },
+            onOutput,
+          });
       replica = { service, ip, address, process, output };
+      if (stopped) {
+        await process.stop("SIGKILL");
+        throw new Error(`the cluster stopped while ${service}@${ip} was starting`);
+      }
       running.get(service)?.push(replica);
       void process.exited.then(() => {
         const list = running.get(service) ?? [];
@@ -151,6 +170,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await replica.process.stop("SIGKILL");
     },
     async stop() {
+      stopped = true;
       for (const service of [...serviceNames].reverse()) {
         for (const replica of cluster.replicas(service)) await replica.process.stop("SIGTERM");
       }

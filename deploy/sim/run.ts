@@ -17,6 +17,9 @@ const config = readConfig({
   dnsPort: { env: "SIM_DNS_PORT", parse: integer(1, 65535), default: 5353 },
   postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
   dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
+  // Replicas as containers of this image (built by `make image`); empty: processes from dist/.
+  image: { env: "SIM_IMAGE", parse: text, default: "" },
+  containerTool: { env: "CONTAINER_TOOL", parse: text, default: "podman" },
 });
 
 const database = await startEmbeddedPostgres({
@@ -40,6 +43,9 @@ const cluster = await startCluster({
   replicas: { user: config.users, product: config.products, order: config.orders },
   dnsPort: config.dnsPort,
   onOutput: (replica, line) => console.log(formatLogLine(`${replica.service}@${replica.ip}`, line)),
+  ...(config.image === ""
+    ? {}
+    : { containers: { tool: config.containerTool, image: config.image } }),
 });
 
 const lines = serviceNames.map((name) => {
@@ -49,6 +55,7 @@ const lines = serviceNames.map((name) => {
 });
 console.log(`
 cluster simulation running (Ctrl-C stops it); DNS server ${cluster.dns.address}
+replicas are ${config.image === "" ? "processes from dist/" : `containers of ${config.image} (${config.containerTool})`}
 
 ${lines.join("\n")}
 
