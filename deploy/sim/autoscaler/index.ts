@@ -1,3 +1,4 @@
+export { parseCpu, readAutoscalers, type ServiceAutoscaling } from "./chart-autoscalers.js";
 export {
   type ControllerFlags,
   type Decision,
@@ -6,6 +7,7 @@ export {
   type Observation,
 } from "./horizontal-controller.js";
 export type { PodMetric, PodState, ReadinessTiming } from "./pod-state.js";
+export { CpuSampler, processCpuSeconds } from "./proc-cpu.js";
 export { limitRate } from "./rate-limits.js";
 export { defaultTolerance, resourceReplicas } from "./replica-calculator.js";
 export {
