@@ -53,15 +53,7 @@ export async function renderChartConfig(
   overrides: readonly string[] = [],
   namespace = "shop",
 ): Promise<ChartConfig> {
-  const helm = path.join(repoRoot, ".tools/bin/helm");
-  const args = ["template", "shopmesh", path.join(repoRoot, "helm/shopmesh"), "-n", namespace];
-  // The chart requires the bundled database's password; the simulation runs its own database.
-  args.push("--set", "postgresql.password=simulation-only");
-  for (const override of overrides) args.push("--set", override);
-  const { stdout } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
-  const manifests = parseAllDocuments(stdout)
-    .map((document) => document.toJS() as Manifest | null)
-    .filter((manifest): manifest is Manifest => manifest !== null);
+  const manifests = (await renderChart(overrides, namespace)) as Manifest[];
   const find = (kind: string, name: string): Manifest => {
     const manifest = manifests.find((m) => m.kind === kind && m.metadata?.name === name);
     if (!manifest) throw new Error(`the chart renders no ${kind} ${name}`);
@@ -95,4 +87,20 @@ export async function renderChartConfig(
   if (numbers.some(Number.isNaN))
     throw new Error("the chart's objects no longer have the expected shape");
   return config;
+}
+
+/** Every object `helm template` renders from helm/shopmesh (`--set` overrides allowed). */
+export async function renderChart(
+  overrides: readonly string[] = [],
+  namespace = "shop",
+): Promise<unknown[]> {
+  const helm = path.join(repoRoot, ".tools/bin/helm");
+  const args = ["template", "shopmesh", path.join(repoRoot, "helm/shopmesh"), "-n", namespace];
+  // The chart requires the bundled database's password; the simulation runs its own database.
+  args.push("--set", "postgresql.password=simulation-only");
+  for (const override of overrides) args.push("--set", override);
+  const { stdout } = await promisify(execFile)(helm, args, { maxBuffer: 16 << 20 });
+  return parseAllDocuments(stdout)
+    .map((document) => document.toJS() as unknown)
+    .filter((manifest) => manifest !== null);
 }

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { CpuSampler, processCpuSeconds } from "./proc-cpu.js";
+
+// Real processes; their CPU comes from /proc/<pid>/stat, as the simulation reads each replica's.
+const children: ChildProcess[] = [];
+function start(code: string): ChildProcess {
+  const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
+  children.push(child);
+  return child;
+}
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+describe("CPU usage from /proc", () => {
+  it("reads the CPU time a process reports for itself, and its rate between readings", async () => {
+    // This process: /proc against Node's own process.cpuUsage(). Spinning until 300 ms of CPU
+    // is used (not of wall time) keeps the check exact on a loaded machine.
+    const sampler = new CpuSampler();
+    const before = process.cpuUsage();
+    expect(await sampler.sample(process.pid)).toBeUndefined(); // one reading is no rate
+    const fromProcBefore = await processCpuSeconds(process.pid);
+    while (process.cpuUsage(before).user + process.cpuUsage(before).system < 300_000) {
+      // spin
+    }
+    const usedSeconds = (process.cpuUsage(before).user + process.cpuUsage(before).system) / 1e6;
+    const usage = await sampler.sample(process.pid);
+    const fromProc = (await processCpuSeconds(process.pid)) - fromProcBefore;
+    // Ticks are 10 ms; allow a few either side.
+    expect(Math.abs(fromProc - usedSeconds)).toBeLessThan(0.04);
+    // The rate times its window is the CPU time used between the readings.
+    expect(
+      Math.abs(((usage?.millicores ?? 0) * (usage?.windowMs ?? 0)) / 1e6 - usedSeconds),
+    ).toBeLessThan(0.04);
+  });
+
+  it("measures an idle process near zero", async () => {
+    const idle = start("setInterval(() => {}, 1000)");
+    const sampler = new CpuSampler();
+    // Let it get past Node's start-up, which itself costs CPU.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sampler.sample(idle.pid as number);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await sampler.sample(idle.pid as number))?.millicores).toBeLessThan(50);
+  });
+
+  it("has no sample for a process that is gone", async () => {
+    const child = start("setInterval(() => {}, 1000)");
+    const sampler = new CpuSampler();
+    await sampler.sample(child.pid as number);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(await sampler.sample(child.pid as number)).toBeUndefined();
+  });
+});
