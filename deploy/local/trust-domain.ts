@@ -172,6 +172,8 @@ export function trustEnvironment(
   service: Exclude<Workload, "operator">,
 ): Record<string, string> {
   return {
+    // Overrides a chart's INSECURE_PLAINTEXT when the simulation runs the chart with mTLS.
+    INSECURE_PLAINTEXT: "false",
     TLS_CERT_FILE: domain.certFile(service),
     TLS_KEY_FILE: domain.keyFile(service),
     TLS_CA_FILE: domain.caFile,

@@ -18,6 +18,7 @@ data:
   GRPC_HOST: {{ $.Values.listenAddress | default "::" | quote }}
   GRPC_PORT: {{ $svc.port | quote }}
   LOG_LEVEL: {{ $.Values.logLevel | quote }}
+  INSECURE_PLAINTEXT: {{ $.Values.insecurePlaintext | quote }}
   MAX_IN_FLIGHT: {{ $.Values.grpc.maxInFlight | quote }}
   GRPC_MAX_CONNECTION_AGE_MS: {{ $.Values.grpc.maxConnectionAgeMs | quote }}
   GRPC_MAX_CONNECTION_AGE_GRACE_MS: {{ $.Values.grpc.maxConnectionAgeGraceMs | quote }}
