@@ -146,7 +146,11 @@ describe("a caller's deadline", () => {
     await expect(front.getUser({ id: "hold" })).rejects.toMatchObject({
       code: Status.DEADLINE_EXCEEDED,
     });
-    expect(await holdEnded).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    // Both ends hold the same deadline: the dependency's own timer or the front's cancel on
+    // expiry may arrive first (a loaded machine decides), and either one aborts the handler.
+    expect([Status.DEADLINE_EXCEEDED, Status.CANCELLED]).toContain(
+      ((await holdEnded) as { code: Status }).code,
+    );
     expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
   });
 });

@@ -170,7 +170,10 @@ describe("grpcService on a running server", () => {
       code: Status.DEADLINE_EXCEEDED,
       message: "user service did not answer GetUser in time",
     });
-    expect(await waitAborted).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    // The server's deadline timer or the client's cancel at the same instant may land first.
+    expect([Status.DEADLINE_EXCEEDED, Status.CANCELLED]).toContain(
+      ((await waitAborted) as { code: Status }).code,
+    );
   });
 
   it("answers every method of a second service on the same server", async () => {
