@@ -5,6 +5,8 @@ import type { MeshClients } from "../../services/cli/mesh-clients.js";
 /** What the rows need: the clients and the data the test created. */
 export interface ErrorCaseContext {
   clients: MeshClients;
+  /** The product service dialled as the order service: the only caller its policy lets reserve. */
+  internalProducts: MeshClients["products"];
   userId: string;
   eurProduct: string;
   usdProduct: string;
@@ -140,20 +142,20 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
     ],
     [
       "BatchGetProducts without ids",
-      () => api.clients.products.batchGetProducts({}),
+      () => api.internalProducts.batchGetProducts({}),
       "InvalidArgument",
       /^ids: /,
     ],
     [
       "BatchGetProducts with an unknown id",
-      () => api.clients.products.batchGetProducts({ ids: [api.eurProduct, ghost] }),
+      () => api.internalProducts.batchGetProducts({ ids: [api.eurProduct, ghost] }),
       "NotFound",
       new RegExp(ghost),
     ],
     [
       "ReserveStock with a bad order id",
       () =>
-        api.clients.products.reserveStock({
+        api.internalProducts.reserveStock({
           orderId: "x",
           items: [{ productId: api.eurProduct, quantity: 1 }],
         }),
@@ -163,7 +165,7 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
     [
       "ReserveStock of zero units",
       () =>
-        api.clients.products.reserveStock({
+        api.internalProducts.reserveStock({
           orderId: randomUUID(),
           items: [{ productId: api.eurProduct, quantity: 0 }],
         }),
@@ -172,7 +174,7 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
     ],
     [
       "ReleaseStock without order id",
-      () => api.clients.products.releaseStock({}),
+      () => api.internalProducts.releaseStock({}),
       "InvalidArgument",
       /^order_id: is required$/,
     ],

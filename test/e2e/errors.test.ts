@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { meshClients } from "../../services/cli/mesh-clients.js";
+import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 import { type ErrorCaseContext, errorCases } from "./error-cases.js";
 
@@ -13,6 +16,13 @@ beforeAll(async () => {
   shop = await startTestMesh("errors");
   const { users, products } = shop.clients;
   api.clients = shop.clients;
+  // BatchGetProducts, ReserveStock and ReleaseStock answer only the order service's identity.
+  const asOrder = {
+    ...readOperatorIdentity(shop.trust.dir),
+    cert: readFileSync(shop.trust.certFile("order")),
+    key: readFileSync(shop.trust.keyFile("order")),
+  };
+  api.internalProducts = meshClients(shop.mesh.addresses, asOrder).products;
   api.userId = (await users.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
   const price = (currencyCode: string) => ({ currencyCode, minorUnits: 100n });
   api.eurProduct = (
