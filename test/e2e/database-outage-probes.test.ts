@@ -60,6 +60,8 @@ beforeAll(async () => {
       GRPC_PORT: String(grpcPort),
       DATABASE_URL_FILE: urlFile,
       HEALTH_CHECK_INTERVAL_MS: env.HEALTH_CHECK_INTERVAL_MS,
+      // As the chart runs it today (no workload certificates yet), so its probes reach the port.
+      INSECURE_PLAINTEXT: env.INSECURE_PLAINTEXT,
       LOG_LEVEL: "info",
     },
     onOutput: (line) => output.push(line),
