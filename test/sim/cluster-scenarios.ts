@@ -132,6 +132,7 @@ export function clusterScenarios(containers?: ContainerMode): void {
       dependency: "product",
       target: replica.address,
       timeoutMs: 5_000,
+      ...credentialsOf(trust, "operator", "product"),
     });
     try {
       return await logsWritten(replica.output, (id) => client.getProduct({ id }));
