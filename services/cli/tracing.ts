@@ -4,6 +4,8 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+// The file itself, not the kit's index: the CLI must not load grpc-js and pg to start.
+import { boundedFlush } from "../kit/telemetry-flush.js";
 
 /**
  * Traces each CLI command as the root of its trace: the span is exported over OTLP/HTTP (same
@@ -43,7 +45,10 @@ export function startCliTracing(): {
       });
       return next(request);
     },
-    // Flushes the span. No collector listening must not fail a command that itself succeeded.
-    shutdown: () => provider.shutdown().catch(() => {}),
+    // Flushes the span: at once when no collector listens, and never longer than the kit's bound.
+    // A collector's trouble must not fail, nor hold up, a command that itself succeeded.
+    shutdown: async () => {
+      if (exporting) await boundedFlush(() => provider.shutdown());
+    },
   };
 }

@@ -27,7 +27,8 @@ export {
   withTransaction,
 } from "./database.js";
 export { type DependencyOptions, Downstream } from "./downstream.js";
-export { type FaultRule, faultInjection, parseFaultRules } from "./fault-injection.js";
+export { FaultInjector, faultInjection } from "./fault-injection.js";
+export { type FaultRule, faultRule, parseFaultRules } from "./fault-rules.js";
 export {
   type CallObserver,
   type CallOutcome,

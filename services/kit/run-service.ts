@@ -91,11 +91,14 @@ export async function runService<Settings extends Record<string, Setting<unknown
   }
   const downstream = new Downstream(config, logger, trust);
   const parts = spec.start({ config, pool, logger, downstream });
-  const implementations = [
-    ...parts.implementations,
-    implement(AdminService, adminHandlers(downstream.breakers)),
-  ];
-  const { interceptors, inFlight } = serverProtection(config, logger);
+  const { interceptors, inFlight, faults } = serverProtection(config, logger);
+  const admin = adminHandlers({
+    breakers: downstream.breakers,
+    faults,
+    faultsSwitchable: config.faultInjectionRuntime,
+    logger,
+  });
+  const implementations = [...parts.implementations, implement(AdminService, admin)];
   const logCall = callLogger(logger);
   const measureCall = instrumentService({ breakers: downstream.breakers, inFlight });
   const observer: CallObserver = (outcome) => {
