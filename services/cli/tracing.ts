@@ -7,16 +7,22 @@ import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace
 // The file itself, not the kit's index: the CLI must not load grpc-js and pg to start.
 import { boundedFlush } from "../kit/telemetry-flush.js";
 
+/** The CLI's tracing: root spans, the header interceptor, and the flush at exit. */
+export interface CliTracing {
+  /** Runs `work` as the root span `name` of a new trace. */
+  traced<T>(name: string, work: (traceId: string) => Promise<T>): Promise<T>;
+  /** Sends the active trace context (traceparent) with every call. */
+  readonly interceptor: Interceptor;
+  /** Exports what is buffered, within the kit's bound. */
+  shutdown(): Promise<void>;
+}
+
 /**
  * Traces each CLI command as the root of its trace: the span is exported over OTLP/HTTP (same
  * OTEL_* variables as the services; off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)
  * and its W3C trace context travels with the call, so the services' spans join the same trace.
  */
-export function startCliTracing(): {
-  traced<T>(name: string, work: (traceId: string) => Promise<T>): Promise<T>;
-  interceptor: Interceptor;
-  shutdown(): Promise<void>;
-} {
+export function startCliTracing(): CliTracing {
   const exporting =
     process.env.OTEL_SDK_DISABLED !== "true" && process.env.OTEL_TRACES_EXPORTER !== "none";
   const provider = new NodeTracerProvider({
