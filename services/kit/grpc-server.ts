@@ -102,7 +102,7 @@ function bind(
   const address = host.includes(":") ? `[${host}]` : host;
   return new Promise<number>((resolve, reject) => {
     server.bindAsync(`${address}:${port}`, credentials, (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
+      error ? reject(bindError(error, host, port)) : resolve(boundPort),
     );
   });
 }
@@ -118,4 +118,25 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Raised when the server cannot listen; `inUse` when another process holds the port. */
+export class BindError extends Error {
+  override readonly name = "BindError";
+
+  constructor(
+    message: string,
+    readonly inUse: boolean,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// grpc-js folds the socket's error into its message ("… [listen EADDRINUSE: …]"), without a code.
+function bindError(error: Error, host: string, port: number): BindError {
+  const inUse = error.message.includes("EADDRINUSE");
+  const address = `${host}:${port}`;
+  const reason = inUse ? "the port is already in use" : error.message;
+  return new BindError(`cannot listen on ${address}: ${reason}`, inUse, { cause: error });
 }

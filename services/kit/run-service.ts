@@ -6,7 +6,7 @@ import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
-import { startGrpcServer } from "./grpc-server.js";
+import { BindError, startGrpcServer } from "./grpc-server.js";
 import { type CallObserver, grpcService } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { type Implementation, implement } from "./implement.js";
@@ -135,6 +135,11 @@ export async function runService<Settings extends Record<string, Setting<unknown
     maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
     keepaliveTimeMs: config.keepaliveTimeMs,
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+  }).catch((error: unknown) => {
+    // One line naming the address and what to change, not a grpc-js stack trace.
+    const hint = error instanceof BindError && error.inUse ? "; set GRPC_PORT to a free port" : "";
+    process.stderr.write(`${spec.name} service: ${(error as Error).message}${hint}\n`);
+    process.exit(1);
   });
   const monitor = monitorDatabase(config.databaseUrl, config.healthCheckIntervalMs, (reachable) => {
     health.setAll(reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);

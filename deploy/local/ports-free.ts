@@ -1,0 +1,33 @@
+import net from "node:net";
+
+/** A port the runner is about to use, and the variable that changes it. */
+export interface PortUse {
+  readonly what: string;
+  readonly host: string;
+  readonly port: number;
+  readonly variable: string;
+}
+
+/**
+ * Throws one line naming the first port that something else already listens on, and the
+ * variable to change, before anything starts (and has to be stopped again).
+ */
+export async function checkPortsFree(uses: readonly PortUse[]): Promise<void> {
+  for (const use of uses) {
+    const error = await tryListen(use.host, use.port);
+    if (error?.code === "EADDRINUSE") {
+      throw new Error(
+        `${use.what} cannot listen on ${use.host}:${use.port}: the port is already in use ` +
+          `(another make run, or another program); set ${use.variable} to a free port`,
+      );
+    }
+  }
+}
+
+function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", (error: NodeJS.ErrnoException) => resolve(error));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
