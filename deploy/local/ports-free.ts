@@ -1,4 +1,4 @@
-import net from "node:net";
+import { portInUse } from "../../services/kit/index.js";
 
 /** A port the runner is about to use, and the variable that changes it. */
 export interface PortUse {
@@ -14,20 +14,11 @@ export interface PortUse {
  */
 export async function checkPortsFree(uses: readonly PortUse[]): Promise<void> {
   for (const use of uses) {
-    const error = await tryListen(use.host, use.port);
-    if (error?.code === "EADDRINUSE") {
+    if (await portInUse(use.host, use.port)) {
       throw new Error(
         `${use.what} cannot listen on ${use.host}:${use.port}: the port is already in use ` +
           `(another make run, or another program); set ${use.variable} to a free port`,
       );
     }
   }
-}
-
-function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => resolve(error));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
-  });
 }

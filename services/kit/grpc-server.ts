@@ -1,3 +1,4 @@
+import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { GrpcService } from "./grpc-service.js";
 import type { HealthRegistry } from "./health.js";
@@ -93,14 +94,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   };
 }
 
-function bind(
+async function bind(
   server: grpc.Server,
   host: string,
   port: number,
   credentials: grpc.ServerCredentials,
 ): Promise<number> {
+  // Checked first: grpc-js would print its own error line and a message naming no address.
+  if (port !== 0 && (await portInUse(host, port))) {
+    throw new BindError(`cannot listen on ${host}:${port}: the port is already in use`, true);
+  }
   const address = host.includes(":") ? `[${host}]` : host;
-  return new Promise<number>((resolve, reject) => {
+  return await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${address}:${port}`, credentials, (error, boundPort) =>
       error ? reject(bindError(error, host, port)) : resolve(boundPort),
     );
@@ -127,7 +132,7 @@ export class BindError extends Error {
   constructor(
     message: string,
     readonly inUse: boolean,
-    options: { cause: unknown },
+    options?: { cause: unknown },
   ) {
     super(message, options);
   }
@@ -139,4 +144,13 @@ function bindError(error: Error, host: string, port: number): BindError {
   const address = `${host}:${port}`;
   const reason = inUse ? "the port is already in use" : error.message;
   return new BindError(`cannot listen on ${address}: ${reason}`, inUse, { cause: error });
+}
+
+/** Whether another socket already listens on `host:port` (a quick listen, closed at once). */
+export function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "EADDRINUSE"));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
 }

@@ -29,6 +29,7 @@ export {
 export { type DependencyOptions, Downstream } from "./downstream.js";
 export { FaultInjector, faultInjection } from "./fault-injection.js";
 export { type FaultRule, faultRule, parseFaultRules } from "./fault-rules.js";
+export { portInUse } from "./grpc-server.js";
 export {
   type CallObserver,
   type CallOutcome,
