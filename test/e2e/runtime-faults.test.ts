@@ -70,9 +70,10 @@ it("sets faults on a running product service, which fails orders at once, and cl
 
 it("refuses a rule that breaks FAULT_INJECTION's rules, naming the field", async () => {
   const refused = (rules: object[]) =>
-    shop.clients.admin.product
-      .setFaultRules({ rules })
-      .then(() => undefined, (error: unknown) => ConnectError.from(error));
+    shop.clients.admin.product.setFaultRules({ rules }).then(
+      () => undefined,
+      (error: unknown) => ConnectError.from(error),
+    );
   const tooMuch = await refused([{ method: "*" }, { method: "GetProduct", abortPercent: 150 }]);
   expect(tooMuch?.code).toBe(Code.InvalidArgument);
   expect(tooMuch?.rawMessage).toBe("rules[1].abort_percent: must be from 0 to 100");

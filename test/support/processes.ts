@@ -31,7 +31,9 @@ export function runNode(
     stderr += chunk;
   });
   return new Promise((resolve) =>
-    child.once("exit", (code) => resolve({ code, stdout, stderr, ms: performance.now() - started })),
+    child.once("exit", (code) =>
+      resolve({ code, stdout, stderr, ms: performance.now() - started }),
+    ),
   );
 }
 
