@@ -6,8 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
-import { freePort } from "../support/ports.js";
-import { type Runner, runNode, startRunner } from "../support/processes.js";
+import { type Runner, runNode, runnerSetup, startRunner } from "../support/processes.js";
 
 // `make run` behaves like the cluster: a crashed service is restarted and the others are left
 // alone; a second `make run` on the same data says the first is still running.
@@ -19,21 +18,10 @@ let clients: MeshClients;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-supervise-"));
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
-  const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
-  env = {
-    ...process.env,
-    SHOPMESH_DATA_DIR: dataDir,
-    USER_PORT: String(ports.user),
-    PRODUCT_PORT: String(ports.product),
-    ORDER_PORT: String(ports.order),
-    POSTGRES_PORT: String(await freePort()),
-  };
+  const setup = await runnerSetup(dataDir);
+  env = setup.env;
   runner = await startRunner(env);
-  clients = meshClients({
-    user: `127.0.0.1:${ports.user}`,
-    product: `127.0.0.1:${ports.product}`,
-    order: `127.0.0.1:${ports.order}`,
-  });
+  clients = meshClients(setup.addresses);
 });
 afterAll(async () => {
   expect(await runner.interrupt()).toBe(0);

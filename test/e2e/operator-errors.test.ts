@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../deploy/local/embedded-postgres.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { freePort } from "../support/ports.js";
-import { repoRoot, runCli, runNode, startRunner } from "../support/processes.js";
+import { repoRoot, runCli, runNode, runnerSetup, startRunner } from "../support/processes.js";
 
 // Each mistake an operator makes gets one line saying what is wrong and what to change: no
 // stack trace (a stack trace shows as "    at " lines).
@@ -149,25 +149,13 @@ describe.runIf(process.getuid?.() === 0)(
 
     it("make run keeps the data where the postgres user can reach it, and says where", async () => {
       const dataDir = path.join(closed, "checkout/.data");
-      const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
-      const runner = await startRunner({
-        ...process.env,
-        SHOPMESH_DATA_DIR: dataDir,
-        USER_PORT: String(ports.user),
-        PRODUCT_PORT: String(ports.product),
-        ORDER_PORT: String(ports.order),
-        POSTGRES_PORT: String(await freePort()),
-      });
+      const { env, addresses } = await runnerSetup(dataDir);
+      const runner = await startRunner(env);
       try {
         const moved = /cannot enter \S+: its data is in (\S+) instead/.exec(runner.output())?.[1];
         expect(moved).toMatch(/^\/var\/lib\/shopmesh\/data-[0-9a-f]{12}\/postgres$/);
         cleanup.push(path.dirname(moved as string));
         expect(existsSync(path.join(moved as string, "PG_VERSION"))).toBe(true);
-        const addresses = {
-          user: `127.0.0.1:${ports.user}`,
-          product: `127.0.0.1:${ports.product}`,
-          order: `127.0.0.1:${ports.order}`,
-        };
         const created = await runCli(addresses, [
           "user",
           "create",

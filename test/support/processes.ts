@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import type { MeshAddresses } from "../../services/cli/mesh-clients.js";
+import { freePort } from "./ports.js";
 
 /** The repository's root, where dist/ is. */
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -55,6 +56,28 @@ export function runCli(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Finished> {
   return runNode("services/cli/main.js", args, cliEnv(addresses, extraEnv));
+}
+
+/** Free ports for a runner keeping its data in `dataDir`: its environment and the addresses. */
+export async function runnerSetup(
+  dataDir: string,
+): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses }> {
+  const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
+  return {
+    env: {
+      ...process.env,
+      SHOPMESH_DATA_DIR: dataDir,
+      USER_PORT: String(ports.user),
+      PRODUCT_PORT: String(ports.product),
+      ORDER_PORT: String(ports.order),
+      POSTGRES_PORT: String(await freePort()),
+    },
+    addresses: {
+      user: `127.0.0.1:${ports.user}`,
+      product: `127.0.0.1:${ports.product}`,
+      order: `127.0.0.1:${ports.order}`,
+    },
+  };
 }
 
 /** A `make run` runner process (dist/deploy/local/run.js) and what it printed so far. */
