@@ -58,6 +58,24 @@ describe("a CLI command's exit", () => {
   });
 });
 
+describe("a service's shutdown", () => {
+  it("does not wait for a collector that is not there", async () => {
+    // The user service again, tracing to a port nothing listens on, with spans to flush.
+    await shop.mesh.stop("user");
+    await shop.mesh.start("user", {
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    });
+    await shop.clients.users.listUsers({});
+    const started = performance.now();
+    expect(await shop.mesh.stop("user")).toBe(0);
+    // Drain (no calls in flight) and exit; the exporter's retries took ~9 s before the bound.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(shop.output.join("\n")).not.toContain("telemetry");
+    await shop.mesh.start("user");
+  });
+});
+
 it("shopmesh load runs mixed shopper journeys for the duration, then stops by itself", async () => {
   const run = await runCli(shop.mesh.addresses, [
     ...["load", "--rate", "10", "--duration", "3s", "--shoppers", "2"],
