@@ -178,7 +178,7 @@ function waitUntilReady(server: ChildProcess, log: (line: string) => void): Prom
 }
 
 /** A server left running by a runner that was killed would hold the data folder: stop it. */
-function stopLeftoverServer(dataDir: string): void {
+export function stopLeftoverServer(dataDir: string): void {
   const pidFile = path.join(dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);

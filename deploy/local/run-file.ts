@@ -23,7 +23,7 @@ export class RunFile {
    * Claims the data folder for this process. Throws one line when a previous run is alive;
    * stops the services a killed previous run left running, telling `log` which.
    */
-  claim(log: (line: string) => void): void {
+  async claim(log: (line: string) => void): Promise<void> {
     const previous = this.#read();
     if (previous && previous.runner !== process.pid && isProcess(previous.runner, "run.js")) {
       throw new Error(
@@ -31,10 +31,18 @@ export class RunFile {
           `stop it first (Ctrl-C in its terminal, or kill ${previous.runner})`,
       );
     }
-    for (const [name, pid] of Object.entries(previous?.services ?? {})) {
-      if (!isProcess(pid, `services/${name}/main.js`)) continue;
+    const leftovers = Object.entries(previous?.services ?? {}).filter(([name, pid]) =>
+      isProcess(pid, `services/${name}/main.js`),
+    );
+    for (const [name, pid] of leftovers) {
       log(`stopping the ${name} service (pid ${pid}) that a killed previous run left running`);
       process.kill(pid, "SIGTERM");
+    }
+    // They drain first (SHUTDOWN_GRACE_MS, 10 s by default) and hold their ports until they exit.
+    const giveUpAt = Date.now() + 15_000;
+    while (leftovers.some(([name, pid]) => isProcess(pid, `services/${name}/main.js`))) {
+      if (Date.now() > giveUpAt) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.#write();
   }

@@ -3,7 +3,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
 import { localBackoff } from "./crash-loop-backoff.js";
-import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
+import {
+  type EmbeddedDatabase,
+  startEmbeddedPostgres,
+  stopLeftoverServer,
+} from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
 import { checkPortsFree } from "./ports-free.js";
@@ -72,8 +76,10 @@ process.on("SIGTERM", () => void stopEverything(0));
 
 try {
   mkdirSync(dataDir, { recursive: true });
-  runFile.claim((line) => console.log(line));
+  await runFile.claim((line) => console.log(line));
   const embedded = serviceNames.some((name) => !config[name]);
+  // A killed runner's PostgreSQL holds its port: stopped before the ports are checked.
+  if (embedded) stopLeftoverServer(path.join(dataDir, "postgres"));
   await checkPortsFree([
     ...serviceNames.map((name) => ({
       what: `the ${name} service`,
