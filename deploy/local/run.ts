@@ -142,8 +142,9 @@ try {
       if (!stopping) console.log(supervisionLine(service, { phase: "exited", ...exit }));
     },
     onRestart: (service, event) => {
-      console.log(supervisionLine(service, event));
+      // The record first: whoever reads the line may look for the new pid at once.
       if (event.phase === "started") runFile.service(service, event.pid);
+      console.log(supervisionLine(service, event));
     },
   });
   for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);

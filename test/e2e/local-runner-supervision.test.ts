@@ -22,7 +22,7 @@ beforeAll(async () => {
   env = setup.env;
   runner = await startRunner(env);
   clients = meshClients(setup.addresses);
-});
+}, 180_000);
 afterAll(async () => {
   expect(await runner.interrupt()).toBe(0);
   await rm(dataDir, { recursive: true, force: true });
@@ -36,10 +36,10 @@ const pids = () =>
     }
   ).services;
 
+// A running process (a zombie, which no signal reaches any more, has an empty command line).
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "";
   } catch {
     return false;
   }
@@ -98,3 +98,19 @@ it("refuses a second run on the same data while the first is alive, and leaves t
   expect(pids()).toEqual(before);
   expect((await clients.users.listUsers({})).users.length).toBeGreaterThan(0);
 }, 30_000);
+
+it("after a runner is killed, the next run stops what it left running and starts", async () => {
+  const leftovers = pids();
+  runner.process.kill("SIGKILL");
+  await new Promise((resolve) => runner.process.once("exit", resolve));
+  expect(Object.values(leftovers).every(alive)).toBe(true);
+
+  runner = await startRunner(env);
+  for (const [name, pid] of Object.entries(leftovers)) {
+    expect(runner.output()).toContain(
+      `stopping the ${name} service (pid ${pid}) that a killed previous run left running`,
+    );
+    expect(alive(pid)).toBe(false);
+  }
+  expect((await clients.users.listUsers({})).users.length).toBeGreaterThan(0);
+}, 200_000);

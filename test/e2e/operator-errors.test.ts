@@ -169,6 +169,6 @@ describe.runIf(process.getuid?.() === 0)(
       } finally {
         expect(await runner.interrupt()).toBe(0);
       }
-    }, 90_000);
+    }, 200_000);
   },
 );

@@ -90,6 +90,8 @@ export interface Runner {
   interrupt(): Promise<number | null>;
 }
 
+const startTimeoutMs = 150_000;
+
 /** Starts the runner with `env`; resolves once it says the mesh is running. */
 export async function startRunner(env: NodeJS.ProcessEnv): Promise<Runner> {
   const child = spawn(process.execPath, [path.join(repoRoot, "dist/deploy/local/run.js")], { env });
@@ -124,6 +126,13 @@ export async function startRunner(env: NodeJS.ProcessEnv): Promise<Runner> {
       return exited;
     },
   };
-  await runner.waitFor("shopmesh is running");
+  // A machine shared by many test runs can be slow to start three services; a runner that does
+  // not come up in time is stopped rather than left behind.
+  const timer = setTimeout(() => child.kill("SIGINT"), startTimeoutMs);
+  try {
+    await runner.waitFor("shopmesh is running");
+  } finally {
+    clearTimeout(timer);
+  }
   return runner;
 }
