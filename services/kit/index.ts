@@ -27,8 +27,8 @@ export {
   withTransaction,
 } from "./database.js";
 export { type DependencyOptions, Downstream } from "./downstream.js";
-export { FaultInjector, faultInjection } from "./fault-injection.js";
-export { type FaultRule, faultRule, parseFaultRules } from "./fault-rules.js";
+export { faultInjection } from "./fault-injection.js";
+export { type FaultRule, parseFaultRules } from "./fault-rules.js";
 export { portInUse } from "./grpc-server.js";
 export {
   type CallObserver,
