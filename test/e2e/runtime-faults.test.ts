@@ -50,7 +50,10 @@ it("sets faults on a running product service, which fails orders at once, and cl
   const failed = await order().catch((error: unknown) => ConnectError.from(error));
   expect(failed).toBeInstanceOf(ConnectError);
   expect((failed as ConnectError).code).toBe(Code.Unavailable);
-  expect((failed as ConnectError).rawMessage).toContain("fault injected: ReserveStock");
+  expect((failed as ConnectError).rawMessage).toContain("product service unavailable");
+  expect(shop.output.join("\n")).toMatch(
+    /^product: .*"method":"ReserveStock","fault":"abort UNAVAILABLE"/m,
+  );
   // Same process: no restart was needed.
   expect(shop.mesh.process("product")?.pid).toBe(productPid);
 
