@@ -73,7 +73,8 @@ describe("a service's shutdown", () => {
     expect(performance.now() - started).toBeLessThan(3_000);
     expect(shop.output.join("\n")).not.toContain("telemetry");
     await shop.mesh.start("user");
-  });
+    // Two restarts of a service: on a busy shared machine that alone can take half a minute.
+  }, 90_000);
 });
 
 it("shopmesh load runs mixed shopper journeys for the duration, then stops by itself", async () => {
