@@ -1,8 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/ports.js";
-import { runCli } from "../support/processes.js";
-import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
+import { runCliOn, startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // The CLI as an operator uses it: answers at once whatever the trace collector does, and
 // `shopmesh load` drives shopper journeys for as long as asked, then stops by itself.
@@ -21,13 +20,13 @@ describe("a CLI command's exit", () => {
   });
   // Against the same command's start-up and nothing else (--help), measured now: Node's start
   // on a shared 2-core machine varies by seconds. Without the bound the exporter retried ~9 s.
-  const startUpMs = async () => (await runCli(shop.mesh.addresses, ["--help"])).ms;
+  const startUpMs = async () => (await runCliOn(shop, ["--help"])).ms;
   const slackMs = 3_000;
 
   it("does not wait for a collector that is not there", async () => {
     const boundMs = (await startUpMs()) + slackMs;
-    const run = await runCli(
-      shop.mesh.addresses,
+    const run = await runCliOn(
+      shop,
       ["user", "list"],
       tracingTo(`http://127.0.0.1:${await freePort()}`),
     );
@@ -43,11 +42,7 @@ describe("a CLI command's exit", () => {
     await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
     const { port } = blackHole.address() as net.AddressInfo;
     try {
-      const run = await runCli(
-        shop.mesh.addresses,
-        ["user", "list"],
-        tracingTo(`http://127.0.0.1:${port}`),
-      );
+      const run = await runCliOn(shop, ["user", "list"], tracingTo(`http://127.0.0.1:${port}`));
       expect(run.code).toBe(0);
       expect(sockets.size).toBeGreaterThan(0); // it did try to export
       expect(run.ms).toBeLessThan(boundMs);
@@ -78,7 +73,7 @@ describe("a service's shutdown", () => {
 });
 
 it("shopmesh load runs mixed shopper journeys for the duration, then stops by itself", async () => {
-  const run = await runCli(shop.mesh.addresses, [
+  const run = await runCliOn(shop, [
     ...["load", "--rate", "10", "--duration", "3s", "--shoppers", "2"],
   ]);
   expect(run.code).toBe(0);

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
+import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { type Runner, runNode, runnerSetup, startRunner } from "../support/processes.js";
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const setup = await runnerSetup(dataDir);
   env = setup.env;
   runner = await startRunner(env);
-  clients = meshClients(setup.addresses);
+  clients = meshClients(setup.addresses, readOperatorIdentity(setup.trustDir));
 }, 180_000);
 afterAll(async () => {
   expect(await runner.interrupt()).toBe(0);

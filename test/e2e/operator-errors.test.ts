@@ -88,7 +88,8 @@ describe("CLI mistakes", () => {
     ],
     [["load", "--duration", "forever"], "error: --duration forever: must be from 100ms to 24h"],
   ])("%j: one line, exit code 2", async (args, line) => {
-    const run = await runCli(nowhere, args);
+    // --plaintext: nothing listens there, and no trust folder is needed to reach nothing.
+    const run = await runCli(nowhere, [...args, "--plaintext"]);
     expect(run.code).toBe(2);
     const lines = run.stderr.split("\n").filter((text) => !text.startsWith("trace_id:") && text);
     expect(lines).toHaveLength(1);
@@ -97,7 +98,7 @@ describe("CLI mistakes", () => {
   });
 
   it("an unreachable service: one line with the status, exit code 1", async () => {
-    const run = await runCli(nowhere, ["user", "list"]);
+    const run = await runCli(nowhere, ["user", "list", "--plaintext"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: UNAVAILABLE: .*ECONNREFUSED/m);
     noStackTrace(run.stderr);
@@ -149,21 +150,18 @@ describe.runIf(process.getuid?.() === 0)(
 
     it("make run keeps the data where the postgres user can reach it, and says where", async () => {
       const dataDir = path.join(closed, "checkout/.data");
-      const { env, addresses } = await runnerSetup(dataDir);
+      const { env, addresses, trustDir } = await runnerSetup(dataDir);
       const runner = await startRunner(env);
       try {
         const moved = /cannot enter \S+: its data is in (\S+) instead/.exec(runner.output())?.[1];
         expect(moved).toMatch(/^\/var\/lib\/shopmesh\/data-[0-9a-f]{12}\/postgres$/);
         cleanup.push(path.dirname(moved as string));
         expect(existsSync(path.join(moved as string, "PG_VERSION"))).toBe(true);
-        const created = await runCli(addresses, [
-          "user",
-          "create",
-          "--email",
-          "r@example.com",
-          "--name",
-          "R",
-        ]);
+        const created = await runCli(
+          addresses,
+          ["user", "create", "--email", "r@example.com", "--name", "R"],
+          { SHOPMESH_TRUST_DIR: trustDir },
+        );
         expect(created.code).toBe(0);
         noStackTrace(runner.output());
       } finally {

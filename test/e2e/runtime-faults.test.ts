@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
-import { runCli } from "../support/processes.js";
-import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
+import { runCliOn, startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // Faults switched on a running server through AdminService (here through the CLI, as an
 // operator would), taking effect without a restart, and cleared again.
@@ -34,7 +33,7 @@ it("sets faults on a running product service, which fails orders at once, and cl
   const productPid = shop.mesh.process("product")?.pid;
   expect((await order()).status).toBe(OrderStatus.CONFIRMED);
 
-  const set = await runCli(shop.mesh.addresses, [
+  const set = await runCliOn(shop, [
     ...["faults", "set", "--service", "product", "--method", "ReserveStock"],
     ...["--abort-percent", "100", "--abort-code", "UNAVAILABLE"],
   ]);
@@ -57,7 +56,7 @@ it("sets faults on a running product service, which fails orders at once, and cl
   // Same process: no restart was needed.
   expect(shop.mesh.process("product")?.pid).toBe(productPid);
 
-  const cleared = await runCli(shop.mesh.addresses, ["faults", "clear", "--service", "product"]);
+  const cleared = await runCliOn(shop, ["faults", "clear", "--service", "product"]);
   expect(cleared.code).toBe(0);
   expect(JSON.parse(cleared.stdout).removedRules).toHaveLength(1);
   expect((await shop.clients.admin.product.listFaultRules({})).rules).toEqual([]);
@@ -92,7 +91,7 @@ it("refuses a rule that breaks FAULT_INJECTION's rules, naming the field", async
 });
 
 it("refuses changes on a server started without FAULT_INJECTION_RUNTIME, and says how", async () => {
-  const cli = await runCli(shop.mesh.addresses, [
+  const cli = await runCliOn(shop, [
     ...["faults", "set", "--service", "user", "--method", "*", "--abort-percent", "100"],
   ]);
   expect(cli.code).toBe(1);

@@ -61,15 +61,20 @@ export function runCli(
 /** Free ports for a runner keeping its data in `dataDir`: its environment and the addresses. */
 export async function runnerSetup(
   dataDir: string,
-): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses }> {
+): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses; trustDir: string }> {
   const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
   return {
+    // Where the runner writes its trust domain: the CLI finds the operator certificate there.
+    trustDir: path.join(dataDir, "trust"),
     env: {
       ...process.env,
       SHOPMESH_DATA_DIR: dataDir,
       USER_PORT: String(ports.user),
       PRODUCT_PORT: String(ports.product),
       ORDER_PORT: String(ports.order),
+      USER_HEALTH_PORT: String(await freePort()),
+      PRODUCT_HEALTH_PORT: String(await freePort()),
+      ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
     },
     addresses: {
