@@ -102,7 +102,7 @@ async function bind(
 ): Promise<number> {
   // Checked first: grpc-js would print its own error line and a message naming no address.
   if (port !== 0 && (await portInUse(host, port))) {
-    throw new BindError(`cannot listen on ${host}:${port}: the port is already in use`, true);
+    throw new BindError(`cannot listen on ${host}:${port}: the port is already in use`, true, port);
   }
   const address = host.includes(":") ? `[${host}]` : host;
   return await new Promise<number>((resolve, reject) => {
@@ -132,6 +132,8 @@ export class BindError extends Error {
   constructor(
     message: string,
     readonly inUse: boolean,
+    /** The port that could not be listened on (the gRPC port or the health port). */
+    readonly port: number,
     options?: { cause: unknown },
   ) {
     super(message, options);
@@ -143,7 +145,7 @@ function bindError(error: Error, host: string, port: number): BindError {
   const inUse = error.message.includes("EADDRINUSE");
   const address = `${host}:${port}`;
   const reason = inUse ? "the port is already in use" : error.message;
-  return new BindError(`cannot listen on ${address}: ${reason}`, inUse, { cause: error });
+  return new BindError(`cannot listen on ${address}: ${reason}`, inUse, port, { cause: error });
 }
 
 /** Whether another socket already listens on `host:port` (a quick listen, closed at once). */

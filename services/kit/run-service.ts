@@ -137,7 +137,10 @@ export async function runService<Settings extends Record<string, Setting<unknown
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
   }).catch((error: unknown) => {
     // One line naming the address and what to change, not a grpc-js stack trace.
-    const hint = error instanceof BindError && error.inUse ? "; set GRPC_PORT to a free port" : "";
+    const variable =
+      error instanceof BindError && error.port === config.healthPort ? "HEALTH_PORT" : "GRPC_PORT";
+    const hint =
+      error instanceof BindError && error.inUse ? `; set ${variable} to a free port` : "";
     process.stderr.write(`${spec.name} service: ${(error as Error).message}${hint}\n`);
     process.exit(1);
   });
