@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { AdminService } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
+import { createServiceClient, Status } from "../../services/kit/index.js";
 import { runCliOn, startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // Faults switched on a running server through AdminService (here through the CLI, as an
@@ -103,4 +105,26 @@ it("refuses changes on a server started without FAULT_INJECTION_RUNTIME, and say
   ).not.toBe("");
   // Reading is always allowed.
   expect((await shop.clients.admin.user.listFaultRules({})).rules).toEqual([]);
+});
+
+it("lets only the operator change fault rules: another workload of the mesh is denied", async () => {
+  // The order service's own identity: trusted by the product service, but not for AdminService.
+  const asOrder = createServiceClient(AdminService, {
+    dependency: "product service",
+    ...shop.dial("product", "order"),
+    timeoutMs: 5_000,
+  });
+  try {
+    const rules = [{ method: "*", abortPercent: 100, abortCode: "UNAVAILABLE" }];
+    await expect(asOrder.setFaultRules({ rules })).rejects.toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      message: `permission denied: ${shop.trust.identities.order} may not call /shopmesh.admin.v1.AdminService/SetFaultRules (no rule allows it)`,
+    });
+    await expect(asOrder.clearFaultRules({})).rejects.toMatchObject({
+      code: Status.PERMISSION_DENIED,
+    });
+  } finally {
+    asOrder.close();
+  }
+  expect((await shop.clients.admin.product.listFaultRules({})).rules).toEqual([]);
 });
