@@ -5,9 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../deploy/local/embedded-postgres.js";
+import { trustEnvironment } from "../../deploy/local/trust-domain.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { freePort } from "../support/ports.js";
 import { repoRoot, runCli, runNode, runnerSetup, startRunner } from "../support/processes.js";
+import { temporaryTrustDomain } from "../support/trust.js";
 
 // Each mistake an operator makes gets one line saying what is wrong and what to change: no
 // stack trace (a stack trace shows as "    at " lines).
@@ -48,9 +50,13 @@ describe("a port already in use", () => {
 
   it("stops a service with one line naming it, the address and GRPC_PORT", async () => {
     const database: TestDatabase = await createTestDatabase("port_in_use");
+    // A complete configuration (mTLS included): the port is the only thing wrong.
+    const trust = await temporaryTrustDomain();
     try {
       const run = await runNode("services/user/main.js", [], {
         ...process.env,
+        ...trustEnvironment(trust, "user"),
+        HEALTH_PORT: String(await freePort()),
         DATABASE_URL: database.url,
         GRPC_HOST: "127.0.0.1",
         GRPC_PORT: String(heldPort),
@@ -62,6 +68,7 @@ describe("a port already in use", () => {
       ]);
       noStackTrace(run.stdout);
     } finally {
+      await trust.remove();
       await database.drop();
     }
   });
