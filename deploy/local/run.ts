@@ -1,33 +1,64 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
-import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
+import { localBackoff } from "./crash-loop-backoff.js";
+import {
+  type EmbeddedDatabase,
+  startEmbeddedPostgres,
+  stopLeftoverServer,
+} from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
+import { checkPortsFree } from "./ports-free.js";
+import { RunFile } from "./run-file.js";
+import { supervisionLine } from "./supervision-log.js";
 import { ensureTrustDomain, keepLeavesFresh } from "./trust-domain.js";
 import { usageBanner } from "./usage-banner.js";
 
 // `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
-// separate processes on fixed local ports, until Ctrl-C.
+// separate processes on fixed local ports, until Ctrl-C. A service that crashes is restarted.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const optionalUrl = { parse: postgresUrl, default: undefined, secret: true };
-const config = readConfig({
-  host: { env: "SHOPMESH_HOST", parse: text, default: "127.0.0.1" },
-  userPort: { env: "USER_PORT", parse: port, default: 50051 },
-  productPort: { env: "PRODUCT_PORT", parse: port, default: 50052 },
-  orderPort: { env: "ORDER_PORT", parse: port, default: 50053 },
-  userHealthPort: { env: "USER_HEALTH_PORT", parse: port, default: 50061 },
-  productHealthPort: { env: "PRODUCT_HEALTH_PORT", parse: port, default: 50062 },
-  orderHealthPort: { env: "ORDER_HEALTH_PORT", parse: port, default: 50063 },
-  insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
-  postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
-  dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
-  user: { env: "USER_DATABASE_URL", ...optionalUrl },
-  product: { env: "PRODUCT_DATABASE_URL", ...optionalUrl },
-  order: { env: "ORDER_DATABASE_URL", ...optionalUrl },
-});
+let config: ReturnType<typeof readRunnerConfig>;
+try {
+  config = readRunnerConfig();
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(2);
+}
 
+function readRunnerConfig() {
+  return readConfig({
+    host: { env: "SHOPMESH_HOST", parse: text, default: "127.0.0.1" },
+    userPort: { env: "USER_PORT", parse: port, default: 50051 },
+    productPort: { env: "PRODUCT_PORT", parse: port, default: 50052 },
+    orderPort: { env: "ORDER_PORT", parse: port, default: 50053 },
+    userHealthPort: { env: "USER_HEALTH_PORT", parse: port, default: 50061 },
+    productHealthPort: { env: "PRODUCT_HEALTH_PORT", parse: port, default: 50062 },
+    orderHealthPort: { env: "ORDER_HEALTH_PORT", parse: port, default: 50063 },
+    insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
+    postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
+    dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
+    user: { env: "USER_DATABASE_URL", ...optionalUrl },
+    product: { env: "PRODUCT_DATABASE_URL", ...optionalUrl },
+    order: { env: "ORDER_DATABASE_URL", ...optionalUrl },
+  });
+}
+
+const ports: Record<ServiceName, number> = {
+  user: config.userPort,
+  product: config.productPort,
+  order: config.orderPort,
+};
+const healthPorts: Record<ServiceName, number> = {
+  user: config.userHealthPort,
+  product: config.productHealthPort,
+  order: config.orderHealthPort,
+};
+const dataDir = path.resolve(config.dataDir);
+const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
 let mesh: Mesh | undefined;
 let stopping = false;
@@ -36,6 +67,7 @@ async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
   await mesh?.stopAll();
   await database?.stop();
+  runFile.release();
   process.exit(exitCode);
 }
 
@@ -43,6 +75,35 @@ process.on("SIGINT", () => void stopEverything(0));
 process.on("SIGTERM", () => void stopEverything(0));
 
 try {
+  mkdirSync(dataDir, { recursive: true });
+  await runFile.claim((line) => console.log(line));
+  const embedded = serviceNames.some((name) => !config[name]);
+  // A killed runner's PostgreSQL holds its port: stopped before the ports are checked.
+  if (embedded) stopLeftoverServer(path.join(dataDir, "postgres"));
+  await checkPortsFree([
+    ...serviceNames.map((name) => ({
+      what: `the ${name} service`,
+      host: config.host,
+      port: ports[name],
+      variable: `${name.toUpperCase()}_PORT`,
+    })),
+    ...serviceNames.map((name) => ({
+      what: `the ${name} service's health port`,
+      host: config.host,
+      port: healthPorts[name],
+      variable: `${name.toUpperCase()}_HEALTH_PORT`,
+    })),
+    ...(embedded
+      ? [
+          {
+            what: "the embedded PostgreSQL",
+            host: "127.0.0.1",
+            port: config.postgresPort,
+            variable: "POSTGRES_PORT",
+          },
+        ]
+      : []),
+  ]);
   const databaseUrls = {} as Record<ServiceName, string>;
   for (const name of serviceNames) {
     const external = config[name];
@@ -51,10 +112,11 @@ try {
       continue;
     }
     if (!database) {
-      console.log(`starting embedded PostgreSQL (data in ${config.dataDir}) …`);
+      console.log(`starting embedded PostgreSQL (data in ${dataDir}) …`);
       database = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, "postgres"),
+        dataDir: path.join(dataDir, "postgres"),
         port: config.postgresPort,
+        notice: (line) => console.log(line),
       });
     }
     await database.ensureDatabase(`shopmesh_${name}`);
@@ -62,29 +124,32 @@ try {
   }
   // The trust domain: a root, a certificate per service and one for the operator (CLI,
   // grpcurl), and the default policies; renewed while running.
-  const trust = await ensureTrustDomain({ dir: path.join(config.dataDir, "trust") });
+  const trust = await ensureTrustDomain({ dir: path.join(dataDir, "trust") });
   keepLeavesFresh(trust, {
     onRenewed: (names) => console.log(`renewed certificates: ${names.join(", ")}`),
   });
   mesh = await startMesh({
     host: config.host,
-    ports: { user: config.userPort, product: config.productPort, order: config.orderPort },
-    healthPorts: {
-      user: config.userHealthPort,
-      product: config.productHealthPort,
-      order: config.orderHealthPort,
-    },
+    ports,
+    healthPorts,
     trust: config.insecurePlaintext ? "plaintext" : trust,
     databaseUrls,
+    // A local mesh is for rehearsing outages: `shopmesh faults set` works against it.
+    env: { FAULT_INJECTION_RUNTIME: process.env.FAULT_INJECTION_RUNTIME || "true" },
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
-    onUnexpectedExit: (service, code) => {
-      if (stopping) return;
-      console.error(`${service} service exited unexpectedly (code ${code}); stopping the mesh`);
-      void stopEverything(1);
+    restart: localBackoff,
+    onUnexpectedExit: (service, exit) => {
+      if (!stopping) console.log(supervisionLine(service, { phase: "exited", ...exit }));
+    },
+    onRestart: (service, event) => {
+      // The record first: whoever reads the line may look for the new pid at once.
+      if (event.phase === "started") runFile.service(service, event.pid);
+      console.log(supervisionLine(service, event));
     },
   });
+  for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);
   console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
 } catch (error) {
-  console.error(`could not start the mesh: ${error instanceof Error ? error.message : error}`);
+  console.error(`error: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);
 }

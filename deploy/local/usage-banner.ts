@@ -42,6 +42,12 @@ Or with the CLI (another terminal):
   npm run cli -- product create --sku MUG-1 --name Mug --price 12.50 --currency EUR --stock 10
   npm run cli -- order create --user USER_ID --item PRODUCT_ID:2
   npm run cli -- order list
+
+Rehearse an outage (README: "Rehearsal in two terminals"):
+
+  npm run cli -- load --rate 10 --duration 3m &
+  npm run cli -- faults set --service product --method ReserveStock --delay-ms 5000
+  npm run cli -- faults clear --service product
 `;
 }
 

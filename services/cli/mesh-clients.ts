@@ -1,6 +1,7 @@
-import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { AdminService } from "../gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
@@ -13,13 +14,30 @@ export interface MeshAddresses {
   readonly order: string;
 }
 
+/** One of the services, as the CLI's `--service` names it. */
+export type MeshService = keyof MeshAddresses;
+
 /** Typed Connect clients of the three services, speaking the gRPC protocol over HTTP/2. */
 export interface MeshClients {
   readonly users: Client<typeof UserService>;
   readonly products: Client<typeof ProductService>;
   readonly orders: Client<typeof OrderService>;
   /** The health service of each server. */
-  readonly health: Readonly<Record<keyof MeshAddresses, Client<typeof Health>>>;
+  readonly health: Readonly<Record<MeshService, Client<typeof Health>>>;
+  /** The admin service of each server (breakers, fault rules). */
+  readonly admin: Readonly<Record<MeshService, Client<typeof AdminService>>>;
+}
+
+/** The addresses from the command line's flags, else SHOPMESH_*_ADDRESS, else `make run`'s. */
+export function meshAddresses(
+  flags: { "user-address"?: string; "product-address"?: string; "order-address"?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): MeshAddresses {
+  return {
+    user: flags["user-address"] ?? env.SHOPMESH_USER_ADDRESS ?? "localhost:50051",
+    product: flags["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
+    order: flags["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
+  };
 }
 
 /**
@@ -31,7 +49,9 @@ export function meshClients(
   identity: OperatorIdentity | "plaintext",
   interceptors: Interceptor[] = [],
 ): MeshClients {
-  const transport = (service: keyof MeshAddresses) =>
+  // One transport (one HTTP/2 connection) per server, shared by every client of that server;
+  // per service, not per address, because each server is checked for its own SPIFFE ID.
+  const transport = (service: MeshService): Transport =>
     identity === "plaintext"
       ? createGrpcTransport({ baseUrl: `http://${addresses[service]}`, interceptors })
       : createGrpcTransport({
@@ -44,14 +64,16 @@ export function meshClients(
     product: transport("product"),
     order: transport("order"),
   };
+  const perService = <S extends typeof Health | typeof AdminService>(service: S) => ({
+    user: createClient(service, transports.user),
+    product: createClient(service, transports.product),
+    order: createClient(service, transports.order),
+  });
   return {
     users: createClient(UserService, transports.user),
     products: createClient(ProductService, transports.product),
     orders: createClient(OrderService, transports.order),
-    health: {
-      user: createClient(Health, transports.user),
-      product: createClient(Health, transports.product),
-      order: createClient(Health, transports.order),
-    },
+    health: perService(Health),
+    admin: perService(AdminService),
   };
 }

@@ -4,17 +4,25 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+// The file itself, not the kit's index: the CLI must not load grpc-js and pg to start.
+import { boundedFlush } from "../kit/telemetry-flush.js";
+
+/** The CLI's tracing: root spans, the header interceptor, and the flush at exit. */
+export interface CliTracing {
+  /** Runs `work` as the root span `name` of a new trace. */
+  traced<T>(name: string, work: (traceId: string) => Promise<T>): Promise<T>;
+  /** Sends the active trace context (traceparent) with every call. */
+  readonly interceptor: Interceptor;
+  /** Exports what is buffered, within the kit's bound. */
+  shutdown(): Promise<void>;
+}
 
 /**
  * Traces each CLI command as the root of its trace: the span is exported over OTLP/HTTP (same
  * OTEL_* variables as the services; off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)
  * and its W3C trace context travels with the call, so the services' spans join the same trace.
  */
-export function startCliTracing(): {
-  traced<T>(name: string, work: (traceId: string) => Promise<T>): Promise<T>;
-  interceptor: Interceptor;
-  shutdown(): Promise<void>;
-} {
+export function startCliTracing(): CliTracing {
   const exporting =
     process.env.OTEL_SDK_DISABLED !== "true" && process.env.OTEL_TRACES_EXPORTER !== "none";
   const provider = new NodeTracerProvider({
@@ -43,7 +51,10 @@ export function startCliTracing(): {
       });
       return next(request);
     },
-    // Flushes the span. No collector listening must not fail a command that itself succeeded.
-    shutdown: () => provider.shutdown().catch(() => {}),
+    // Flushes the span: at once when no collector listens, and never longer than the kit's bound.
+    // A collector's trouble must not fail, nor hold up, a command that itself succeeded.
+    shutdown: async () => {
+      if (exporting) await boundedFlush(() => provider.shutdown());
+    },
   };
 }

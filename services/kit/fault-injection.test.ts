@@ -1,8 +1,10 @@
 import { Metadata } from "@grpc/grpc-js";
 import { describe, expect, it, vi } from "vitest";
+import { AdminService } from "../gen/shopmesh/admin/v1/admin_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import type { CallContext } from "./call-context.js";
-import { type FaultRule, faultInjection, parseFaultRules } from "./fault-injection.js";
+import { FaultInjector, faultInjection } from "./fault-injection.js";
+import { type FaultRule, parseFaultRules } from "./fault-rules.js";
 import type { UnaryCall } from "./grpc-service.js";
 import { RpcError, Status } from "./rpc-error.js";
 
@@ -152,13 +154,16 @@ describe("parseFaultRules", () => {
 });
 
 describe("faultInjection", () => {
-  it("gives back `next` itself for a method no rule names", () => {
+  it("hands the calls of a method no rule names straight on", async () => {
     const next = handler();
-    const interceptor = faultInjection([rule({ method: "GetUser", abortPercent: 100 })]);
-    expect(interceptor(next, createUser)).toBe(next);
-    // Rules name the proto's RPC name, not the generated code's local name.
-    expect(faultInjection([rule({ method: "getUser", delayMs: 5 })])(next, getUser)).toBe(next);
-    expect(faultInjection([])(next, getUser)).toBe(next);
+    const untouched = [
+      faultInjection([rule({ method: "GetUser", abortPercent: 100 })])(next, createUser),
+      // Rules name the proto's RPC name, not the generated code's local name.
+      faultInjection([rule({ method: "getUser", abortPercent: 100 })])(next, getUser),
+      faultInjection([])(next, getUser),
+    ];
+    for (const call of untouched) expect(await abortedCalls(call, 3)).toEqual([]);
+    expect(next).toHaveBeenCalledTimes(9);
   });
 
   it("aborts every other call at 50%, with the rule's code", async () => {
@@ -217,7 +222,6 @@ describe("faultInjection", () => {
     ]);
     for (const method of UserService.methods) {
       const call = interceptor(next, method);
-      expect(call).not.toBe(next);
       await expect(call({}, context())).rejects.toMatchObject({
         code: Status.INTERNAL,
         message: `fault injected: ${method.name} aborted with INTERNAL`,
@@ -281,5 +285,41 @@ describe("faultInjection", () => {
     expect(await abortedCalls(get, 1)).toEqual([]);
     expect(await abortedCalls(create, 1)).toEqual([]); // its own first call, not the second
     expect(await abortedCalls(get, 1, 2)).toEqual([2]); // GetUser's second call
+  });
+});
+
+describe("FaultInjector", () => {
+  it("switches rules for the next calls without a new interceptor, and counts afresh", async () => {
+    const injector = new FaultInjector([]);
+    const next = handler();
+    const call = injector.interceptor(next, getUser);
+    expect(await abortedCalls(call, 2)).toEqual([]);
+
+    const previous = injector.replace([rule({ method: "GetUser", abortPercent: 50 })]);
+    expect(previous).toEqual([]);
+    // Counting starts again at the change: the second call after it is the first aborted.
+    expect(await abortedCalls(call, 4, 3)).toEqual([4, 6]);
+
+    expect(injector.replace([])).toEqual([rule({ method: "GetUser", abortPercent: 50 })]);
+    expect(injector.rules).toEqual([]);
+    expect(await abortedCalls(call, 3, 7)).toEqual([]);
+    expect(next).toHaveBeenCalledTimes(7);
+  });
+
+  it("never faults AdminService, so that faults can always be cleared", async () => {
+    const injector = new FaultInjector([rule({ method: "*", abortPercent: 100 })]);
+    const next = handler();
+    for (const method of AdminService.methods) {
+      expect(await abortedCalls(injector.interceptor(next, method), 2)).toEqual([]);
+    }
+    expect(await abortedCalls(injector.interceptor(next, getUser), 2)).toEqual([1, 2]);
+  });
+
+  it("knows the methods it was installed on, AdminService's excepted", () => {
+    const injector = new FaultInjector([]);
+    for (const method of [...UserService.methods, ...AdminService.methods]) {
+      injector.interceptor(handler(), method);
+    }
+    expect([...injector.methods].sort()).toEqual(UserService.methods.map((m) => m.name).sort());
   });
 });

@@ -1,92 +1,109 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { FaultRule } from "./fault-rules.js";
 import type { UnaryInterceptor } from "./grpc-service.js";
 import { RpcError, Status } from "./rpc-error.js";
 
-/** One fault: what happens to calls of the matching methods. */
-export interface FaultRule {
-  /** RPC name as in the proto (`ReserveStock`), or `*` for every method of the server. */
-  readonly method: string;
-  /** Added before the call is handled. */
+// The service that switches faults is never faulted itself: a `*` abort at 100% must not lock
+// the operator out of clearing it.
+const adminServiceName = "shopmesh.admin.v1.AdminService";
+
+/** What one method does under the current rules; `calls` restarts with every change. */
+interface MethodFaults {
   readonly delayMs: number;
-  /** Share of calls, 0 to 100, answered with `abortCode` instead of being handled. */
-  readonly abortPercent: number;
-  readonly abortCode: Status;
+  readonly abort: FaultRule | undefined;
+  calls: number;
 }
 
-const fields = new Set(["method", "delayMs", "abortPercent", "abortCode"]);
-
 /**
- * Reads FAULT_INJECTION: a JSON array such as
- * `[{"method":"ReserveStock","delayMs":2000},{"method":"*","abortPercent":20,"abortCode":"UNAVAILABLE"}]`.
- * Throws a message naming the entry and the rule it breaks.
+ * Fault injection for rehearsing outages: delays and aborts calls as the rules say, and the rules
+ * can be replaced while the server runs (AdminService/SetFaultRules). Aborts are spread evenly
+ * rather than drawn at random (30% aborts calls 4, 7, 10, … after each change), so a rehearsal
+ * plays out the same way every time.
  */
-export function parseFaultRules(raw: string): FaultRule[] {
-  let entries: unknown;
-  try {
-    entries = JSON.parse(raw);
-  } catch {
-    throw new Error("must be a JSON array of {method, delayMs, abortPercent, abortCode}");
+export class FaultInjector {
+  #rules: readonly FaultRule[];
+  #generation = 0;
+  readonly #methods = new Set<string>();
+
+  constructor(
+    rules: readonly FaultRule[],
+    private readonly onFault?: (method: string, fault: string) => void,
+  ) {
+    this.#rules = rules;
   }
-  if (!Array.isArray(entries)) throw new Error("must be a JSON array");
-  return entries.map((entry: unknown, index) => {
-    const where = `entry ${index}`;
-    if (typeof entry !== "object" || entry === null) throw new Error(`${where}: must be an object`);
-    const unknown = Object.keys(entry).filter((key) => !fields.has(key));
-    if (unknown.length > 0) throw new Error(`${where}: unknown field ${unknown.join(", ")}`);
-    const {
-      method,
-      delayMs = 0,
-      abortPercent = 0,
-      abortCode = "UNAVAILABLE",
-    } = entry as Record<string, unknown>;
-    if (typeof method !== "string" || method === "") {
-      throw new Error(`${where}: method must be an RPC name or *`);
+
+  /** The rules in force. */
+  get rules(): readonly FaultRule[] {
+    return this.#rules;
+  }
+
+  /** RPC names of the server's methods that rules can name (AdminService's excluded). */
+  get methods(): ReadonlySet<string> {
+    return this.#methods;
+  }
+
+  /** Puts `rules` in force for the next calls; returns those they replace. */
+  replace(rules: readonly FaultRule[]): readonly FaultRule[] {
+    const previous = this.#rules;
+    this.#rules = rules;
+    this.#generation++;
+    return previous;
+  }
+
+  /** The interceptor to install on every unary method of the server. */
+  readonly interceptor: UnaryInterceptor = (next, method) => {
+    if (method.parent.typeName === adminServiceName) return next;
+    this.#methods.add(method.name);
+    let faults: MethodFaults | undefined;
+    let generation = -1;
+    return (request, context) => {
+      // Re-reading the rules costs one comparison per call until they change.
+      if (generation !== this.#generation) {
+        faults = faultsOf(this.#rules, method);
+        generation = this.#generation;
+      }
+      if (!faults) return next(request, context);
+      return this.#inject(faults, method.name, () => next(request, context), context.signal);
+    };
+  };
+
+  async #inject(
+    faults: MethodFaults,
+    method: string,
+    handle: () => Promise<unknown>,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    faults.calls++;
+    const call = faults.calls;
+    if (faults.delayMs > 0) {
+      this.onFault?.(method, `delay ${faults.delayMs} ms`);
+      await sleep(faults.delayMs, signal);
     }
-    if (typeof delayMs !== "number" || !Number.isInteger(delayMs) || delayMs < 0) {
-      throw new Error(`${where}: delayMs must be a whole number >= 0`);
+    const abort = faults.abort;
+    if (abort && crossesPercent(call, abort.abortPercent)) {
+      const code = Status[abort.abortCode];
+      this.onFault?.(method, `abort ${code}`);
+      throw new RpcError(abort.abortCode, `fault injected: ${method} aborted with ${code}`);
     }
-    if (typeof abortPercent !== "number" || abortPercent < 0 || abortPercent > 100) {
-      throw new Error(`${where}: abortPercent must be from 0 to 100`);
-    }
-    // Status is a numeric enum: it also maps "14" to a name, and inherits Object's keys.
-    const code =
-      typeof abortCode === "string" && Object.hasOwn(Status, abortCode)
-        ? Status[abortCode as keyof typeof Status]
-        : undefined;
-    if (typeof code !== "number" || code === Status.OK) {
-      throw new Error(`${where}: abortCode must be a gRPC status name such as UNAVAILABLE`);
-    }
-    return { method, delayMs, abortPercent, abortCode: code };
-  });
+    return handle();
+  }
 }
 
-/**
- * Fault injection for rehearsing outages: delays and aborts calls as the rules say. Aborts are
- * spread evenly rather than drawn at random (30% aborts calls 4, 7, 10, …), so a rehearsal
- * plays out the same way every time. Off unless rules are given.
- */
+/** A fault injector that keeps `rules` (tests, and servers whose rules never change). */
 export function faultInjection(
   rules: readonly FaultRule[],
   onFault?: (method: string, fault: string) => void,
 ): UnaryInterceptor {
-  return (next, method) => {
-    const matching = rules.filter((rule) => rule.method === "*" || rule.method === method.name);
-    if (matching.length === 0) return next;
-    const delayMs = matching.reduce((sum, rule) => sum + rule.delayMs, 0);
-    const abort = matching.find((rule) => rule.abortPercent > 0);
-    let calls = 0;
-    return async (request, context) => {
-      calls++;
-      if (delayMs > 0) {
-        onFault?.(method.name, `delay ${delayMs} ms`);
-        await sleep(delayMs, context.signal);
-      }
-      if (abort && crossesPercent(calls, abort.abortPercent)) {
-        const code = Status[abort.abortCode];
-        onFault?.(method.name, `abort ${code}`);
-        throw new RpcError(abort.abortCode, `fault injected: ${method.name} aborted with ${code}`);
-      }
-      return next(request, context);
-    };
+  return new FaultInjector(rules, onFault).interceptor;
+}
+
+function faultsOf(rules: readonly FaultRule[], method: DescMethod): MethodFaults | undefined {
+  const matching = rules.filter((rule) => rule.method === "*" || rule.method === method.name);
+  if (matching.length === 0) return undefined;
+  return {
+    delayMs: matching.reduce((sum, rule) => sum + rule.delayMs, 0),
+    abort: matching.find((rule) => rule.abortPercent > 0),
+    calls: 0,
   };
 }
 

@@ -1,3 +1,4 @@
+import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { GrpcService } from "./grpc-service.js";
 import type { HealthRegistry } from "./health.js";
@@ -93,16 +94,20 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   };
 }
 
-function bind(
+async function bind(
   server: grpc.Server,
   host: string,
   port: number,
   credentials: grpc.ServerCredentials,
 ): Promise<number> {
+  // Checked first: grpc-js would print its own error line and a message naming no address.
+  if (port !== 0 && (await portInUse(host, port))) {
+    throw new BindError(`cannot listen on ${host}:${port}: the port is already in use`, true, port);
+  }
   const address = host.includes(":") ? `[${host}]` : host;
-  return new Promise<number>((resolve, reject) => {
+  return await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${address}:${port}`, credentials, (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
+      error ? reject(bindError(error, host, port)) : resolve(boundPort),
     );
   });
 }
@@ -117,5 +122,37 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
       clearTimeout(force);
       resolve();
     });
+  });
+}
+
+/** Raised when the server cannot listen; `inUse` when another process holds the port. */
+export class BindError extends Error {
+  override readonly name = "BindError";
+
+  constructor(
+    message: string,
+    readonly inUse: boolean,
+    /** The port that could not be listened on (the gRPC port or the health port). */
+    readonly port: number,
+    options?: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// grpc-js folds the socket's error into its message ("… [listen EADDRINUSE: …]"), without a code.
+function bindError(error: Error, host: string, port: number): BindError {
+  const inUse = error.message.includes("EADDRINUSE");
+  const address = `${host}:${port}`;
+  const reason = inUse ? "the port is already in use" : error.message;
+  return new BindError(`cannot listen on ${address}: ${reason}`, inUse, port, { cause: error });
+}
+
+/** Whether another socket already listens on `host:port` (a quick listen, closed at once). */
+export function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "EADDRINUSE"));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
   });
 }

@@ -27,7 +27,9 @@ export {
   withTransaction,
 } from "./database.js";
 export { type DependencyOptions, Downstream } from "./downstream.js";
-export { type FaultRule, faultInjection, parseFaultRules } from "./fault-injection.js";
+export { faultInjection } from "./fault-injection.js";
+export { type FaultRule, parseFaultRules } from "./fault-rules.js";
+export { portInUse } from "./grpc-server.js";
 export {
   type CallObserver,
   type CallOutcome,

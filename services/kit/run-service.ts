@@ -6,7 +6,7 @@ import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
-import { startGrpcServer } from "./grpc-server.js";
+import { BindError, startGrpcServer } from "./grpc-server.js";
 import { type CallObserver, grpcService } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { type Implementation, implement } from "./implement.js";
@@ -91,11 +91,14 @@ export async function runService<Settings extends Record<string, Setting<unknown
   }
   const downstream = new Downstream(config, logger, trust);
   const parts = spec.start({ config, pool, logger, downstream });
-  const implementations = [
-    ...parts.implementations,
-    implement(AdminService, adminHandlers(downstream.breakers)),
-  ];
-  const { interceptors, inFlight } = serverProtection(config, logger);
+  const { interceptors, inFlight, faults } = serverProtection(config, logger);
+  const admin = adminHandlers({
+    breakers: downstream.breakers,
+    faults,
+    faultsSwitchable: config.faultInjectionRuntime,
+    logger,
+  });
+  const implementations = [...parts.implementations, implement(AdminService, admin)];
   const logCall = callLogger(logger);
   const measureCall = instrumentService({ breakers: downstream.breakers, inFlight });
   const observer: CallObserver = (outcome) => {
@@ -132,6 +135,14 @@ export async function runService<Settings extends Record<string, Setting<unknown
     maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
     keepaliveTimeMs: config.keepaliveTimeMs,
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+  }).catch((error: unknown) => {
+    // One line naming the address and what to change, not a grpc-js stack trace.
+    const variable =
+      error instanceof BindError && error.port === config.healthPort ? "HEALTH_PORT" : "GRPC_PORT";
+    const hint =
+      error instanceof BindError && error.inUse ? `; set ${variable} to a free port` : "";
+    process.stderr.write(`${spec.name} service: ${(error as Error).message}${hint}\n`);
+    process.exit(1);
   });
   const monitor = monitorDatabase(config.databaseUrl, config.healthCheckIntervalMs, (reachable) => {
     health.setAll(reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);

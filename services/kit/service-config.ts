@@ -8,7 +8,7 @@ import {
   type Setting,
   text,
 } from "./config.js";
-import { parseFaultRules } from "./fault-injection.js";
+import { parseFaultRules } from "./fault-rules.js";
 import { logLevels } from "./logger.js";
 import { trustSettings } from "./trust/index.js";
 
@@ -54,6 +54,8 @@ export function commonSettings(defaultPort: number) {
     // Server protection
     maxInFlight: { env: "MAX_IN_FLIGHT", parse: integer(1), default: 512 },
     faultInjection: { env: "FAULT_INJECTION", parse: parseFaultRules, default: [] },
+    // Weakens the server (callers may slow it down or fail it): off unless asked for.
+    faultInjectionRuntime: { env: "FAULT_INJECTION_RUNTIME", parse: boolean, default: false },
     // Identity, mTLS and authorization; the plaintext health-only port sits 10 above the port.
     ...trustSettings(defaultPort + 10),
     // Calls to other services

@@ -1,4 +1,5 @@
 import { type Attributes, isSpanContextValid, trace } from "@opentelemetry/api";
+import { boundedFlush } from "./telemetry-flush.js";
 
 /**
  * Records an event on the span of the call being served (or made), so that breaker rejections,
@@ -25,11 +26,15 @@ export function registerTelemetryShutdown(shutdown: () => Promise<void>): void {
 }
 
 /**
- * Exports what is buffered and stops telemetry; nothing to do when none was started. An
- * unreachable collector costs the buffered spans, not a clean exit.
+ * Exports what is buffered and stops telemetry; nothing to do when none was started. The wait is
+ * bounded, and skipped when the collector is unreachable (the default endpoint with no Jaeger
+ * running): a collector that is not there must not hold up a shutdown.
  */
 export async function shutdownTelemetry(): Promise<void> {
-  await (globalThis as WithShutdown)[shutdownKey]?.().catch((error: unknown) => {
-    process.stderr.write(`telemetry flush failed: ${String(error)}\n`);
-  });
+  const shutdown = (globalThis as WithShutdown)[shutdownKey];
+  if (!shutdown) return;
+  const outcome = await boundedFlush(shutdown);
+  if (outcome === "timed out" || outcome === "failed") {
+    process.stderr.write(`telemetry: span export at exit ${outcome}; unsent spans dropped\n`);
+  }
 }

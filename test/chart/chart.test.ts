@@ -30,7 +30,11 @@ describe.each([
       externalDatabase: { ip: "10.20.3.4", port: 5432 },
     },
   ],
-  ["everything optional on", ["everything-on.yaml"], { external: ["ConfigMap shop-extra-ca"] }],
+  [
+    "everything optional on",
+    ["everything-on.yaml"],
+    { external: ["ConfigMap shop-extra-ca", "Secret shopmesh-operator-trust"] },
+  ],
   ["everything optional off", ["everything-off.yaml"], {}],
 ] as const)("with %s", (_label, files, externals) => {
   it("passes helm lint --strict", async () => {

@@ -96,6 +96,7 @@ describe("what operators set per service", () => {
       [
         ...services.map((s) => `shopmesh-${s}`),
         "shopmesh-jaeger",
+        "shopmesh-load-generator",
         "shopmesh-postgresql",
         "shopmesh-smoke-test",
       ].sort(),

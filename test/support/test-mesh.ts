@@ -7,6 +7,7 @@ import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.j
 import { operatorTlsOptions, readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { freePort } from "./ports.js";
+import { type Finished, runCli } from "./processes.js";
 import { credentialsOf, type Dial, temporaryTrustDomain } from "./trust.js";
 
 /** A mesh of real service processes on loopback, with its own databases and typed clients. */
@@ -74,4 +75,13 @@ export async function startTestMesh(
       await trust.remove();
     },
   };
+}
+
+/** Runs the CLI against `shop` as the operator (its trust folder), like after `make run`. */
+export function runCliOn(
+  shop: TestMesh,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Finished> {
+  return runCli(shop.mesh.addresses, args, { SHOPMESH_TRUST_DIR: shop.trust.dir, ...extraEnv });
 }

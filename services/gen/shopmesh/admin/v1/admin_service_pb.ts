@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/admin/v1/admin_service.proto.
  */
 export const file_shopmesh_admin_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaG9wbWVzaC9hZG1pbi92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5hZG1pbi52MSIcChpMaXN0Q2lyY3VpdEJyZWFrZXJzUmVxdWVzdCJaChtMaXN0Q2lyY3VpdEJyZWFrZXJzUmVzcG9uc2USOwoQY2lyY3VpdF9icmVha2VycxgBIAMoCzIhLnNob3BtZXNoLmFkbWluLnYxLkNpcmN1aXRCcmVha2VyIqEBCg5DaXJjdWl0QnJlYWtlchISCgpkZXBlbmRlbmN5GAEgASgJEg4KBm1ldGhvZBgCIAEoCRI1CgVzdGF0ZRgDIAEoDjImLnNob3BtZXNoLmFkbWluLnYxLkNpcmN1aXRCcmVha2VyU3RhdGUSEQoJc3VjY2Vzc2VzGAQgASgDEhAKCGZhaWx1cmVzGAUgASgDEg8KB3JlamVjdHMYBiABKAMqowEKE0NpcmN1aXRCcmVha2VyU3RhdGUSJQohQ0lSQ1VJVF9CUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASIAocQ0lSQ1VJVF9CUkVBS0VSX1NUQVRFX0NMT1NFRBABEh4KGkNJUkNVSVRfQlJFQUtFUl9TVEFURV9PUEVOEAISIwofQ0lSQ1VJVF9CUkVBS0VSX1NUQVRFX0hBTEZfT1BFThADMoQBCgxBZG1pblNlcnZpY2USdAoTTGlzdENpcmN1aXRCcmVha2VycxItLnNob3BtZXNoLmFkbWluLnYxLkxpc3RDaXJjdWl0QnJlYWtlcnNSZXF1ZXN0Gi4uc2hvcG1lc2guYWRtaW4udjEuTGlzdENpcmN1aXRCcmVha2Vyc1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("CiVzaG9wbWVzaC9hZG1pbi92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5hZG1pbi52MSIcChpMaXN0Q2lyY3VpdEJyZWFrZXJzUmVxdWVzdCJaChtMaXN0Q2lyY3VpdEJyZWFrZXJzUmVzcG9uc2USOwoQY2lyY3VpdF9icmVha2VycxgBIAMoCzIhLnNob3BtZXNoLmFkbWluLnYxLkNpcmN1aXRCcmVha2VyIqEBCg5DaXJjdWl0QnJlYWtlchISCgpkZXBlbmRlbmN5GAEgASgJEg4KBm1ldGhvZBgCIAEoCRI1CgVzdGF0ZRgDIAEoDjImLnNob3BtZXNoLmFkbWluLnYxLkNpcmN1aXRCcmVha2VyU3RhdGUSEQoJc3VjY2Vzc2VzGAQgASgDEhAKCGZhaWx1cmVzGAUgASgDEg8KB3JlamVjdHMYBiABKAMiWAoJRmF1bHRSdWxlEg4KBm1ldGhvZBgBIAEoCRIQCghkZWxheV9tcxgCIAEoDRIVCg1hYm9ydF9wZXJjZW50GAMgASgBEhIKCmFib3J0X2NvZGUYBCABKAkiFwoVTGlzdEZhdWx0UnVsZXNSZXF1ZXN0IkUKFkxpc3RGYXVsdFJ1bGVzUmVzcG9uc2USKwoFcnVsZXMYASADKAsyHC5zaG9wbWVzaC5hZG1pbi52MS5GYXVsdFJ1bGUiQwoUU2V0RmF1bHRSdWxlc1JlcXVlc3QSKwoFcnVsZXMYASADKAsyHC5zaG9wbWVzaC5hZG1pbi52MS5GYXVsdFJ1bGUiRAoVU2V0RmF1bHRSdWxlc1Jlc3BvbnNlEisKBXJ1bGVzGAEgAygLMhwuc2hvcG1lc2guYWRtaW4udjEuRmF1bHRSdWxlIhgKFkNsZWFyRmF1bHRSdWxlc1JlcXVlc3QiTgoXQ2xlYXJGYXVsdFJ1bGVzUmVzcG9uc2USMwoNcmVtb3ZlZF9ydWxlcxgBIAMoCzIcLnNob3BtZXNoLmFkbWluLnYxLkZhdWx0UnVsZSqjAQoTQ2lyY3VpdEJyZWFrZXJTdGF0ZRIlCiFDSVJDVUlUX0JSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIgChxDSVJDVUlUX0JSRUFLRVJfU1RBVEVfQ0xPU0VEEAESHgoaQ0lSQ1VJVF9CUkVBS0VSX1NUQVRFX09QRU4QAhIjCh9DSVJDVUlUX0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMyuQMKDEFkbWluU2VydmljZRJ0ChNMaXN0Q2lyY3VpdEJyZWFrZXJzEi0uc2hvcG1lc2guYWRtaW4udjEuTGlzdENpcmN1aXRCcmVha2Vyc1JlcXVlc3QaLi5zaG9wbWVzaC5hZG1pbi52MS5MaXN0Q2lyY3VpdEJyZWFrZXJzUmVzcG9uc2USZQoOTGlzdEZhdWx0UnVsZXMSKC5zaG9wbWVzaC5hZG1pbi52MS5MaXN0RmF1bHRSdWxlc1JlcXVlc3QaKS5zaG9wbWVzaC5hZG1pbi52MS5MaXN0RmF1bHRSdWxlc1Jlc3BvbnNlEmIKDVNldEZhdWx0UnVsZXMSJy5zaG9wbWVzaC5hZG1pbi52MS5TZXRGYXVsdFJ1bGVzUmVxdWVzdBooLnNob3BtZXNoLmFkbWluLnYxLlNldEZhdWx0UnVsZXNSZXNwb25zZRJoCg9DbGVhckZhdWx0UnVsZXMSKS5zaG9wbWVzaC5hZG1pbi52MS5DbGVhckZhdWx0UnVsZXNSZXF1ZXN0Giouc2hvcG1lc2guYWRtaW4udjEuQ2xlYXJGYXVsdFJ1bGVzUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Request of ListCircuitBreakers.
@@ -105,6 +105,163 @@ export const CircuitBreakerSchema: GenMessage<CircuitBreaker> = /*@__PURE__*/
   messageDesc(file_shopmesh_admin_v1_admin_service, 2);
 
 /**
+ * A fault, in the format of FAULT_INJECTION's entries: what happens to calls of the matching
+ * methods. AdminService itself is never faulted, so faults can always be cleared.
+ *
+ * @generated from message shopmesh.admin.v1.FaultRule
+ */
+export type FaultRule = Message<"shopmesh.admin.v1.FaultRule"> & {
+  /**
+   * RPC name as in the proto, e.g. "ReserveStock", or "*" for every method of the server.
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * Added before the call is handled.
+   *
+   * @generated from field: uint32 delay_ms = 2;
+   */
+  delayMs: number;
+
+  /**
+   * Share of calls, 0 to 100, answered with abort_code instead of being handled.
+   *
+   * @generated from field: double abort_percent = 3;
+   */
+  abortPercent: number;
+
+  /**
+   * A gRPC status name such as "UNAVAILABLE"; empty means UNAVAILABLE.
+   *
+   * @generated from field: string abort_code = 4;
+   */
+  abortCode: string;
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.FaultRule.
+ * Use `create(FaultRuleSchema)` to create a new message.
+ */
+export const FaultRuleSchema: GenMessage<FaultRule> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 3);
+
+/**
+ * Request of ListFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.ListFaultRulesRequest
+ */
+export type ListFaultRulesRequest = Message<"shopmesh.admin.v1.ListFaultRulesRequest"> & {
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.ListFaultRulesRequest.
+ * Use `create(ListFaultRulesRequestSchema)` to create a new message.
+ */
+export const ListFaultRulesRequestSchema: GenMessage<ListFaultRulesRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 4);
+
+/**
+ * Response of ListFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.ListFaultRulesResponse
+ */
+export type ListFaultRulesResponse = Message<"shopmesh.admin.v1.ListFaultRulesResponse"> & {
+  /**
+   * The rules in force; empty when no faults are injected.
+   *
+   * @generated from field: repeated shopmesh.admin.v1.FaultRule rules = 1;
+   */
+  rules: FaultRule[];
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.ListFaultRulesResponse.
+ * Use `create(ListFaultRulesResponseSchema)` to create a new message.
+ */
+export const ListFaultRulesResponseSchema: GenMessage<ListFaultRulesResponse> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 5);
+
+/**
+ * Request of SetFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.SetFaultRulesRequest
+ */
+export type SetFaultRulesRequest = Message<"shopmesh.admin.v1.SetFaultRulesRequest"> & {
+  /**
+   * The new rules; they replace all current ones. Empty clears them.
+   *
+   * @generated from field: repeated shopmesh.admin.v1.FaultRule rules = 1;
+   */
+  rules: FaultRule[];
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.SetFaultRulesRequest.
+ * Use `create(SetFaultRulesRequestSchema)` to create a new message.
+ */
+export const SetFaultRulesRequestSchema: GenMessage<SetFaultRulesRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 6);
+
+/**
+ * Response of SetFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.SetFaultRulesResponse
+ */
+export type SetFaultRulesResponse = Message<"shopmesh.admin.v1.SetFaultRulesResponse"> & {
+  /**
+   * The rules in force now, defaults filled in.
+   *
+   * @generated from field: repeated shopmesh.admin.v1.FaultRule rules = 1;
+   */
+  rules: FaultRule[];
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.SetFaultRulesResponse.
+ * Use `create(SetFaultRulesResponseSchema)` to create a new message.
+ */
+export const SetFaultRulesResponseSchema: GenMessage<SetFaultRulesResponse> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 7);
+
+/**
+ * Request of ClearFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.ClearFaultRulesRequest
+ */
+export type ClearFaultRulesRequest = Message<"shopmesh.admin.v1.ClearFaultRulesRequest"> & {
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.ClearFaultRulesRequest.
+ * Use `create(ClearFaultRulesRequestSchema)` to create a new message.
+ */
+export const ClearFaultRulesRequestSchema: GenMessage<ClearFaultRulesRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 8);
+
+/**
+ * Response of ClearFaultRules.
+ *
+ * @generated from message shopmesh.admin.v1.ClearFaultRulesResponse
+ */
+export type ClearFaultRulesResponse = Message<"shopmesh.admin.v1.ClearFaultRulesResponse"> & {
+  /**
+   * The rules that were in force until this call.
+   *
+   * @generated from field: repeated shopmesh.admin.v1.FaultRule removed_rules = 1;
+   */
+  removedRules: FaultRule[];
+};
+
+/**
+ * Describes the message shopmesh.admin.v1.ClearFaultRulesResponse.
+ * Use `create(ClearFaultRulesResponseSchema)` to create a new message.
+ */
+export const ClearFaultRulesResponseSchema: GenMessage<ClearFaultRulesResponse> = /*@__PURE__*/
+  messageDesc(file_shopmesh_admin_v1_admin_service, 9);
+
+/**
  * The state of a circuit breaker.
  *
  * @generated from enum shopmesh.admin.v1.CircuitBreakerState
@@ -147,6 +304,9 @@ export const CircuitBreakerStateSchema: GenEnum<CircuitBreakerState> = /*@__PURE
 
 /**
  * Operational state of one service process, served by every shopmesh server next to health.
+ * Each RPC has its own method path, so an authorization policy can let everyone read
+ * (ListCircuitBreakers, ListFaultRules) and only the operator identity change
+ * (SetFaultRules, ClearFaultRules).
  *
  * @generated from service shopmesh.admin.v1.AdminService
  */
@@ -160,6 +320,37 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ListCircuitBreakersRequestSchema;
     output: typeof ListCircuitBreakersResponseSchema;
+  },
+  /**
+   * The fault rules this server applies now: FAULT_INJECTION's at start, then the last set.
+   *
+   * @generated from rpc shopmesh.admin.v1.AdminService.ListFaultRules
+   */
+  listFaultRules: {
+    methodKind: "unary";
+    input: typeof ListFaultRulesRequestSchema;
+    output: typeof ListFaultRulesResponseSchema;
+  },
+  /**
+   * Replaces every fault rule of this server at once, without a restart. Refused with
+   * FAILED_PRECONDITION unless the server runs with FAULT_INJECTION_RUNTIME=true.
+   *
+   * @generated from rpc shopmesh.admin.v1.AdminService.SetFaultRules
+   */
+  setFaultRules: {
+    methodKind: "unary";
+    input: typeof SetFaultRulesRequestSchema;
+    output: typeof SetFaultRulesResponseSchema;
+  },
+  /**
+   * Removes every fault rule: the server answers normally again. Same switch as SetFaultRules.
+   *
+   * @generated from rpc shopmesh.admin.v1.AdminService.ClearFaultRules
+   */
+  clearFaultRules: {
+    methodKind: "unary";
+    input: typeof ClearFaultRulesRequestSchema;
+    output: typeof ClearFaultRulesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopmesh_admin_v1_admin_service, 0);

@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+import { HealthListResponseSchema } from "../gen/grpc/health/v1/health_pb.js";
+import {
+  ListOrdersResponseSchema,
+  OrderSchema,
+} from "../gen/shopmesh/order/v1/order_service_pb.js";
+import {
+  ListProductsResponseSchema,
+  ProductSchema,
+} from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { ListUsersResponseSchema, UserSchema } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { type CommandLine, UsageError } from "./command-line.js";
+import { checkHealth } from "./health-check.js";
+import type { MeshClients } from "./mesh-clients.js";
+import { parseMinorUnits } from "./money.js";
+import { printable as out, type Printable } from "./printable.js";
+
+const int32Max = 2_147_483_647;
+
+/** The user, product, order and health commands: one call each, the response to print. */
+export async function runShopCommand(clients: MeshClients, line: CommandLine): Promise<Printable> {
+  const { users, products, orders } = clients;
+  const page = () => ({
+    pageSize: line.wholeNumber("page-size", 0, int32Max),
+    pageToken: line.options["page-token"],
+  });
+  switch (`${line.word(0)} ${line.word(1)}`) {
+    case "user create":
+      return out(
+        UserSchema,
+        await users.createUser({
+          email: line.required("email"),
+          displayName: line.required("name"),
+        }),
+      );
+    case "user get":
+      return out(UserSchema, await users.getUser({ id: line.argument(2, "ID") }));
+    case "user list":
+      return out(ListUsersResponseSchema, await users.listUsers(page()));
+    case "product create": {
+      const currencyCode = line.required("currency");
+      return out(
+        ProductSchema,
+        await products.createProduct({
+          sku: line.required("sku"),
+          name: line.required("name"),
+          price: { currencyCode, minorUnits: price(line.required("price"), currencyCode) },
+          stock: line.wholeNumber("stock", 0, int32Max),
+        }),
+      );
+    }
+    case "product get":
+      return out(ProductSchema, await products.getProduct({ id: line.argument(2, "ID") }));
+    case "product list":
+      return out(ListProductsResponseSchema, await products.listProducts(page()));
+    case "order create": {
+      const items = (line.options.item ?? []).map((item) => {
+        const [productId = "", quantity = "1"] = item.split(":");
+        return { productId, quantity: line.wholeNumber("item", 0, int32Max, quantity) };
+      });
+      const requestId = line.options["request-id"] ?? randomUUID();
+      return out(
+        OrderSchema,
+        await orders.createOrder({ requestId, userId: line.required("user"), items }),
+      );
+    }
+    case "order get":
+      return out(OrderSchema, await orders.getOrder({ id: line.argument(2, "ID") }));
+    case "order list":
+      return out(
+        ListOrdersResponseSchema,
+        await orders.listOrders({ userId: line.options.user ?? "", ...page() }),
+      );
+    case "order cancel":
+      return out(OrderSchema, await orders.cancelOrder({ id: line.argument(2, "ID") }));
+    case "health ":
+      return out(HealthListResponseSchema, await checkHealth(clients));
+    default:
+      throw new UsageError(`unknown command: ${line.positionals.join(" ") || "(none)"}`);
+  }
+}
+
+function price(amount: string, currencyCode: string): bigint {
+  try {
+    return parseMinorUnits(amount, currencyCode);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

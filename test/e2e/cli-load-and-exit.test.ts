@@ -1,0 +1,105 @@
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
+import { runCliOn, startTestMesh, type TestMesh } from "../support/test-mesh.js";
+
+// The CLI as an operator uses it: answers at once whatever the trace collector does, and
+// `shopmesh load` drives shopper journeys for as long as asked, then stops by itself.
+let shop: TestMesh;
+
+beforeAll(async () => {
+  shop = await startTestMesh("cli_load");
+});
+afterAll(() => shop.close());
+
+describe("a CLI command's exit", () => {
+  // Tracing on, as for a user (the test run switches it off by default).
+  const tracingTo = (endpoint: string) => ({
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  });
+  // Against the same command's start-up and nothing else (--help), measured now: Node's start
+  // on a shared 2-core machine varies by seconds. Without the bound the exporter retried ~9 s.
+  const startUpMs = async () => (await runCliOn(shop, ["--help"])).ms;
+  const slackMs = 3_000;
+
+  it("does not wait for a collector that is not there", async () => {
+    const boundMs = (await startUpMs()) + slackMs;
+    const run = await runCliOn(
+      shop,
+      ["user", "list"],
+      tracingTo(`http://127.0.0.1:${await freePort()}`),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^trace_id: [0-9a-f]{32}$/m);
+    expect(run.ms).toBeLessThan(boundMs);
+  });
+
+  it("waits for a collector that accepts but never answers only as long as the kit's bound", async () => {
+    const boundMs = (await startUpMs()) + slackMs;
+    const sockets = new Set<net.Socket>();
+    const blackHole = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+    const { port } = blackHole.address() as net.AddressInfo;
+    try {
+      const run = await runCliOn(shop, ["user", "list"], tracingTo(`http://127.0.0.1:${port}`));
+      expect(run.code).toBe(0);
+      expect(sockets.size).toBeGreaterThan(0); // it did try to export
+      expect(run.ms).toBeLessThan(boundMs);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
+  });
+});
+
+describe("a service's shutdown", () => {
+  it("does not wait for a collector that is not there", async () => {
+    // The user service again, tracing to a port nothing listens on, with spans to flush.
+    await shop.mesh.stop("user");
+    await shop.mesh.start("user", {
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    });
+    await shop.clients.users.listUsers({});
+    const started = performance.now();
+    expect(await shop.mesh.stop("user")).toBe(0);
+    // Drain (no calls in flight) and exit; the exporter's retries took ~9 s before the bound.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(shop.output.join("\n")).not.toContain("telemetry");
+    await shop.mesh.start("user");
+    // Two restarts of a service: on a busy shared machine that alone can take half a minute.
+  }, 90_000);
+});
+
+it("shopmesh load runs mixed shopper journeys for the duration, then stops by itself", async () => {
+  const run = await runCliOn(shop, [
+    ...["load", "--rate", "10", "--duration", "3s", "--shoppers", "2"],
+  ]);
+  expect(run.code).toBe(0);
+  expect(run.stderr).toBe("");
+  // A live line per second…
+  expect(run.stdout).toMatch(
+    /^ +1s {2}journeys \d+\/s {2}calls \d+\/s {2}p50 [\d.]+ ms {2}p99 [\d.]+ ms {2}errors: none$/m,
+  );
+  // …and the summary: 30 journeys planned (10/s for 3 s), every kind of the default mix run.
+  const summary = /load finished after ([\d.]+) s: (\d+) journeys/.exec(run.stdout);
+  expect(Number(summary?.[2])).toBe(30);
+  expect(Number(summary?.[1])).toBeLessThan(10);
+  const kinds: Record<string, { ok: number; failed: number }> = Object.fromEntries(
+    [...run.stdout.matchAll(/^ {2}(browse|order|my-orders|cancel) +(\d+) ok +(\d+) failed$/gm)].map(
+      ([, kind, ok, failed]) => [kind, { ok: Number(ok), failed: Number(failed) }],
+    ),
+  );
+  expect(Object.keys(kinds).sort()).toEqual(["browse", "cancel", "my-orders", "order"]);
+  const total = Object.values(kinds).reduce((sum, { ok, failed }) => sum + ok + failed, 0);
+  expect(total).toBe(30);
+  expect(Object.values(kinds).every(({ failed }) => failed === 0)).toBe(true);
+  expect(run.stdout).toContain("errors by code: none");
+  // Its orders are real: placed by its shoppers, each under a fresh request_id.
+  const { orders } = await shop.clients.orders.listOrders({ pageSize: 1000 });
+  // (A cancel journey places an order of its own only when its shopper has none to cancel.)
+  const placed = kinds.order?.ok ?? 0;
+  expect(new Set(orders.map((order) => order.requestId)).size).toBe(orders.length);
+  expect(orders.length).toBeGreaterThanOrEqual(placed);
+}, 60_000);
