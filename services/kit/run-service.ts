@@ -6,6 +6,7 @@ import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
+import { endUserInterceptor } from "./end-user/index.js";
 import { startGrpcServer } from "./grpc-server.js";
 import { type CallObserver, grpcService } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
@@ -95,7 +96,12 @@ export async function runService<Settings extends Record<string, Setting<unknown
     ...parts.implementations,
     implement(AdminService, adminHandlers(downstream.breakers)),
   ];
-  const { interceptors, inFlight } = serverProtection(config, logger);
+  const protection = serverProtection(config, logger);
+  const { inFlight } = protection;
+  const interceptors = [
+    ...protection.interceptors,
+    endUserInterceptor(new Set(config.endUserPeers)),
+  ];
   const logCall = callLogger(logger);
   const measureCall = instrumentService({ breakers: downstream.breakers, inFlight });
   const observer: CallObserver = (outcome) => {

@@ -8,7 +8,7 @@ import { spanEvent } from "./telemetry.js";
 
 /** Load shedding first (refusing is cheapest), then any configured faults. */
 export function serverProtection(
-  config: CommonConfig,
+  config: Pick<CommonConfig, "maxInFlight" | "faultInjection">,
   logger: Logger,
 ): { interceptors: UnaryInterceptor[]; inFlight: () => number } {
   const shedCalls = eventCounter("shopmesh.load_shed", "Calls refused with RESOURCE_EXHAUSTED");

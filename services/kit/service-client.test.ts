@@ -34,6 +34,9 @@ const users = implement(UserService, {
     if (request.id === "slow") await new Promise((resolve) => setTimeout(resolve, 300));
     return { id: request.id, email: "grace@example.com", displayName: "Grace", createTime };
   },
+  async getCurrentUser() {
+    throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
+  },
   async listUsers() {
     calls.listUsers++;
     return { users: [], nextPageToken: "" };
