@@ -293,6 +293,7 @@ describe("grpcService", () => {
       "/shopmesh.user.v1.UserService/CreateUser",
       "/shopmesh.user.v1.UserService/GetUser",
       "/shopmesh.user.v1.UserService/ListUsers",
+      "/shopmesh.user.v1.UserService/GetCurrentUser",
     ]);
   });
 });

@@ -213,6 +213,7 @@ describe("createServiceClient with breakers", () => {
       { ...closed, method: "CreateUser" },
       { ...closed, method: "GetUser" },
       { ...closed, method: "ListUsers" },
+      { ...closed, method: "GetCurrentUser" },
     ]);
 
     await guarded.getUser({ id: userId });
@@ -220,6 +221,7 @@ describe("createServiceClient with breakers", () => {
       { ...closed, method: "CreateUser" },
       { ...closed, method: "GetUser", successes: 1 },
       { ...closed, method: "ListUsers" },
+      { ...closed, method: "GetCurrentUser" },
     ]);
   });
 
@@ -243,6 +245,7 @@ describe("createServiceClient with breakers", () => {
       ["CreateUser", "closed"],
       ["GetUser", "open"],
       ["ListUsers", "closed"],
+      ["GetCurrentUser", "closed"],
     ]);
     expect(await guarded.listUsers({})).toMatchObject({ users: [] });
   });

@@ -63,8 +63,12 @@ export class TokenVerifier {
     } catch (error) {
       throw refusal(error);
     }
+    // jose checks that `sub` is present; an empty one would name nobody (and everybody).
+    if (typeof payload.sub !== "string" || payload.sub === "") {
+      throw new RpcError(Status.UNAUTHENTICATED, "token refused: claim sub is missing");
+    }
     return {
-      subject: payload.sub as string,
+      subject: payload.sub,
       claims: payload,
       expiresAt: (payload.exp as number) * 1000,
     };
@@ -76,7 +80,10 @@ function refusal(error: unknown): RpcError {
     new RpcError(Status.UNAUTHENTICATED, `token refused: ${reason}`, { cause: error });
   if (error instanceof errors.JWTExpired) return unauthenticated("expired");
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return unauthenticated(`claim ${error.claim} ${claimReasons[error.reason] ?? error.reason}`);
+    // jose says check_failed both for a wrong iss/aud and for nbf/iat in the future.
+    const reason =
+      error.claim === "iss" || error.claim === "aud" ? "mismatch" : (error.reason as string);
+    return unauthenticated(`claim ${error.claim} ${claimReasons[reason] ?? reason}`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return unauthenticated("algorithm not allowed");
   if (error instanceof errors.JWSSignatureVerificationFailed) {
