@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
+import { edgeBanner, startLocalEdge, trustLocalEdge } from "./edge.js";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
@@ -21,6 +22,7 @@ const config = readConfig({
   productHealthPort: { env: "PRODUCT_HEALTH_PORT", parse: port, default: 50062 },
   orderHealthPort: { env: "ORDER_HEALTH_PORT", parse: port, default: 50063 },
   insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
+  edgePort: { env: "EDGE_PORT", parse: port, default: 8080 },
   postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
   dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
   user: { env: "USER_DATABASE_URL", ...optionalUrl },
@@ -30,10 +32,12 @@ const config = readConfig({
 
 let database: EmbeddedDatabase | undefined;
 let mesh: Mesh | undefined;
+let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
+  await edge?.stop();
   await mesh?.stopAll();
   await database?.stop();
   process.exit(exitCode);
@@ -76,6 +80,7 @@ try {
     },
     trust: config.insecurePlaintext ? "plaintext" : trust,
     databaseUrls,
+    env: trustLocalEdge,
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
     onUnexpectedExit: (service, code) => {
       if (stopping) return;
@@ -83,7 +88,20 @@ try {
       void stopEverything(1);
     },
   });
+  edge = await startLocalEdge({
+    host: config.host,
+    port: config.edgePort,
+    dataDir: config.dataDir,
+    addresses: mesh.addresses,
+    onOutput: (line) => console.log(formatLogLine("edge", line)),
+  });
+  void edge.exited.then((code) => {
+    if (stopping) return;
+    console.error(`edge exited unexpectedly (code ${code}); stopping the mesh`);
+    void stopEverything(1);
+  });
   console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
+  console.log(edgeBanner(edge.address));
 } catch (error) {
   console.error(`could not start the mesh: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

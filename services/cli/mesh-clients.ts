@@ -22,6 +22,14 @@ export interface MeshClients {
   readonly health: Readonly<Record<keyof MeshAddresses, Client<typeof Health>>>;
 }
 
+/** Sends `authorization: Bearer <token>` with every call (the edge signs the caller in). */
+export function bearer(token: string): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+}
+
 /**
  * Clients for the services at `addresses` (host:port): mTLS with the operator's certificate,
  * each server checked for its own SPIFFE ID; plaintext when `identity` is "plaintext".

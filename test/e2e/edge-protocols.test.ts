@@ -5,8 +5,9 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer } from "../../services/cli/mesh-clients.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
-import { bearer, startTestEdge, type TestEdge } from "../support/test-edge.js";
+import { startTestEdge, type TestEdge } from "../support/test-edge.js";
 import { ghost } from "./error-cases.js";
 
 // One edge port, every way in: Connect JSON from a plain HTTP client, Connect binary over HTTP/2,

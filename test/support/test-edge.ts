@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Interceptor } from "@connectrpc/connect";
 import { type ServiceProcess, startServiceProcess } from "../../deploy/local/service-process.js";
-import { type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
+import { bearer, type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
 import { DevIssuer } from "../../services/edge/auth/index.js";
 import { freePort } from "./ports.js";
 import { startTestMesh, type TestMesh } from "./test-mesh.js";
@@ -21,14 +20,6 @@ export interface TestEdge {
   /** Starts another edge on the same mesh with extra settings (stopped by `close`). */
   startEdge(env?: Record<string, string>): Promise<string>;
   close(): Promise<void>;
-}
-
-/** Sends `authorization: Bearer <token>` with every call. */
-export function bearer(token: string): Interceptor {
-  return (next) => (request) => {
-    request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
-  };
 }
 
 /**
