@@ -10,6 +10,7 @@ export interface RateLimit {
 interface Bucket {
   tokens: number;
   updatedAt: number;
+  readonly limit: RateLimit;
 }
 
 // Beyond this many callers, buckets that refilled completely are forgotten (they hold nothing).
@@ -27,14 +28,11 @@ export function rateLimit(
   const buckets = new Map<string, Bucket>();
   const take = (key: string, limit: RateLimit): number => {
     const now = clock();
-    const bucket = buckets.get(key) ?? { tokens: limit.burst, updatedAt: now };
-    bucket.tokens = Math.min(
-      limit.burst,
-      bucket.tokens + ((now - bucket.updatedAt) / 1000) * limit.perSecond,
-    );
+    const bucket = buckets.get(key) ?? { tokens: limit.burst, updatedAt: now, limit };
+    bucket.tokens = refilled(bucket, now);
     bucket.updatedAt = now;
     buckets.set(key, bucket);
-    if (buckets.size > sweepAbove) sweep(buckets, now, limit);
+    if (buckets.size > sweepAbove) sweep(buckets, now);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
@@ -58,10 +56,13 @@ export function rateLimit(
   };
 }
 
-function sweep(buckets: Map<string, Bucket>, now: number, limit: RateLimit): void {
+function refilled(bucket: Bucket, now: number): number {
+  const { perSecond, burst } = bucket.limit;
+  return Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * perSecond);
+}
+
+function sweep(buckets: Map<string, Bucket>, now: number): void {
   for (const [key, bucket] of buckets) {
-    if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * limit.perSecond >= limit.burst) {
-      buckets.delete(key);
-    }
+    if (refilled(bucket, now) >= bucket.limit.burst) buckets.delete(key);
   }
 }
