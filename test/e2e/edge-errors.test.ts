@@ -24,7 +24,7 @@ beforeAll(async () => {
   api.usdProduct = (
     await products.createProduct({ sku: "USD-1", name: "B", price: price("USD"), stock: 2 })
   ).id;
-});
+}, 120_000); // a mesh, an edge and their databases; slow on a loaded machine
 afterAll(() => edge.close());
 
 describe("errors through the edge", () => {

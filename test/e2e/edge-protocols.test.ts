@@ -27,7 +27,7 @@ beforeAll(async () => {
     stock: 7,
   });
   productId = product.id;
-});
+}, 120_000); // a mesh, an edge and their databases; slow on a loaded machine
 afterAll(() => edge.close());
 
 describe("the edge speaks", () => {
@@ -120,6 +120,27 @@ describe("the edge hides and limits", () => {
     const body = (await response.json()) as { code: string; message: string };
     expect(body.code).toBe("resource_exhausted");
     expect(body.message).toMatch(/readMaxBytes|larger than/);
+  });
+
+  it("sheds load beyond MAX_IN_FLIGHT like every other server", async () => {
+    const busy = await edge.startEdge({
+      MAX_IN_FLIGHT: "1",
+      FAULT_INJECTION: JSON.stringify([{ method: "ListProducts", delayMs: 3000 }]),
+    });
+    const client = createClient(
+      ProductService,
+      createConnectTransport({ baseUrl: `http://${busy}`, httpVersion: "1.1" }),
+    );
+    const slow = client.listProducts({});
+    // In flight for sure once the edge logged the injected delay (logs flush within 200 ms).
+    await expect
+      .poll(() => edge.output.some((line) => line.includes("fault injected")), { timeout: 5_000 })
+      .toBe(true);
+    await expect(client.getProduct({ id: productId })).rejects.toMatchObject({
+      code: Code.ResourceExhausted,
+      rawMessage: "server busy: 1 calls in flight (limit 1); retry with backoff",
+    });
+    expect((await slow).products).toHaveLength(1);
   });
 
   it("rate limits per address with RESOURCE_EXHAUSTED and a retry hint", async () => {

@@ -46,7 +46,7 @@ beforeAll(async () => {
       stock: 100,
     })
   ).id;
-});
+}, 120_000); // a mesh, an edge and their databases; slow on a loaded machine
 afterAll(async () => {
   await edge.close();
   await rm(foreignFolder, { recursive: true, force: true });
