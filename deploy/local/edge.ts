@@ -2,9 +2,7 @@ import path from "node:path";
 import { DevIssuer } from "../../services/edge/auth/index.js";
 import type { ServiceName } from "./mesh.js";
 import { type ServiceProcess, startServiceProcess } from "./service-process.js";
-
-/** What the mesh's services need so that the local edge may act for signed-in users. */
-export const trustLocalEdge = { END_USER_PEERS: "127.0.0.1" } as const;
+import { clientTrustEnvironment, type TrustDomain } from "./trust-domain.js";
 
 /**
  * Starts the edge of `make run` in front of the mesh, signing users in with the development
@@ -15,6 +13,8 @@ export async function startLocalEdge(options: {
   port: number;
   dataDir: string;
   addresses: Readonly<Record<ServiceName, string>>;
+  /** The local trust domain (the edge dials the services with its own certificate). */
+  trust: TrustDomain | "plaintext";
   onOutput: (line: string) => void;
 }): Promise<ServiceProcess & { address: string }> {
   const issuer = await DevIssuer.open(path.join(options.dataDir, "dev-issuer"));
@@ -29,6 +29,9 @@ export async function startLocalEdge(options: {
       USER_SERVICE_TARGET: options.addresses.user,
       PRODUCT_SERVICE_TARGET: options.addresses.product,
       ORDER_SERVICE_TARGET: options.addresses.order,
+      ...(options.trust === "plaintext"
+        ? { INSECURE_PLAINTEXT: "true" }
+        : clientTrustEnvironment(options.trust, "edge")),
       JWT_JWKS_FILE: issuer.jwksFile,
       JWT_ISSUER: issuer.issuer,
       JWT_AUDIENCE: issuer.audience,

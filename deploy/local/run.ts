@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
-import { edgeBanner, startLocalEdge, trustLocalEdge } from "./edge.js";
+import { edgeBanner, startLocalEdge } from "./edge.js";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
@@ -64,8 +64,8 @@ try {
     await database.ensureDatabase(`shopmesh_${name}`);
     databaseUrls[name] = database.urlOf(`shopmesh_${name}`);
   }
-  // The trust domain: a root, a certificate per service and one for the operator (CLI,
-  // grpcurl), and the default policies; renewed while running.
+  // The trust domain: a root, a certificate per service, one for the edge and one for the
+  // operator (CLI, grpcurl), and the default policies; renewed while running.
   const trust = await ensureTrustDomain({ dir: path.join(config.dataDir, "trust") });
   keepLeavesFresh(trust, {
     onRenewed: (names) => console.log(`renewed certificates: ${names.join(", ")}`),
@@ -80,7 +80,6 @@ try {
     },
     trust: config.insecurePlaintext ? "plaintext" : trust,
     databaseUrls,
-    env: trustLocalEdge,
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
     onUnexpectedExit: (service, code) => {
       if (stopping) return;
@@ -93,6 +92,7 @@ try {
     port: config.edgePort,
     dataDir: config.dataDir,
     addresses: mesh.addresses,
+    trust: config.insecurePlaintext ? "plaintext" : trust,
     onOutput: (line) => console.log(formatLogLine("edge", line)),
   });
   void edge.exited.then((code) => {

@@ -165,12 +165,16 @@ const env = process.env;
 // dist/services/cli/main.js → the repository (where `make run` keeps .data).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const tracing = startCliTracing();
+const edge = options.edge ?? env.SHOPMESH_EDGE_ADDRESS;
+const viaEdge = edge !== undefined && edge !== "";
+const token = viaEdge ? storedToken() : undefined;
 const trustDir =
   options["trust-dir"] ??
   env.SHOPMESH_TRUST_DIR ??
   path.join(env.SHOPMESH_DATA_DIR ?? path.join(repoRoot, ".data"), "trust");
+// The edge is the public door: end users reach it with a token, not the operator certificate.
 let identity: ReturnType<typeof readOperatorIdentity> | "plaintext" = "plaintext";
-if (!options.plaintext && !options.help) {
+if (!options.plaintext && !options.help && !viaEdge) {
   try {
     identity = readOperatorIdentity(trustDir);
   } catch (error) {
@@ -179,17 +183,6 @@ if (!options.plaintext && !options.help) {
   }
 }
 const clients = meshClients(
-  {
-    user: options["user-address"] ?? env.SHOPMESH_USER_ADDRESS ?? "localhost:50051",
-    product: options["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
-    order: options["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
-  },
-  identity,
-  [tracing.interceptor],
-const edge = options.edge ?? env.SHOPMESH_EDGE_ADDRESS;
-const viaEdge = edge !== undefined && edge !== "";
-const token = viaEdge ? storedToken() : undefined;
-const clients = meshClients(
   viaEdge
     ? { user: edge, product: edge, order: edge }
     : {
@@ -197,6 +190,7 @@ const clients = meshClients(
         product: options["product-address"] ?? env.SHOPMESH_PRODUCT_ADDRESS ?? "localhost:50052",
         order: options["order-address"] ?? env.SHOPMESH_ORDER_ADDRESS ?? "localhost:50053",
       },
+  identity,
   [tracing.interceptor, ...(token ? [bearer(token)] : [])],
 );
 

@@ -6,7 +6,8 @@ import type { Downstream } from "../kit/index.js";
 /** The internal services behind the edge, each with the methods the public API needs. */
 export function connectDependencies(
   downstream: Downstream,
-  targets: { user: string; product: string; order: string },
+  targets: Readonly<Record<"user" | "product" | "order", string>>,
+  identities: Readonly<Record<"user" | "product" | "order", string | undefined>>,
 ) {
   // Reads are safe to retry; so are CreateOrder (keyed by request_id) and CancelOrder (a second
   // cancel changes nothing). CreateUser and CreateProduct are never resent by the edge.
@@ -14,6 +15,7 @@ export function connectDependencies(
     users: downstream.connect(UserService, {
       dependency: "user service",
       target: targets.user,
+      identity: identities.user,
       methods: {
         createUser: {},
         getUser: { idempotent: true },
@@ -24,6 +26,7 @@ export function connectDependencies(
     products: downstream.connect(ProductService, {
       dependency: "product service",
       target: targets.product,
+      identity: identities.product,
       methods: {
         createProduct: {},
         getProduct: { idempotent: true },
@@ -33,6 +36,7 @@ export function connectDependencies(
     orders: downstream.connect(OrderService, {
       dependency: "order service",
       target: targets.order,
+      identity: identities.order,
       methods: {
         createOrder: { idempotent: true },
         getOrder: { idempotent: true },

@@ -12,11 +12,19 @@ await runConnectService({
   defaultPort: 8080,
   settings: edgeSettings,
   start: ({ config, logger, downstream }) => {
-    const deps = connectDependencies(downstream, {
-      user: config.userServiceTarget,
-      product: config.productServiceTarget,
-      order: config.orderServiceTarget,
-    });
+    const deps = connectDependencies(
+      downstream,
+      {
+        user: config.userServiceTarget,
+        product: config.productServiceTarget,
+        order: config.orderServiceTarget,
+      },
+      {
+        user: config.userServiceIdentity,
+        product: config.productServiceIdentity,
+        order: config.orderServiceIdentity,
+      },
+    );
     const verifier = new TokenVerifier({
       keys: jwksFrom({
         ...(config.jwksUrl ? { url: config.jwksUrl } : {}),

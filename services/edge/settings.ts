@@ -1,4 +1,4 @@
-import { grpcTarget, integer, list, type Setting, text } from "../kit/index.js";
+import { grpcTarget, integer, list, type Setting, spiffeIdSetting, text } from "../kit/index.js";
 
 const optionalText = { parse: text, default: undefined as string | undefined };
 
@@ -14,6 +14,18 @@ export const edgeSettings = {
     env: "ORDER_SERVICE_TARGET",
     parse: grpcTarget,
     default: "localhost:50053",
+  },
+  // The SPIFFE IDs the internal servers must present (required with mTLS).
+  userServiceIdentity: { env: "USER_SERVICE_IDENTITY", parse: spiffeIdSetting, default: undefined },
+  productServiceIdentity: {
+    env: "PRODUCT_SERVICE_IDENTITY",
+    parse: spiffeIdSetting,
+    default: undefined,
+  },
+  orderServiceIdentity: {
+    env: "ORDER_SERVICE_IDENTITY",
+    parse: spiffeIdSetting,
+    default: undefined,
   },
   // The identity provider: its keys (URL, e.g. Keycloak's …/protocol/openid-connect/certs, or a
   // file), and what its tokens must say.

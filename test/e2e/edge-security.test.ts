@@ -5,6 +5,7 @@ import path from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { operatorTlsOptions, readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { DevIssuer } from "../../services/edge/auth/index.js";
 import {
   OrderService,
@@ -213,12 +214,14 @@ describe("orders belong to their user", () => {
 
 describe("internal services", () => {
   it("refuse an end-user identity from any caller but the edge", async () => {
-    const [, port] = edge.shop.mesh.addresses.order.split(":");
-    // The same order service, reached over ::1: an address it does not trust to act for users.
+    // The same order service, called with the operator's certificate: a workload of the trust
+    // domain, but not the one allowed to act for users.
+    const { dir, identities } = edge.shop.trust;
     const outsider = createClient(
       OrderService,
       createGrpcTransport({
-        baseUrl: `http://[::1]:${port}`,
+        baseUrl: `https://${edge.shop.mesh.addresses.order}`,
+        nodeOptions: operatorTlsOptions(readOperatorIdentity(dir), "order"),
         interceptors: [
           (next) => (request) => {
             const claim = endUserMetadata({ subject: "idp|bob", userId: ids.bob, admin: true });
@@ -230,7 +233,7 @@ describe("internal services", () => {
     );
     expect(await rpcFailure(() => outsider.listOrders({}))).toEqual({
       code: "PermissionDenied",
-      message: "caller ::1 may not act for end users (only the edge may)",
+      message: `caller ${identities.operator} may not act for end users (only the edge may)`,
     });
   });
 });

@@ -68,7 +68,6 @@ async function cliText(...args: string[]): Promise<string> {
         SHOPMESH_USER_ADDRESS: `127.0.0.1:${env.USER_PORT}`,
         SHOPMESH_PRODUCT_ADDRESS: `127.0.0.1:${env.PRODUCT_PORT}`,
         SHOPMESH_ORDER_ADDRESS: `127.0.0.1:${env.ORDER_PORT}`,
-        SHOPMESH_DATA_DIR: dataDir,
       },
     },
   );

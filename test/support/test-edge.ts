@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type ServiceProcess, startServiceProcess } from "../../deploy/local/service-process.js";
+import { clientTrustEnvironment } from "../../deploy/local/trust-domain.js";
 import { bearer, type MeshClients, meshClients } from "../../services/cli/mesh-clients.js";
 import { DevIssuer } from "../../services/edge/auth/index.js";
 import { freePort } from "./ports.js";
@@ -23,17 +24,13 @@ export interface TestEdge {
 }
 
 /**
- * Starts user, product and order (the order service listening on IPv4 and IPv6 and trusting only
- * 127.0.0.1 to act for end users, so a caller on ::1 is an outsider) and an edge process.
+ * Starts user, product and order (trusting only the edge's certificate to act for end users) and
+ * an edge process that dials them with mTLS as `edge`.
  */
 export async function startTestEdge(label: string): Promise<TestEdge> {
   const folder = await mkdtemp(path.join(os.tmpdir(), "shopmesh-edge-"));
   const issuer = await DevIssuer.open(folder, { issuer: "https://idp.test", audience: "shop" });
-  const trusted = { END_USER_PEERS: "127.0.0.1" };
-  const shop = await startTestMesh(label, {
-    env: trusted,
-    serviceEnv: { order: { GRPC_HOST: "::" }, user: { GRPC_HOST: "::" } },
-  });
+  const shop = await startTestMesh(label);
   const output: string[] = [];
   const edges: ServiceProcess[] = [];
   const startEdge = async (env: Record<string, string> = {}) => {
@@ -50,6 +47,7 @@ export async function startTestEdge(label: string): Promise<TestEdge> {
           USER_SERVICE_TARGET: shop.mesh.addresses.user,
           PRODUCT_SERVICE_TARGET: shop.mesh.addresses.product,
           ORDER_SERVICE_TARGET: shop.mesh.addresses.order,
+          ...clientTrustEnvironment(shop.trust, "edge"),
           JWT_JWKS_FILE: issuer.jwksFile,
           JWT_ISSUER: issuer.issuer,
           JWT_AUDIENCE: issuer.audience,
@@ -75,6 +73,8 @@ export async function startTestEdge(label: string): Promise<TestEdge> {
     clients: (token) =>
       meshClients(
         { user: address, product: address, order: address },
+        // The edge is the public door: plain HTTP/2 here (TLS would end at an ingress).
+        "plaintext",
         token ? [bearer(token)] : [],
       ),
     startEdge,

@@ -11,6 +11,10 @@ export function connectServiceSettings(defaultPort: number) {
     databasePoolMax: _poolMax,
     databaseStartupTimeoutMs: _startup,
     healthCheckIntervalMs: _health,
+    // Trust as a client only: no gRPC server of its own, so no policy, health port or peers.
+    authzPolicyFile: _policy,
+    healthPort: _healthPort,
+    endUserPeers: _peers,
     ...common
   } = commonSettings(defaultPort);
   return {

@@ -11,6 +11,7 @@ import { instrumentService } from "../metrics.js";
 import { serverProtection } from "../server-protection.js";
 import { onShutdownSignal } from "../shutdown.js";
 import { shutdownTelemetry } from "../telemetry.js";
+import { loadWorkloadTrust, type WorkloadTrust } from "../trust/index.js";
 import { connectRoutes, peerKey } from "./connect-routes.js";
 import { type ConnectServiceConfig, connectServiceSettings } from "./connect-settings.js";
 import { withCors } from "./cors.js";
@@ -63,7 +64,20 @@ export async function runConnectService<Settings extends Record<string, Setting<
   if (config.corsAllowedOrigins.includes("*")) {
     logger.warn("CORS_ALLOWED_ORIGINS=*: any web site may call this service from a browser");
   }
-  const downstream = new Downstream(config, logger);
+  let trust: WorkloadTrust;
+  try {
+    // The service's own identity, with which it dials the mesh over mTLS.
+    trust = await loadWorkloadTrust(
+      { ...config, authzPolicyFile: undefined },
+      logger,
+      "client only",
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    await shutdownTelemetry();
+    process.exit(2);
+  }
+  const downstream = new Downstream(config, logger, trust);
   const parts = spec.start({ config, logger, downstream });
   const protection = serverProtection(config, logger);
   const logCall = callLogger(logger);
@@ -111,6 +125,7 @@ export async function runConnectService<Settings extends Record<string, Setting<
     await listener.close(config.shutdownGraceMs);
     await parts.stop?.();
     downstream.close();
+    trust.close();
     logger.info("stopped");
     await shutdownTelemetry();
   });
