@@ -7,13 +7,13 @@ import { rateLimit } from "./rate-limit.js";
 
 const method = ProductService.method.listProducts;
 
-function context(peer: string, subject?: string): CallContext {
+function context(address: string, subject?: string): CallContext {
   return {
     method: "/shopmesh.product.v1.ProductService/ListProducts",
     metadata: new Metadata(),
     deadline: Number.POSITIVE_INFINITY,
     signal: new AbortController().signal,
-    peer,
+    address,
     ...(subject ? { endUser: { subject, admin: false } } : {}),
   };
 }
