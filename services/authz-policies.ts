@@ -8,6 +8,8 @@ export interface PolicyIdentities {
   readonly order: string;
   /** The operator's SPIFFE ID (CLI, grpcurl): catalog writes, user listing, admin RPCs. */
   readonly operator: string;
+  /** The edge's SPIFFE ID: it calls for signed-in end users (admin writes included). */
+  readonly edge: string;
 }
 
 /** An A43 policy as JSON-ready data. */
@@ -80,8 +82,9 @@ export function defaultPolicies(
           },
         },
         {
+          // The edge forwards an admin's CreateProduct; the product service checks the role.
           name: "catalog-writes-from-operator",
-          source: { principals: [ids.operator] },
+          source: { principals: [ids.operator, ids.edge] },
           request: { paths: [`${product}/CreateProduct`] },
         },
       ],
@@ -91,9 +94,16 @@ export function defaultPolicies(
       "user",
       [
         {
+          // The edge forwards an admin's ListUsers; the user service checks the role.
           name: "listing-from-operator",
-          source: { principals: [ids.operator] },
+          source: { principals: [ids.operator, ids.edge] },
           request: { paths: [`${user}/ListUsers`] },
+        },
+        {
+          // Only a caller speaking for a signed-in end user has a current user.
+          name: "current-user-from-edge",
+          source: { principals: [ids.edge] },
+          request: { paths: [`${user}/GetCurrentUser`] },
         },
       ],
       [`${user}/GetUser`, `${user}/CreateUser`],

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolean, integer, port, postgresUrl, readConfig, text } from "../../services/kit/index.js";
 import { localBackoff } from "./crash-loop-backoff.js";
+import { edgeBanner, startLocalEdge } from "./edge.js";
 import {
   type EmbeddedDatabase,
   startEmbeddedPostgres,
@@ -39,6 +40,7 @@ function readRunnerConfig() {
     productHealthPort: { env: "PRODUCT_HEALTH_PORT", parse: port, default: 50062 },
     orderHealthPort: { env: "ORDER_HEALTH_PORT", parse: port, default: 50063 },
     insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
+    edgePort: { env: "EDGE_PORT", parse: port, default: 8080 },
     postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
     dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
     user: { env: "USER_DATABASE_URL", ...optionalUrl },
@@ -61,10 +63,12 @@ const dataDir = path.resolve(config.dataDir);
 const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
 let mesh: Mesh | undefined;
+let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
+  await edge?.stop();
   await mesh?.stopAll();
   await database?.stop();
   runFile.release();
@@ -93,6 +97,7 @@ try {
       port: healthPorts[name],
       variable: `${name.toUpperCase()}_HEALTH_PORT`,
     })),
+    { what: "the edge", host: config.host, port: config.edgePort, variable: "EDGE_PORT" },
     ...(embedded
       ? [
           {
@@ -122,8 +127,8 @@ try {
     await database.ensureDatabase(`shopmesh_${name}`);
     databaseUrls[name] = database.urlOf(`shopmesh_${name}`);
   }
-  // The trust domain: a root, a certificate per service and one for the operator (CLI,
-  // grpcurl), and the default policies; renewed while running.
+  // The trust domain: a root, a certificate per service, one for the edge and one for the
+  // operator (CLI, grpcurl), and the default policies; renewed while running.
   const trust = await ensureTrustDomain({ dir: path.join(dataDir, "trust") });
   keepLeavesFresh(trust, {
     onRenewed: (names) => console.log(`renewed certificates: ${names.join(", ")}`),
@@ -148,7 +153,21 @@ try {
     },
   });
   for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);
+  edge = await startLocalEdge({
+    host: config.host,
+    port: config.edgePort,
+    dataDir: dataDir,
+    addresses: mesh.addresses,
+    trust: config.insecurePlaintext ? "plaintext" : trust,
+    onOutput: (line) => console.log(formatLogLine("edge", line)),
+  });
+  void edge.exited.then((code) => {
+    if (stopping) return;
+    console.error(`edge exited unexpectedly (code ${code}); stopping the mesh`);
+    void stopEverything(1);
+  });
   console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
+  console.log(edgeBanner(edge.address));
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

@@ -10,10 +10,15 @@ import {
 } from "../../services/kit/trust/certificate-authority.js";
 import { formatSpiffeId } from "../../services/kit/trust/index.js";
 
-/** The workloads of a local trust domain: the three services and the operator (CLI, grpcurl). */
-export const workloads = ["user", "product", "order", "operator"] as const;
+/**
+ * The workloads of a local trust domain: the three services, the operator (CLI, grpcurl) and the
+ * edge (a client of the services only).
+ */
+export const workloads = ["user", "product", "order", "operator", "edge"] as const;
 /** One workload of the local trust domain. */
 export type Workload = (typeof workloads)[number];
+/** The workloads that serve gRPC and have a policy. */
+export type MeshServer = Exclude<Workload, "operator" | "edge">;
 
 /** What the CLI and tools read from `trust-domain.json`. */
 export interface TrustDomainManifest {
@@ -28,7 +33,7 @@ export interface TrustDomain extends TrustDomainManifest {
   readonly caFile: string;
   certFile(workload: Workload): string;
   keyFile(workload: Workload): string;
-  policyFile(service: Exclude<Workload, "operator">): string;
+  policyFile(service: MeshServer): string;
 }
 
 /** Where the trust domain lives and how long its certificates are valid. */
@@ -62,20 +67,20 @@ export function trustDomainAt(dir: string, manifest: TrustDomainManifest): Trust
  */
 export async function ensureTrustDomain(options: TrustDomainOptions): Promise<TrustDomain> {
   const manifestFile = path.join(options.dir, "trust-domain.json");
-  let manifest: TrustDomainManifest;
-  if (existsSync(manifestFile)) {
-    manifest = JSON.parse(await readFile(manifestFile, "utf8")) as TrustDomainManifest;
-  } else {
-    const trustDomain = options.trustDomain ?? "shopmesh.local";
-    const namespace = options.namespace ?? "local";
-    const identities = Object.fromEntries(
-      workloads.map((name) => [
-        name,
+  const existing = existsSync(manifestFile)
+    ? (JSON.parse(await readFile(manifestFile, "utf8")) as TrustDomainManifest)
+    : undefined;
+  const trustDomain = existing?.trustDomain ?? options.trustDomain ?? "shopmesh.local";
+  const namespace = existing?.namespace ?? options.namespace ?? "local";
+  // A domain made before a workload existed (the edge) gains its identity; the rest are kept.
+  const identities = Object.fromEntries(
+    workloads.map((name) => [
+      name,
+      existing?.identities[name] ??
         formatSpiffeId({ trustDomain, namespace, serviceAccount: name }),
-      ]),
-    ) as Record<Workload, string>;
-    manifest = { trustDomain, namespace, identities };
-  }
+    ]),
+  ) as Record<Workload, string>;
+  const manifest: TrustDomainManifest = { trustDomain, namespace, identities };
   const domain = trustDomainAt(options.dir, manifest);
   await mkdir(path.join(options.dir, "policies"), { recursive: true });
   const caKeyFile = path.join(options.dir, "ca-key.pem");
@@ -92,6 +97,7 @@ export async function ensureTrustDomain(options: TrustDomainOptions): Promise<Tr
     trustDomain: manifest.trustDomain,
     order: manifest.identities.order,
     operator: manifest.identities.operator,
+    edge: manifest.identities.edge,
   });
   for (const [service, policy] of Object.entries(policies)) {
     const file = domain.policyFile(service as keyof typeof policies);
@@ -167,20 +173,30 @@ export function keepLeavesFresh(
 }
 
 /** The environment that gives a service its identity, trust and policy in this domain. */
-export function trustEnvironment(
+export function trustEnvironment(domain: TrustDomain, service: MeshServer): Record<string, string> {
+  return {
+    ...clientTrustEnvironment(domain, service),
+    AUTHZ_POLICY_FILE: domain.policyFile(service),
+    // The edge, by its certificate, is the one caller that may act for end users.
+    END_USER_PEERS: domain.identities.edge,
+  };
+}
+
+/** What a client of the mesh needs: its certificate, the CA, and who each server must be. */
+export function clientTrustEnvironment(
   domain: TrustDomain,
-  service: Exclude<Workload, "operator">,
+  workload: Workload,
 ): Record<string, string> {
   return {
     // Overrides a chart's INSECURE_PLAINTEXT when the simulation runs the chart with mTLS.
     INSECURE_PLAINTEXT: "false",
-    TLS_CERT_FILE: domain.certFile(service),
-    TLS_KEY_FILE: domain.keyFile(service),
+    TLS_CERT_FILE: domain.certFile(workload),
+    TLS_KEY_FILE: domain.keyFile(workload),
     TLS_CA_FILE: domain.caFile,
     TRUST_DOMAIN: domain.trustDomain,
-    AUTHZ_POLICY_FILE: domain.policyFile(service),
     USER_SERVICE_IDENTITY: domain.identities.user,
     PRODUCT_SERVICE_IDENTITY: domain.identities.product,
+    ORDER_SERVICE_IDENTITY: domain.identities.order,
   };
 }
 

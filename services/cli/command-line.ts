@@ -14,6 +14,7 @@ export const usage = `usage: shopmesh <resource> <action> [options]
   order list [--user USER_ID] [--page-size N] [--page-token TOKEN]
   order cancel ID
   health                      exits 0 when all three services answer SERVING
+  login --email EMAIL [--admin]   development sign-in (make run's issuer); stores the token
 
   faults list  --service user|product|order
   faults set   --service S --method RPC|* [--delay-ms N] [--abort-percent P] [--abort-code CODE]
@@ -24,6 +25,9 @@ export const usage = `usage: shopmesh <resource> <action> [options]
   load [--rate 10] [--duration 30s] [--shoppers 5] [--mix browse=50,order=30,my-orders=15,cancel=5]
       shopper journeys at RATE per second for DURATION (it always stops by itself; Ctrl-C stops
       it early); a line per second, a summary at the end; each journey is one trace
+
+With --edge ADDRESS (or SHOPMESH_EDGE_ADDRESS) every command goes through the edge, signed in
+with the stored token (or SHOPMESH_TOKEN): \`order create\` then needs no --user.
 
 Addresses (host:port) come from --user-address, --product-address, --order-address or
 SHOPMESH_USER_ADDRESS, SHOPMESH_PRODUCT_ADDRESS, SHOPMESH_ORDER_ADDRESS; defaults are
@@ -61,6 +65,8 @@ const cliOptions = {
   "order-address": { type: "string" },
   "trust-dir": { type: "string" },
   plaintext: { type: "boolean", default: false },
+  edge: { type: "string" },
+  admin: { type: "boolean", default: false },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { toJsonString } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { CommandLine, UsageError, usage } from "./command-line.js";
 import { runFaultCommand } from "./fault-commands.js";
 import { runLoad } from "./load/run-load.js";
-import { meshAddresses, meshClients } from "./mesh-clients.js";
+import { dataDir, devLogin, storedToken } from "./login.js";
+import { bearer, type MeshAddresses, meshAddresses, meshClients } from "./mesh-clients.js";
 import { type OperatorIdentity, readOperatorIdentity } from "./operator-identity.js";
 import { runShopCommand } from "./shop-commands.js";
 import { grpcCodeName } from "./status-name.js";
@@ -32,13 +32,7 @@ process.on("unhandledRejection", (error) => process.exit(report(error)));
 
 /** The operator's trust files: --trust-dir, else SHOPMESH_TRUST_DIR, else `make run`'s. */
 function trustDir(flag: string | undefined, env = process.env): string {
-  // dist/services/cli/main.js → the repository (where `make run` keeps .data).
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-  return (
-    flag ??
-    env.SHOPMESH_TRUST_DIR ??
-    path.join(env.SHOPMESH_DATA_DIR ?? path.join(repoRoot, ".data"), "trust")
-  );
+  return flag ?? env.SHOPMESH_TRUST_DIR ?? path.join(dataDir(), "trust");
 }
 
 async function main(): Promise<number> {
@@ -52,8 +46,16 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
+  if (line.word(0) === "login") {
+    // Only the token on stdout, so that TOKEN=$(shopmesh login …) works.
+    console.log(await devLogin(line.required("email"), line.options.admin));
+    console.error("token stored; use --edge localhost:8080 to call through the edge");
+    return 0;
+  }
+  const edge = line.options.edge || process.env.SHOPMESH_EDGE_ADDRESS || undefined;
+  // The edge is the public door: end users reach it with a token, not the operator certificate.
   let identity: OperatorIdentity | "plaintext" = "plaintext";
-  if (!line.options.plaintext) {
+  if (!line.options.plaintext && !edge) {
     try {
       identity = readOperatorIdentity(trustDir(line.options["trust-dir"]));
     } catch (error) {
@@ -64,12 +66,18 @@ async function main(): Promise<number> {
   const tracing = startCliTracing();
   let exitCode = 0;
   try {
-    const addresses = meshAddresses(line.options);
+    const addresses: MeshAddresses = edge
+      ? { user: edge, product: edge, order: edge }
+      : meshAddresses(line.options);
+    const token = edge ? storedToken() : undefined;
     const resource = line.word(0);
     if (resource === "load") {
       await runLoad(addresses, identity, tracing, line);
     } else {
-      const clients = meshClients(addresses, identity, [tracing.interceptor]);
+      const clients = meshClients(addresses, identity, [
+        tracing.interceptor,
+        ...(token ? [bearer(token)] : []),
+      ]);
       const { schema, message } = await tracing.traced(
         `shopmesh ${resource} ${line.word(1)}`,
         (traceId) => {
@@ -77,7 +85,7 @@ async function main(): Promise<number> {
           console.error(`trace_id: ${traceId}`);
           return resource === "faults"
             ? runFaultCommand(clients, line)
-            : runShopCommand(clients, line);
+            : runShopCommand(clients, line, { viaEdge: edge !== undefined });
         },
       );
       console.log(toJsonString(schema, message, { prettySpaces: 2 }));

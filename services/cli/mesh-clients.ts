@@ -40,6 +40,14 @@ export function meshAddresses(
   };
 }
 
+/** Sends `authorization: Bearer <token>` with every call (the edge signs the caller in). */
+export function bearer(token: string): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+}
+
 /**
  * Clients for the services at `addresses` (host:port): mTLS with the operator's certificate,
  * each server checked for its own SPIFFE ID; plaintext when `identity` is "plaintext".

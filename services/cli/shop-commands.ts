@@ -17,8 +17,15 @@ import { printable as out, type Printable } from "./printable.js";
 
 const int32Max = 2_147_483_647;
 
-/** The user, product, order and health commands: one call each, the response to print. */
-export async function runShopCommand(clients: MeshClients, line: CommandLine): Promise<Printable> {
+/**
+ * The user, product, order and health commands: one call each, the response to print. Through
+ * the edge (`viaEdge`) an order's user is the signed-in one, so `order create` needs no --user.
+ */
+export async function runShopCommand(
+  clients: MeshClients,
+  line: CommandLine,
+  { viaEdge }: { viaEdge: boolean },
+): Promise<Printable> {
   const { users, products, orders } = clients;
   const page = () => ({
     pageSize: line.wholeNumber("page-size", 0, int32Max),
@@ -61,7 +68,11 @@ export async function runShopCommand(clients: MeshClients, line: CommandLine): P
       const requestId = line.options["request-id"] ?? randomUUID();
       return out(
         OrderSchema,
-        await orders.createOrder({ requestId, userId: line.required("user"), items }),
+        await orders.createOrder({
+          requestId,
+          userId: viaEdge ? (line.options.user ?? "") : line.required("user"),
+          items,
+        }),
       );
     }
     case "order get":

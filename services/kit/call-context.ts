@@ -1,4 +1,5 @@
 import type { Metadata } from "@grpc/grpc-js";
+import type { EndUser } from "./end-user/end-user.js";
 
 /** What a handler knows about the call it serves, besides the request. */
 export interface CallContext {
@@ -15,4 +16,8 @@ export interface CallContext {
   readonly deadline: number;
   /** Aborted when the caller cancels or the deadline passes: stop work nobody waits for. */
   readonly signal: AbortSignal;
+  /** The caller's network address, as grpc-js names it: `127.0.0.1:40112`. */
+  readonly address?: string | undefined;
+  /** The end user the call is made for, set only when the caller may say so (the edge). */
+  readonly endUser?: EndUser;
 }

@@ -39,6 +39,9 @@ const dependency = implement(UserService, {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");
   },
   listUsers: async () => ({ users: [], nextPageToken: "" }),
+  getCurrentUser: async () => {
+    throw new Error("not called");
+  },
 });
 
 let dependencyServer: { address: string; stop(): Promise<void> };
@@ -87,6 +90,9 @@ beforeAll(async () => {
         throw new RpcError(Status.UNIMPLEMENTED, "not here");
       },
       listUsers: async () => ({ users: [], nextPageToken: "" }),
+      getCurrentUser: async () => {
+        throw new Error("not called");
+      },
     }),
   ]);
 });

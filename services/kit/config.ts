@@ -89,6 +89,14 @@ export function text(raw: string): string {
   return raw;
 }
 
+/** Comma-separated words, blanks dropped: `a, b,c` → `["a", "b", "c"]`. */
+export function list(raw: string): readonly string[] {
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}
+
 /** One of the listed words. */
 export function oneOf<const T extends string>(...choices: T[]): (raw: string) => T {
   return (raw) => {

@@ -30,6 +30,25 @@ export interface DependencyOptions<
   readonly methods: { readonly [P in K]: MethodPolicy };
 }
 
+/** The common settings a {@link Downstream} reads (a service without a database has them too). */
+export type DownstreamConfig = Pick<
+  CommonConfig,
+  | "downstreamTimeoutMs"
+  | "downstreamMinTimeoutMs"
+  | "retryMaxAttempts"
+  | "retryInitialBackoffMs"
+  | "retryMaxBackoffMs"
+  | "retryBudgetTokens"
+  | "breakersEnabled"
+  | "breakerErrorThresholdPercent"
+  | "breakerVolumeThreshold"
+  | "breakerRollingWindowMs"
+  | "breakerResetTimeoutMs"
+  | "keepaliveTimeMs"
+  | "keepaliveTimeoutMs"
+  | "maxMessageBytes"
+>;
+
 // gRPC's usual retryThrottling ratio: ten successes earn back one failure's token.
 const retryTokenRatio = 0.1;
 
@@ -43,7 +62,7 @@ export class Downstream {
   private readonly retries = eventCounter("shopmesh.retries", "Retries of downstream calls");
 
   constructor(
-    private readonly config: CommonConfig,
+    private readonly config: DownstreamConfig,
     private readonly logger: Logger,
     private readonly trust: Pick<WorkloadTrust, "channelCredentials">,
   ) {

@@ -61,6 +61,9 @@ beforeAll(async () => {
     UserService,
     {
       // A page of users whose names make it larger than the send limit.
+      getCurrentUser: async () => {
+        throw new Error("not called");
+      },
       listUsers: async ({ pageSize }) => ({
         users: Array.from({ length: pageSize }, (_, i) => ({
           id: `user-${i}`,

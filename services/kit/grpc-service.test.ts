@@ -65,6 +65,9 @@ const userHandlers: ServiceHandlers<typeof UserService> = {
     if (request.id === "database") throw databaseDown;
     return { id: request.id, email: "grace@example.com", displayName: "Grace", createTime };
   },
+  async getCurrentUser() {
+    throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
+  },
   async listUsers() {
     trail.push("listUsers");
     return { users: [], nextPageToken: "" };
@@ -293,6 +296,7 @@ describe("grpcService", () => {
       "/shopmesh.user.v1.UserService/CreateUser",
       "/shopmesh.user.v1.UserService/GetUser",
       "/shopmesh.user.v1.UserService/ListUsers",
+      "/shopmesh.user.v1.UserService/GetCurrentUser",
     ]);
   });
 });

@@ -264,6 +264,7 @@ function callContext(
     metadata: call.metadata,
     deadline: deadlineMs,
     signal: controller.signal,
+    address: call.getPeer(),
   };
   return {
     context,

@@ -12,6 +12,7 @@ export {
   ConfigError,
   grpcTarget,
   integer,
+  list,
   oneOf,
   port,
   postgresUrl,
@@ -19,6 +20,15 @@ export {
   type Setting,
   text,
 } from "./config.js";
+export {
+  type ConnectServiceDeps,
+  type ConnectServiceParts,
+  type ConnectServiceSpec,
+  type ExposedService,
+  expose,
+  RetryLater,
+  runConnectService,
+} from "./connect/index.js";
 export {
   createPool,
   type Pool,

@@ -6,6 +6,7 @@ import { readConfig, type Setting } from "./config.js";
 import { createPool, type Pool } from "./database.js";
 import { monitorDatabase } from "./database-monitor.js";
 import { Downstream } from "./downstream.js";
+import { endUserInterceptor } from "./end-user/index.js";
 import { BindError, startGrpcServer } from "./grpc-server.js";
 import { type CallObserver, grpcService } from "./grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
@@ -91,7 +92,12 @@ export async function runService<Settings extends Record<string, Setting<unknown
   }
   const downstream = new Downstream(config, logger, trust);
   const parts = spec.start({ config, pool, logger, downstream });
-  const { interceptors, inFlight, faults } = serverProtection(config, logger);
+  const protection = serverProtection(config, logger);
+  const { inFlight, faults } = protection;
+  const interceptors = [
+    ...protection.interceptors,
+    endUserInterceptor(new Set(config.endUserPeers)),
+  ];
   const admin = adminHandlers({
     breakers: downstream.breakers,
     faults,

@@ -9,7 +9,7 @@ import { spanEvent } from "./telemetry.js";
 
 /** Load shedding first (refusing is cheapest), then the fault rules in force, if any. */
 export function serverProtection(
-  config: CommonConfig,
+  config: Pick<CommonConfig, "maxInFlight" | "faultInjection" | "faultInjectionRuntime">,
   logger: Logger,
 ): { interceptors: UnaryInterceptor[]; inFlight: () => number; faults: FaultInjector } {
   const shedCalls = eventCounter("shopmesh.load_shed", "Calls refused with RESOURCE_EXHAUSTED");

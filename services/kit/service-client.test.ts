@@ -34,6 +34,9 @@ const users = implement(UserService, {
     if (request.id === "slow") await new Promise((resolve) => setTimeout(resolve, 300));
     return { id: request.id, email: "grace@example.com", displayName: "Grace", createTime };
   },
+  async getCurrentUser() {
+    throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
+  },
   async listUsers() {
     calls.listUsers++;
     return { users: [], nextPageToken: "" };
@@ -210,6 +213,7 @@ describe("createServiceClient with breakers", () => {
       { ...closed, method: "CreateUser" },
       { ...closed, method: "GetUser" },
       { ...closed, method: "ListUsers" },
+      { ...closed, method: "GetCurrentUser" },
     ]);
 
     await guarded.getUser({ id: userId });
@@ -217,6 +221,7 @@ describe("createServiceClient with breakers", () => {
       { ...closed, method: "CreateUser" },
       { ...closed, method: "GetUser", successes: 1 },
       { ...closed, method: "ListUsers" },
+      { ...closed, method: "GetCurrentUser" },
     ]);
   });
 
@@ -240,6 +245,7 @@ describe("createServiceClient with breakers", () => {
       ["CreateUser", "closed"],
       ["GetUser", "open"],
       ["ListUsers", "closed"],
+      ["GetCurrentUser", "closed"],
     ]);
     expect(await guarded.listUsers({})).toMatchObject({ users: [] });
   });

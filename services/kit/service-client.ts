@@ -20,6 +20,8 @@ export interface ClientCallOptions {
   readonly parent?: Pick<CallContext, "deadline"> & Partial<Pick<CallContext, "signal">>;
   /** Overrides the method's timeout for this call, in milliseconds. */
   readonly timeoutMs?: number;
+  /** Sent with the call, e.g. the end user the edge calls for. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 type UnaryMethod<M> = M extends {
@@ -141,6 +143,7 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
         deadline: callersDeadline ? parent.deadline : own,
         callersDeadline,
         signal: parent?.signal,
+        metadata: call.metadata,
       };
       // Decided before the breaker: a call the caller has no time for is not the dependency's
       // failure, and sending it would only load the dependency with work nobody waits for.

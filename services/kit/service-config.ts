@@ -1,6 +1,7 @@
 import {
   boolean,
   integer,
+  list,
   oneOf,
   port,
   postgresUrl,
@@ -58,6 +59,8 @@ export function commonSettings(defaultPort: number) {
     faultInjectionRuntime: { env: "FAULT_INJECTION_RUNTIME", parse: boolean, default: false },
     // Identity, mTLS and authorization; the plaintext health-only port sits 10 above the port.
     ...trustSettings(defaultPort + 10),
+    // SPIFFE IDs of callers that may act for end users (the edge); empty: nobody may.
+    endUserPeers: { env: "END_USER_PEERS", parse: list, default: [] as readonly string[] },
     // Calls to other services
     downstreamTimeoutMs: { env: "DOWNSTREAM_TIMEOUT_MS", parse: integer(1), default: 3_000 },
     downstreamMinTimeoutMs: { env: "DOWNSTREAM_MIN_TIMEOUT_MS", parse: integer(0), default: 5 },

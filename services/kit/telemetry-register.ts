@@ -7,7 +7,12 @@ import { registerTelemetryShutdown } from "./telemetry.js";
 
 // The service is the folder of the entry point: dist/services/order/main.js → "order".
 const service = path.basename(path.dirname(process.argv[1] ?? "")) || "unknown";
-const metricsPorts: Record<string, string> = { user: "9461", product: "9462", order: "9463" };
+const metricsPorts: Record<string, string> = {
+  user: "9461",
+  product: "9462",
+  order: "9463",
+  edge: "9464",
+};
 const defaults: Record<string, string> = {
   OTEL_SERVICE_NAME: `${service}-service`,
   // Metrics are scraped (Prometheus, on their own port); traces are pushed (OTLP, e.g. to Jaeger).

@@ -22,6 +22,8 @@ export interface AttemptBounds {
   readonly callersDeadline: boolean;
   /** The caller's signal: aborting it cancels the call on the wire. */
   readonly signal?: AbortSignal | undefined;
+  /** Sent with the call (the end user the edge calls for). */
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export function sendUnary(
       method.serialize,
       method.deserialize,
       request,
-      new grpc.Metadata(),
+      toMetadata(bounds.metadata),
       { deadline: bounds.deadline },
       (error, response) => {
         signal?.removeEventListener("abort", cancel);
@@ -94,4 +96,10 @@ function relayedMessage(dependency: string, method: string, code: Status): strin
     default:
       return `${dependency} failed ${method} (${Status[code] ?? code}); logged as a bug`;
   }
+}
+
+function toMetadata(entries: Readonly<Record<string, string>> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
 }

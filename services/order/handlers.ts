@@ -5,15 +5,18 @@ import {
   type OrderService,
   OrderStatus,
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
+import type { EndUser } from "../kit/end-user/index.js";
 import {
   failedPrecondition,
   invalidArgument,
   notFound,
   page,
   pageRequest,
+  RpcError,
   requireItems,
   requireUuid,
   type ServiceHandlers,
+  Status,
 } from "../kit/index.js";
 import type { OrderCancellation } from "./cancel-order.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";
@@ -27,31 +30,33 @@ export function orderHandlers(
   placement: OrderPlacement,
   cancellation: OrderCancellation,
 ): ServiceHandlers<typeof OrderService> {
-  const visibleOrder = async (id: string): Promise<OrderRow> => {
+  // Another user's order is NOT_FOUND to an end user, so its existence is not revealed.
+  const visibleOrder = async (id: string, endUser: EndUser | undefined): Promise<OrderRow> => {
     const order = await store.get(id);
-    if (!order || order.status === "abandoned") throw notFound(`order ${id}`);
+    if (!order || order.status === "abandoned" || !mayAccess(endUser, order.userId)) {
+      throw notFound(`order ${id}`);
+    }
     return order;
   };
 
   return {
     async createOrder(request, context) {
-      const order = await placement.place(
-        {
-          requestId: requireRequestId(request.requestId),
-          userId: requireUuid("user_id", request.userId),
-          items: requireItems("items", request.items),
-        },
-        context,
-      );
-      return toOrder(order);
+      const requestId = requireRequestId(request.requestId);
+      const userId = ownerOf(context.endUser, request.userId, "order for yourself");
+      const items = requireItems("items", request.items);
+      return toOrder(await placement.place({ requestId, userId, items }, context));
     },
 
-    async getOrder(request) {
-      return toOrder(await visibleOrder(requireUuid("id", request.id)));
+    async getOrder(request, context) {
+      return toOrder(await visibleOrder(requireUuid("id", request.id), context.endUser));
     },
 
-    async listOrders(request) {
-      const userId = request.userId === "" ? undefined : requireUuid("user_id", request.userId);
+    async listOrders(request, context) {
+      const { endUser } = context;
+      const userId =
+        request.userId === "" && (!endUser || endUser.admin)
+          ? undefined
+          : ownerOf(endUser, request.userId, "list your own orders");
       const pageReq = pageRequest(request.pageSize, request.pageToken);
       // An order holds up to 100 items: 1000 of them would exceed the message limit.
       const { rows, nextPageToken } = page(await store.list(pageReq, userId), pageReq, encodedSize);
@@ -60,7 +65,7 @@ export function orderHandlers(
 
     async cancelOrder(request, context) {
       const id = requireUuid("id", request.id);
-      const order = await visibleOrder(id);
+      const order = await visibleOrder(id, context.endUser);
       if (order.status === "cancelled") return toOrder(order);
       if (order.status === "pending") {
         throw failedPrecondition(`order ${id} is still being placed; retry shortly`);
@@ -68,6 +73,26 @@ export function orderHandlers(
       return toOrder(await cancellation.cancel(order, context));
     },
   };
+}
+
+function mayAccess(endUser: EndUser | undefined, ownerId: string): boolean {
+  return !endUser || endUser.admin || endUser.userId === ownerId;
+}
+
+/**
+ * Whose orders a call is about. For an end user: themselves (the request's user_id may be empty
+ * or their own); admins may name anyone. Without an end user: the request's user_id.
+ */
+function ownerOf(endUser: EndUser | undefined, requested: string, action: string): string {
+  if (!endUser) return requireUuid("user_id", requested);
+  if (endUser.admin && requested !== "") return requireUuid("user_id", requested);
+  if (!endUser.userId) {
+    throw failedPrecondition("no profile for this sign-in yet: sign up (CreateUser) first");
+  }
+  if (requested !== "" && requested !== endUser.userId) {
+    throw new RpcError(Status.PERMISSION_DENIED, `user_id: you may only ${action}`);
+  }
+  return endUser.userId;
 }
 
 function requireRequestId(value: string): string {

@@ -5,6 +5,7 @@ import type {
   ProductSchema,
   ProductService,
 } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
   invalidArgument,
@@ -31,7 +32,8 @@ export function productHandlers(
   stock: StockStore,
 ): ServiceHandlers<typeof ProductService> {
   return {
-    async createProduct(request) {
+    async createProduct(request, context) {
+      requireAdminEndUser(context, "CreateProduct");
       const sku = requireText("sku", request.sku, maxSkuLength);
       const name = requireText("name", request.name, maxNameLength);
       const price = requirePrice(request.price);

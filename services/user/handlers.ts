@@ -1,15 +1,18 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { UserSchema, UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { type EndUser, requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
   invalidArgument,
   notFound,
   page,
   pageRequest,
+  RpcError,
   requireText,
   requireUuid,
   type ServiceHandlers,
+  Status,
 } from "../kit/index.js";
 import type { UserRow, UserStore } from "./store.js";
 
@@ -21,27 +24,46 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 /** The UserService rules over a store. */
 export function userHandlers(store: UserStore): ServiceHandlers<typeof UserService> {
   return {
-    async createUser(request) {
+    // Through the edge this is sign-up: the profile is linked to the caller's subject.
+    async createUser(request, context) {
       const email = requireEmail(request.email);
       const displayName = requireText("display_name", request.displayName, maxDisplayNameLength);
-      const user = await store.insert({ email, displayName });
-      if (!user) throw alreadyExists(`a user with email ${email} already exists`);
-      return toUser(user);
+      const subject = context.endUser?.subject;
+      const user = await store.insert({ email, displayName, ...(subject ? { subject } : {}) });
+      if (user) return toUser(user);
+      if (subject && (await store.getBySubject(subject))) {
+        throw alreadyExists("you already have a profile; GetCurrentUser returns it");
+      }
+      throw alreadyExists(`a user with email ${email} already exists`);
     },
 
-    async getUser(request) {
+    // An end user sees only their own profile; any other id is unknown to them.
+    async getUser(request, context) {
       const id = requireUuid("id", request.id);
       const user = await store.get(id);
-      if (!user) throw notFound(`user ${id}`);
+      if (!user || !mayRead(context.endUser, user)) throw notFound(`user ${id}`);
       return toUser(user);
     },
 
-    async listUsers(request) {
+    async getCurrentUser(_request, context) {
+      const { endUser } = context;
+      if (!endUser) throw new RpcError(Status.UNAUTHENTICATED, "no signed-in end user");
+      const user = await store.getBySubject(endUser.subject);
+      if (!user) throw notFound("profile of the signed-in user (sign up with CreateUser)");
+      return toUser(user);
+    },
+
+    async listUsers(request, context) {
+      requireAdminEndUser(context, "ListUsers");
       const pageReq = pageRequest(request.pageSize, request.pageToken);
       const { rows, nextPageToken } = page(await store.list(pageReq), pageReq);
       return { users: rows.map(toUser), nextPageToken };
     },
   };
+}
+
+function mayRead(endUser: EndUser | undefined, user: UserRow): boolean {
+  return !endUser || endUser.admin || user.subject === endUser.subject;
 }
 
 function requireEmail(value: string): string {

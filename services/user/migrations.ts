@@ -18,4 +18,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
     `,
   },
+  {
+    version: 2,
+    name: "link users to their sign-in subject",
+    sql: `
+      -- the identity provider's subject (JWT "sub") of a user who signed up through the edge;
+      -- NULL for users created by operators. One profile per subject.
+      ALTER TABLE users ADD COLUMN subject text;
+      CREATE UNIQUE INDEX users_subject_key ON users (subject);
+    `,
+  },
 ];

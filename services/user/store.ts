@@ -7,21 +7,39 @@ export interface UserRow {
   readonly email: string;
   readonly displayName: string;
   readonly createTime: Date;
+  /** The sign-in subject linked to this profile, null for users made by operators. */
+  readonly subject: string | null;
 }
 
-const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime"`;
+const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime", subject`;
 
 /** The users table. */
 export class UserStore {
   constructor(private readonly db: Queryable) {}
 
-  /** Inserts a user; undefined when the email (in any case) is taken. */
-  async insert(user: { email: string; displayName: string }): Promise<UserRow | undefined> {
+  /**
+   * Inserts a user; undefined when the email (in any case) or the subject is taken. Without a
+   * target, ON CONFLICT covers both unique indexes.
+   */
+  async insert(user: {
+    email: string;
+    displayName: string;
+    subject?: string;
+  }): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(
-      `INSERT INTO users (email, display_name) VALUES ($1, $2)
-       ON CONFLICT ((lower(email))) DO NOTHING
+      `INSERT INTO users (email, display_name, subject) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING
        RETURNING ${columns}`,
-      [user.email, user.displayName],
+      [user.email, user.displayName, user.subject ?? null],
+    );
+    return rows[0];
+  }
+
+  /** The profile linked to this sign-in subject, if any. */
+  async getBySubject(subject: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${columns} FROM users WHERE subject = $1`,
+      [subject],
     );
     return rows[0];
   }

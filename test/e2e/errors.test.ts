@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meshClients } from "../../services/cli/mesh-clients.js";
 import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
+import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 import { type ErrorCaseContext, errorCases } from "./error-cases.js";
 
@@ -34,19 +34,9 @@ beforeAll(async () => {
 });
 afterAll(() => shop.close());
 
-async function failure(call: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call();
-  } catch (error) {
-    const connectError = ConnectError.from(error);
-    return { code: Code[connectError.code], message: connectError.rawMessage };
-  }
-  throw new Error("the call succeeded");
-}
-
 describe("errors", () => {
   it.each(errorCases(api))("%s", async (_name, call, code, message) => {
-    const { code: actual, message: actualMessage } = await failure(call);
+    const { code: actual, message: actualMessage } = await rpcFailure(call);
     expect(actual).toBe(code);
     expect(actualMessage).toMatch(message);
   });
@@ -60,7 +50,7 @@ describe("errors", () => {
       });
     await shop.mesh.stop("product");
     try {
-      const { code, message } = await failure(order);
+      const { code, message } = await rpcFailure(order);
       expect(code).toBe("Unavailable");
       expect(message).toMatch(/^product service unavailable/);
     } finally {

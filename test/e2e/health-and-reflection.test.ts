@@ -119,7 +119,11 @@ describe("the plaintext health-only port (what the kubelet's probe calls)", () =
 
 describe("server reflection", () => {
   it.each([
-    ["user", "shopmesh.user.v1.UserService", ["CreateUser", "GetUser", "ListUsers"]],
+    [
+      "user",
+      "shopmesh.user.v1.UserService",
+      ["CreateUser", "GetUser", "ListUsers", "GetCurrentUser"],
+    ],
     [
       "order",
       "shopmesh.order.v1.OrderService",

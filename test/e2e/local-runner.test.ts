@@ -26,6 +26,7 @@ beforeAll(async () => {
     PRODUCT_HEALTH_PORT: String(await freePort()),
     ORDER_HEALTH_PORT: String(await freePort()),
     POSTGRES_PORT: String(await freePort()),
+    EDGE_PORT: String(await freePort()),
   };
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
@@ -52,6 +53,10 @@ async function interrupt(runner: ChildProcess): Promise<number | null> {
 }
 
 async function cli(...args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await cliText(...args)) as Record<string, unknown>;
+}
+
+async function cliText(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [path.join(root, "dist/services/cli/main.js"), ...args],
@@ -66,7 +71,7 @@ async function cli(...args: string[]): Promise<Record<string, unknown>> {
       },
     },
   );
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return stdout;
 }
 
 it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start", async () => {
@@ -101,6 +106,30 @@ it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start
   try {
     expect(await cli("order", "get", String(order.id))).toEqual(order);
     expect((await cli("product", "get", String(product.id))).stock).toBe(8);
+
+    // The edge, with the development issuer: sign in, sign up and order as yourself.
+    const edge = `127.0.0.1:${env.EDGE_PORT}`;
+    const token = (await cliText("login", "--email", "grace@example.com")).trim();
+    expect(token.split(".")).toHaveLength(3);
+    const grace = await cli(
+      "--edge",
+      edge,
+      "user",
+      "create",
+      "--email",
+      "grace@example.com",
+      "--name",
+      "Grace",
+    );
+    const mine = await cli("--edge", edge, "order", "create", "--item", `${product.id}:1`);
+    expect(mine).toMatchObject({ userId: grace.id, status: "ORDER_STATUS_CONFIRMED" });
+    expect((await cli("--edge", edge, "order", "list")).orders).toEqual([mine]);
+    const listed = await fetch(`http://${edge}/shopmesh.product.v1.ProductService/GetProduct`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: product.id }),
+    });
+    expect(((await listed.json()) as { stock: number }).stock).toBe(7);
   } finally {
     expect(await interrupt(second.runner)).toBe(0);
   }

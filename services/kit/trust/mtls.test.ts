@@ -25,6 +25,9 @@ const echoCaller = grpcService(UserService, {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");
   },
   listUsers: async (_request, context) => ({ users: [{ id: context.peer ?? "(none)" }] }),
+  getCurrentUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
 });
 
 let ca: ThrowawayCa;

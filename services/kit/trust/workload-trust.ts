@@ -41,6 +41,7 @@ const firstLoadTimeoutMs = 10_000;
 export async function loadWorkloadTrust(
   config: TrustConfig,
   logger: Logger,
+  role: "server" | "client only" = "server",
 ): Promise<WorkloadTrust> {
   const policy = loadPolicy(config, logger);
   const serverInterceptors = policy
@@ -60,9 +61,14 @@ export async function loadWorkloadTrust(
     };
   }
   const { tlsCertFile, tlsKeyFile, tlsCaFile } = config;
-  if (!tlsCertFile || !tlsKeyFile || !tlsCaFile || !policy) {
+  // A client only (the edge) serves no gRPC to the mesh, so it has no policy to enforce.
+  if (!tlsCertFile || !tlsKeyFile || !tlsCaFile || (!policy && role === "server")) {
+    const needs =
+      role === "server"
+        ? "TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE and AUTHZ_POLICY_FILE"
+        : "TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE";
     throw new ConfigError(
-      "bad configuration: mTLS is on by default and needs TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE and AUTHZ_POLICY_FILE (INSECURE_PLAINTEXT=true turns it off, for local debugging only)",
+      `bad configuration: mTLS is on by default and needs ${needs} (INSECURE_PLAINTEXT=true turns it off, for local debugging only)`,
     );
   }
   const loads = eventCounter("shopmesh.certificate.reloads", "Certificate pairs taken into use");
@@ -94,13 +100,13 @@ export async function loadWorkloadTrust(
     first = await files.ready(firstLoadTimeoutMs);
   } catch (error) {
     files.close();
-    policy.close();
+    policy?.close();
     throw error;
   }
   const identity = first.spiffeId;
   if (!identity || parseSpiffeId(identity).trustDomain !== config.trustDomain) {
     files.close();
-    policy.close();
+    policy?.close();
     throw new ConfigError(
       `certificate ${tlsCertFile} names ${identity ?? "no SPIFFE ID"}: want spiffe://${config.trustDomain}/ns/<namespace>/sa/<account> (TRUST_DOMAIN)`,
     );
@@ -125,7 +131,7 @@ export async function loadWorkloadTrust(
     },
     close: () => {
       files.close();
-      policy.close();
+      policy?.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/user/v1/user_service.proto.
  */
 export const file_shopmesh_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSJoCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoRQ3JlYXRlVXNlclJlcXVlc3QSDQoFZW1haWwYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIhwKDkdldFVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEExpc3RVc2Vyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoRTGlzdFVzZXJzUmVzcG9uc2USJQoFdXNlcnMYASADKAsyFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMvMBCgtVc2VyU2VydmljZRJJCgpDcmVhdGVVc2VyEiMuc2hvcG1lc2gudXNlci52MS5DcmVhdGVVc2VyUmVxdWVzdBoWLnNob3BtZXNoLnVzZXIudjEuVXNlchJDCgdHZXRVc2VyEiAuc2hvcG1lc2gudXNlci52MS5HZXRVc2VyUmVxdWVzdBoWLnNob3BtZXNoLnVzZXIudjEuVXNlchJUCglMaXN0VXNlcnMSIi5zaG9wbWVzaC51c2VyLnYxLkxpc3RVc2Vyc1JlcXVlc3QaIy5zaG9wbWVzaC51c2VyLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSJoCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoRQ3JlYXRlVXNlclJlcXVlc3QSDQoFZW1haWwYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIhwKDkdldFVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlMKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuc2hvcG1lc2gudXNlci52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTLGAgoLVXNlclNlcnZpY2USSQoKQ3JlYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISQwoHR2V0VXNlchIgLnNob3BtZXNoLnVzZXIudjEuR2V0VXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISVAoJTGlzdFVzZXJzEiIuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXF1ZXN0GiMuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZRJRCg5HZXRDdXJyZW50VXNlchInLnNob3BtZXNoLnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A customer.
@@ -106,6 +106,21 @@ export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
   messageDesc(file_shopmesh_user_v1_user_service, 2);
 
 /**
+ * Request of GetCurrentUser; who is asking comes from the call, not the request.
+ *
+ * @generated from message shopmesh.user.v1.GetCurrentUserRequest
+ */
+export type GetCurrentUserRequest = Message<"shopmesh.user.v1.GetCurrentUserRequest"> & {
+};
+
+/**
+ * Describes the message shopmesh.user.v1.GetCurrentUserRequest.
+ * Use `create(GetCurrentUserRequestSchema)` to create a new message.
+ */
+export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_user_v1_user_service, 3);
+
+/**
  * Request of ListUsers.
  *
  * @generated from message shopmesh.user.v1.ListUsersRequest
@@ -131,7 +146,7 @@ export type ListUsersRequest = Message<"shopmesh.user.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 3);
+  messageDesc(file_shopmesh_user_v1_user_service, 4);
 
 /**
  * Response of ListUsers.
@@ -159,7 +174,7 @@ export type ListUsersResponse = Message<"shopmesh.user.v1.ListUsersResponse"> & 
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 4);
+  messageDesc(file_shopmesh_user_v1_user_service, 5);
 
 /**
  * Customers of the shop.
@@ -196,6 +211,17 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof ListUsersRequestSchema;
     output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * Returns the profile of the signed-in end user the call is made for (through the edge):
+   * UNAUTHENTICATED without one, NOT_FOUND before they signed up with CreateUser.
+   *
+   * @generated from rpc shopmesh.user.v1.UserService.GetCurrentUser
+   */
+  getCurrentUser: {
+    methodKind: "unary";
+    input: typeof GetCurrentUserRequestSchema;
+    output: typeof UserSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shopmesh_user_v1_user_service, 0);

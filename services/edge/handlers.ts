@@ -1,0 +1,40 @@
+import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
+import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { type ExposedService, expose } from "../kit/index.js";
+import type { EdgeDependencies } from "./dependencies.js";
+import type { Profiles } from "./profiles.js";
+
+/**
+ * The public API: each method forwards to the internal service with the caller's identity, which
+ * decides what this user may see and do. ReserveStock, ReleaseStock and BatchGetProducts are
+ * not here, so from outside they do not exist (UNIMPLEMENTED).
+ */
+export function edgeServices(deps: EdgeDependencies, profiles: Profiles): ExposedService[] {
+  const { users, products, orders } = deps;
+  const as = (context: Parameters<Profiles["callOptions"]>[0]) => profiles.callOptions(context);
+  return [
+    expose(ProductService, {
+      getProduct: async (request, context) => products.getProduct(request, await as(context)),
+      listProducts: async (request, context) => products.listProducts(request, await as(context)),
+      createProduct: async (request, context) => products.createProduct(request, await as(context)),
+    }),
+    expose(UserService, {
+      // Sign-up: the new profile is linked to the token's subject by the user service.
+      createUser: async (request, context) => {
+        const user = await users.createUser(request, await as(context));
+        if (context.endUser) profiles.remember(context.endUser.subject, user.id);
+        return user;
+      },
+      getUser: async (request, context) => users.getUser(request, await as(context)),
+      getCurrentUser: async (request, context) => users.getCurrentUser(request, await as(context)),
+      listUsers: async (request, context) => users.listUsers(request, await as(context)),
+    }),
+    expose(OrderService, {
+      createOrder: async (request, context) => orders.createOrder(request, await as(context)),
+      getOrder: async (request, context) => orders.getOrder(request, await as(context)),
+      listOrders: async (request, context) => orders.listOrders(request, await as(context)),
+      cancelOrder: async (request, context) => orders.cancelOrder(request, await as(context)),
+    }),
+  ];
+}

@@ -1,0 +1,132 @@
+import { createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { callLogger } from "../call-logger.js";
+import { readConfig, type Setting } from "../config.js";
+import { Downstream } from "../downstream.js";
+import type { CallObserver, UnaryInterceptor } from "../grpc-service.js";
+import { HealthRegistry, ServingStatus } from "../health.js";
+import { createLogger, type Logger } from "../logger.js";
+import { instrumentService } from "../metrics.js";
+import { serverProtection } from "../server-protection.js";
+import { onShutdownSignal } from "../shutdown.js";
+import { shutdownTelemetry } from "../telemetry.js";
+import { loadWorkloadTrust, type WorkloadTrust } from "../trust/index.js";
+import { connectRoutes, peerKey } from "./connect-routes.js";
+import { type ConnectServiceConfig, connectServiceSettings } from "./connect-settings.js";
+import { withCors } from "./cors.js";
+import { type ExposedService, expose } from "./exposed-service.js";
+import { type HttpHandler, listenHttp } from "./http-listener.js";
+
+type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/** What a Connect service's `start` gets. */
+export interface ConnectServiceDeps<Config> {
+  readonly config: ConnectServiceConfig & Config;
+  readonly logger: Logger;
+  readonly downstream: Downstream;
+}
+
+/** What a Connect service's `start` returns. */
+export interface ConnectServiceParts {
+  readonly services: readonly ExposedService[];
+  /** Run after load shedding and fault injection, before the handlers (e.g. sign-in). */
+  readonly interceptors?: readonly UnaryInterceptor[];
+  /** Answers requests that are no RPC (static files, …); 404 without it. */
+  readonly fallback?: HttpHandler;
+  readonly stop?: () => void | Promise<void>;
+}
+
+/** Everything that makes one Connect service different from another. */
+export interface ConnectServiceSpec<Settings extends Record<string, Setting<unknown>>> {
+  readonly name: string;
+  readonly defaultPort: number;
+  readonly settings: Settings;
+  readonly start: (deps: ConnectServiceDeps<Values<Settings>>) => ConnectServiceParts;
+}
+
+/**
+ * The life of a service without a database that answers Connect (JSON and binary), gRPC-Web and
+ * gRPC on one port over HTTP/1.1 and HTTP/2: configuration, downstream clients, CORS, body limit,
+ * load shedding, health, logs, metrics, traces, graceful shutdown. The edge is one.
+ */
+export async function runConnectService<Settings extends Record<string, Setting<unknown>>>(
+  spec: ConnectServiceSpec<Settings>,
+): Promise<void> {
+  let config: ConnectServiceConfig & Values<Settings>;
+  try {
+    config = readConfig({ ...connectServiceSettings(spec.defaultPort), ...spec.settings }) as never;
+  } catch (error) {
+    process.stderr.write(`${spec.name} service: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(`${spec.name}-service`, config.logLevel);
+  if (config.corsAllowedOrigins.includes("*")) {
+    logger.warn("CORS_ALLOWED_ORIGINS=*: any web site may call this service from a browser");
+  }
+  let trust: WorkloadTrust;
+  try {
+    // The service's own identity, with which it dials the mesh over mTLS.
+    trust = await loadWorkloadTrust(
+      { ...config, authzPolicyFile: undefined },
+      logger,
+      "client only",
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    await shutdownTelemetry();
+    process.exit(2);
+  }
+  const downstream = new Downstream(config, logger, trust);
+  const parts = spec.start({ config, logger, downstream });
+  const protection = serverProtection(config, logger);
+  const logCall = callLogger(logger);
+  const measureCall = instrumentService({
+    breakers: downstream.breakers,
+    inFlight: protection.inFlight,
+  });
+  const observer: CallObserver = (outcome) => {
+    logCall(outcome);
+    measureCall(outcome);
+  };
+  const health = new HealthRegistry(parts.services.map(({ service }) => service.typeName));
+  const healthService = expose(Health, { check: health.handlers().check });
+  const routes = connectRoutes(parts.services, {
+    interceptors: [...protection.interceptors, ...(parts.interceptors ?? [])],
+    observer,
+  });
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      routes(router);
+      // Health stays outside shedding and sign-in: probes must see the truth.
+      connectRoutes([healthService], { interceptors: [], observer: () => {} })(router);
+    },
+    readMaxBytes: config.maxBodyBytes,
+    contextValues: (request) => {
+      const { remoteAddress = "", remotePort = 0 } = request.socket;
+      const host = remoteAddress.includes(":") ? `[${remoteAddress}]` : remoteAddress;
+      return createContextValues().set(peerKey, `${host}:${remotePort}`);
+    },
+    ...(parts.fallback ? { fallback: parts.fallback as never } : {}),
+  });
+  const listener = await listenHttp({
+    host: config.host,
+    port: config.port,
+    handler: withCors(handler as HttpHandler, config.corsAllowedOrigins),
+    maxConnectionAgeMs: config.maxConnectionAgeMs,
+  });
+  // No database to watch: serving once listening; the dependencies have breakers of their own.
+  health.setAll(ServingStatus.SERVING);
+  logger.info({ host: config.host, port: listener.port }, `${spec.name} service listening`);
+
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down");
+    health.setAll(ServingStatus.NOT_SERVING);
+    await listener.close(config.shutdownGraceMs);
+    await parts.stop?.();
+    downstream.close();
+    trust.close();
+    logger.info("stopped");
+    await shutdownTelemetry();
+  });
+}
