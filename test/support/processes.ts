@@ -77,6 +77,7 @@ export async function runnerSetup(
       ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
       NATS_PORT: String(await freePort()),
+      EDGE_PORT: String(await freePort()),
     },
     addresses: {
       user: `127.0.0.1:${ports.user}`,
