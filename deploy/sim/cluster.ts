@@ -39,6 +39,8 @@ export interface Cluster {
   readonly dns: DnsServer;
   /** Every replica still running, in DNS or not. */
   replicas(service: ServiceName): Replica[];
+  /** The replicas in the headless name now (ready, not terminating): the Service's endpoints. */
+  endpoints(service: ServiceName): Replica[];
   /** A pod becomes ready: start a replica on a new address and add it to the headless name. */
   addReplica(service: ServiceName): Promise<Replica>;
   /** The endpoint controller drops a pod: its address leaves the headless name. */
@@ -108,6 +110,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     config,
     dns,
     replicas: (service) => [...(running.get(service) ?? [])],
+    endpoints: (service) => (running.get(service) ?? []).filter((r) => inDns.has(r)),
     async addReplica(service) {
       const host = nextHost.get(service) ?? 1;
       nextHost.set(service, host + 1);
@@ -128,6 +131,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             ip,
             address: health,
             env,
+            trust: options.trust,
+            databaseUrl: options.databaseUrls[service],
             onOutput,
           })
         : await startServiceProcess({
