@@ -108,12 +108,17 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×15)", (
     }
   });
 
-  it("sends each new pod calls within max connection age + grace, and product pods a fair share", () => {
+  it("sends each new pod calls: in-mesh within max connection age + grace, and a fair share", () => {
     const reach = time.toMs(30 + 10) + 2 * sync; // age + grace, plus the sync that counts calls
     const added = firstCalls(result);
     expect(added.length).toBeGreaterThan(0);
     for (const pod of added) {
       expect(pod.firstCall, `${pod.ip} served no call`).toBeDefined();
+      // Product and user pods are called by other pods over the headless name (round robin,
+      // re-resolved when the max connection age ends a connection). Order pods are reached by
+      // the load through the ClusterIP stand-in, a random pod per new connection: that takes
+      // as long as chance has it, which is the point of calling over the headless name.
+      if (pod.ip.startsWith("127.0.3.")) continue;
       expect((pod.firstCall ?? 0) - pod.ready, pod.ip).toBeLessThanOrEqual(reach);
     }
     // The order service's round robin over the headless name: every ready product pod, alike.

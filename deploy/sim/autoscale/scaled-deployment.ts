@@ -135,6 +135,7 @@ export class ScaledDeployment {
   }
 
   private remove(pod: SimPod): void {
-    this.pods.splice(this.pods.indexOf(pod), 1);
+    const index = this.pods.indexOf(pod);
+    if (index >= 0) this.pods.splice(index, 1);
   }
 }
