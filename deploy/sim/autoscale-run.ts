@@ -51,6 +51,8 @@ const cluster = await startCluster({
   replicas: { user: minimum("user"), product: minimum("product"), order: minimum("order") },
   chartOverrides: overrides,
   dnsPort: config.dnsPort,
+  // Apart from `make sim`'s and the tests' addresses.
+  subnets: { user: "127.0.11", product: "127.0.12", order: "127.0.13" },
   env: { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" },
 });
 // Scale-in takes the scale-down window plus one period per pod removed (simulated seconds).

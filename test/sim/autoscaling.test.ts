@@ -22,6 +22,8 @@ const sync = time.toMs(15);
 // Peak: journeys/s high enough that the order and product pods pass their 70% CPU target.
 const stages = rampStages({ base: 3, peak: 36, steps: 3, stepS: 3, holdS: 15, totalS: 75 });
 const loadDropsAt = (3 * 3 + 15) * 1000;
+// Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
+const subnets = { user: "127.0.21", product: "127.0.22", order: "127.0.23" };
 
 describe("the chart's HPAs under a load ramp (cluster simulation, time ×15)", () => {
   let cluster: Cluster;
@@ -51,6 +53,7 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×15)", (
       replicas: { user: min("user"), product: min("product"), order: min("order") },
       chartOverrides: overrides,
       dnsPort: await freePort(),
+      subnets,
     });
     result = await runRamp({
       cluster,
@@ -118,11 +121,11 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×15)", (
       // re-resolved when the max connection age ends a connection). Order pods are reached by
       // the load through the ClusterIP stand-in, a random pod per new connection: that takes
       // as long as chance has it, which is the point of calling over the headless name.
-      if (pod.ip.startsWith("127.0.3.")) continue;
+      if (pod.ip.startsWith(`${subnets.order}.`)) continue;
       expect((pod.firstCall ?? 0) - pod.ready, pod.ip).toBeLessThanOrEqual(reach);
     }
     // The order service's round robin over the headless name: every ready product pod, alike.
-    for (const pod of added.filter((p) => p.ip.startsWith("127.0.2."))) {
+    for (const pod of added.filter((p) => p.ip.startsWith(`${subnets.product}.`))) {
       let own = 0;
       let fair = 0;
       for (const record of decisions("product")) {

@@ -76,7 +76,11 @@ export function clusterScenarios(containers?: ContainerMode): void {
         // of the caller's environment, and would export to a collector that is not there.
         ...(containers ? telemetryOff : {}),
       },
-      ...(containers ? { containers } : {}),
+      // Containers on a part of the loopback range of their own: a replica left over from a
+      // process run (a killed test) cannot take their addresses.
+      ...(containers
+        ? { containers, subnets: { user: "127.0.31", product: "127.0.32", order: "127.0.33" } }
+        : {}),
     });
     const at = (service: "user" | "product" | "order") => {
       const replica = cluster.replicas(service)[0];
