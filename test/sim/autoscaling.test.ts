@@ -15,9 +15,9 @@ import { credentialsOf, temporaryTrustDomain } from "../support/trust.js";
 import { orderLedger } from "./order-ledger.js";
 
 // The chart's HPAs, run by the simulated controller over the cluster simulation, under a ramp of
-// `shopmesh load` (open loop). Time is compressed ×15: the HPA's sync period, windows and policy
+// `shopmesh load` (open loop). Time is compressed ×10: the HPA's sync period, windows and policy
 // periods, and the servers' max connection age; pods start, serve and drain in real time.
-const time = timeScale(15);
+const time = timeScale(10);
 const sync = time.toMs(15);
 // Peak: journeys/s high enough that the order and product pods pass their 70% CPU target.
 const stages = rampStages({ base: 3, peak: 36, steps: 3, stepS: 3, holdS: 15, totalS: 75 });
@@ -25,7 +25,7 @@ const loadDropsAt = (3 * 3 + 15) * 1000;
 // Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
 const subnets = { user: "127.0.21", product: "127.0.22", order: "127.0.23" };
 
-describe("the chart's HPAs under a load ramp (cluster simulation, time ×15)", () => {
+describe("the chart's HPAs under a load ramp (cluster simulation, time ×10)", () => {
   let cluster: Cluster;
   let databases: TestDatabase[] = [];
   let trust: Awaited<ReturnType<typeof temporaryTrustDomain>>;
