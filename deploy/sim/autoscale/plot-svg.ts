@@ -38,6 +38,7 @@ export function plotSvg(
   const height = top + panels.length * (panelHeight + gap) + 20;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${xmlEscape(title)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="18" font-size="15" font-weight="bold">${xmlEscape(title)}</text>`,
     `<text x="${left}" y="32" fill="#555">${xmlEscape(caption)}</text>`,
