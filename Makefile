@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim bench image image-test image-clean clean
+.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench image image-test image-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -61,6 +61,9 @@ run: build ## start nats-server, PostgreSQL (embedded) and the three services; C
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
 	$(if $(SIM_IMAGE),CONTAINER_TOOL=$${CONTAINER_TOOL:-$$(deploy/image/container-tool.sh)} SIM_IMAGE=$(SIM_IMAGE)) \
 	  node dist/deploy/sim/run.js
+
+sim-autoscale: build tools ## the chart's HPAs, simulated, under a ramp of `shopmesh load`: table + SVG (~3 min)
+	node dist/deploy/sim/autoscale-run.js
 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js

@@ -12,4 +12,6 @@ export interface ContainerSpec {
   /** emptyDir volumes: writable, empty at start. */
   readonly tmpfs: readonly { readonly path: string; readonly sizeBytes?: number }[];
   readonly memoryLimitBytes?: number;
+  /** Host folders mounted read-only (a pod's Secret and ConfigMap volumes). */
+  readonly mounts?: readonly { readonly hostPath: string; readonly containerPath: string }[];
 }

@@ -52,6 +52,9 @@ export async function startServiceContainer(
     const size = mount.sizeBytes === undefined ? "" : `,size=${mount.sizeBytes}`;
     args.push("--tmpfs", `${mount.path}:rw,nosuid,nodev,mode=1777${size}`);
   }
+  for (const mount of spec.mounts ?? []) {
+    args.push("--volume", `${mount.hostPath}:${mount.containerPath}:ro`);
+  }
   if (spec.memoryLimitBytes !== undefined) args.push("--memory", String(spec.memoryLimitBytes));
   // Only the names go on the command line; the values come from the client's environment, so
   // database passwords do not show in `ps`.

@@ -5,7 +5,12 @@ import { parseAllDocuments } from "yaml";
 import type { ContainerSpec } from "../image/container-spec.js";
 import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
-import { containerSpecOf } from "./chart-container.js";
+import {
+  containerSpecOf,
+  deploymentEnvOf,
+  type ProjectedVolume,
+  projectedVolumesOf,
+} from "./chart-container.js";
 
 /** What the chart configures for each service, read from its rendered manifests. */
 export interface ChartConfig {
@@ -21,6 +26,10 @@ export interface ChartConfig {
         readonly headlessName: string;
         /** How its Deployment runs the container; read on demand, by the container mode only. */
         readonly container: () => ContainerSpec;
+        /** Its Secret and ConfigMap volumes (container mode: filled by the simulation). */
+        readonly volumes: () => ProjectedVolume[];
+        /** The container's `env` entries beside the ConfigMap (container mode). */
+        readonly deploymentEnv: () => Record<string, string>;
       }
     >
   >;
@@ -62,13 +71,17 @@ export async function renderChartConfig(
   const services = Object.fromEntries(
     serviceNames.map((name) => {
       const headless = find("Service", `shopmesh-${name}-headless`);
+      const env = find("ConfigMap", `shopmesh-${name}`).data ?? {};
+      const deployment = () => find("Deployment", `shopmesh-${name}`);
       return [
         name,
         {
-          env: find("ConfigMap", `shopmesh-${name}`).data ?? {},
+          env,
           port: Number(headless.spec?.ports?.[0]?.port),
           headlessName: `shopmesh-${name}-headless.${namespace}.svc.cluster.local`,
-          container: () => containerSpecOf(find("Deployment", `shopmesh-${name}`), name),
+          container: () => containerSpecOf(deployment(), name),
+          volumes: () => projectedVolumesOf(deployment(), name),
+          deploymentEnv: () => deploymentEnvOf(deployment(), name, env),
         },
       ];
     }),

@@ -18,8 +18,18 @@ type Deployment = {
           };
           volumeMounts?: { name?: string; mountPath?: string }[];
           resources?: { limits?: { memory?: string } };
+          env?: {
+            name?: string;
+            value?: string;
+            valueFrom?: { configMapKeyRef?: { key?: string } };
+          }[];
         }[];
-        volumes?: { name?: string; emptyDir?: { sizeLimit?: string } }[];
+        volumes?: {
+          name?: string;
+          emptyDir?: { sizeLimit?: string };
+          secret?: { items?: { key?: string; path?: string }[] };
+          configMap?: { items?: { key?: string; path?: string }[] };
+        }[];
       };
     };
   };
@@ -37,10 +47,18 @@ export function quantityBytes(quantity: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
+/** A Secret or ConfigMap volume of the pod: which of its keys land under which file names. */
+export interface ProjectedVolume {
+  readonly volume: string;
+  readonly mountPath: string;
+  readonly items: readonly { readonly key: string; readonly path: string }[];
+}
+
 /**
  * How the chart runs a service's container (command, user, read-only root, capabilities,
  * emptyDir mounts, memory limit), so the simulation's container mode runs it the same way.
- * A volume of another kind stops it with a message: it cannot be mounted without a source.
+ * Secret and ConfigMap volumes are left to `projectedVolumesOf` (their content comes from the
+ * simulation); a volume of any other kind stops it with a message.
  */
 export function containerSpecOf(deployment: unknown, name: string): ContainerSpec {
   const pod = (deployment as Deployment).spec?.template?.spec;
@@ -51,12 +69,13 @@ export function containerSpecOf(deployment: unknown, name: string): ContainerSpe
   const security = container.securityContext ?? {};
   const uid = security.runAsUser ?? pod.securityContext?.runAsUser;
   const gid = security.runAsGroup ?? pod.securityContext?.runAsGroup;
-  const tmpfs = (container.volumeMounts ?? []).map((mount) => {
+  const tmpfs = (container.volumeMounts ?? []).flatMap((mount) => {
     const volume = pod.volumes?.find((v) => v.name === mount.name);
+    if (volume?.secret || volume?.configMap) return [];
     if (!volume?.emptyDir || !mount.mountPath)
       throw new Error(
-        `${name}: volume ${mount.name} is not an emptyDir; the simulation's container mode ` +
-          "mounts emptyDir volumes only (deploy/sim/chart-container.ts)",
+        `${name}: volume ${mount.name} is not an emptyDir, Secret or ConfigMap; the simulation's ` +
+          "container mode mounts those only (deploy/sim/chart-container.ts)",
       );
     const sizeLimit = volume.emptyDir.sizeLimit;
     return sizeLimit === undefined
@@ -73,4 +92,48 @@ export function containerSpecOf(deployment: unknown, name: string): ContainerSpe
     tmpfs,
     ...(memory === undefined ? {} : { memoryLimitBytes: quantityBytes(memory) }),
   };
+}
+
+/** The pod's Secret and ConfigMap volumes as its container mounts them (items listed by the chart). */
+export function projectedVolumesOf(deployment: unknown, name: string): ProjectedVolume[] {
+  const pod = (deployment as Deployment).spec?.template?.spec;
+  return (pod?.containers?.[0]?.volumeMounts ?? []).flatMap((mount) => {
+    const volume = pod?.volumes?.find((v) => v.name === mount.name);
+    const source = volume?.secret ?? volume?.configMap;
+    if (!source) return [];
+    const items = (source.items ?? []).map(({ key, path }) => ({
+      key: key ?? "",
+      path: path ?? "",
+    }));
+    if (
+      !mount.name ||
+      !mount.mountPath ||
+      items.length === 0 ||
+      items.some((i) => !i.key || !i.path)
+    )
+      throw new Error(`${name}: volume ${mount.name} lists no items; the simulation needs them`);
+    return [{ volume: mount.name, mountPath: mount.mountPath, items }];
+  });
+}
+
+/**
+ * The container's own `env` entries (beside the ConfigMap): plain values, and keys of the
+ * service's ConfigMap (`configMapData`). Other sources cannot be resolved without a cluster.
+ */
+export function deploymentEnvOf(
+  deployment: unknown,
+  name: string,
+  configMapData: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const container = (deployment as Deployment).spec?.template?.spec?.containers?.[0];
+  const env: Record<string, string> = {};
+  for (const entry of container?.env ?? []) {
+    const fromConfigMap = entry.valueFrom?.configMapKeyRef?.key;
+    const value =
+      entry.value ?? (fromConfigMap === undefined ? undefined : configMapData[fromConfigMap]);
+    if (!entry.name || value === undefined)
+      throw new Error(`${name}: env ${entry.name} comes from a source the simulation cannot read`);
+    env[entry.name] = value;
+  }
+  return env;
 }

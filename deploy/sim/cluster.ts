@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly onOutput?: (replica: Replica, line: string) => void;
   /** Run each replica as a container of this image instead of a process from dist/. */
   readonly containers?: ContainerMode;
+  /** Each service's /24 of the loopback range (default 127.0.1, .2, .3): runs side by side differ. */
+  readonly subnets?: Readonly<Record<ServiceName, string>>;
 }
 
 /** The running simulation and the moves Kubernetes makes on a real cluster. */
@@ -39,6 +41,8 @@ export interface Cluster {
   readonly dns: DnsServer;
   /** Every replica still running, in DNS or not. */
   replicas(service: ServiceName): Replica[];
+  /** The replicas in the headless name now (ready, not terminating): the Service's endpoints. */
+  endpoints(service: ServiceName): Replica[];
   /** A pod becomes ready: start a replica on a new address and add it to the headless name. */
   addReplica(service: ServiceName): Promise<Replica>;
   /** The endpoint controller drops a pod: its address leaves the headless name. */
@@ -56,7 +60,7 @@ export interface Cluster {
 // The services' default health-only port: their gRPC port + 10 (services/kit/trust).
 const healthPortOffset = 10;
 // Each service's pods get addresses from their own /24 of the loopback range.
-const subnets: Record<ServiceName, string> = {
+const defaultSubnets: Record<ServiceName, string> = {
   user: "127.0.1",
   product: "127.0.2",
   order: "127.0.3",
@@ -69,6 +73,7 @@ const subnets: Record<ServiceName, string> = {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const config = await renderChartConfig(options.chartOverrides);
+  const subnets = options.subnets ?? defaultSubnets;
   const dns = await startDnsServer(options.dnsPort);
   const running = new Map<ServiceName, Replica[]>(serviceNames.map((name) => [name, []]));
   const inDns = new Set<Replica>();
@@ -108,6 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     config,
     dns,
     replicas: (service) => [...(running.get(service) ?? [])],
+    endpoints: (service) => (running.get(service) ?? []).filter((r) => inDns.has(r)),
     async addReplica(service) {
       const host = nextHost.get(service) ?? 1;
       nextHost.set(service, host + 1);
@@ -128,6 +134,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             ip,
             address: health,
             env,
+            trust: options.trust,
+            databaseUrl: options.databaseUrls[service],
             onOutput,
           })
         : await startServiceProcess({

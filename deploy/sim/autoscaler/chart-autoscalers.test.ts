@@ -53,6 +53,11 @@ describe("HPA settings from the rendered chart", () => {
     });
   });
 
+  it("refuses an HPA with a metric it does not simulate (request rate)", async () => {
+    const rendered = await renderChart(["requestRateAutoscaling.enabled=true"]);
+    expect(() => readAutoscalers(rendered)).toThrow(/cpu metric only, not Pods/);
+  });
+
   it("parses CPU quantities and refuses what is not one", () => {
     expect(parseCpu("100m", "d")).toBe(100);
     expect(parseCpu("1", "d")).toBe(1000);

@@ -65,6 +65,12 @@ export function readAutoscalers(
     const cpu = hpa.spec.metrics?.find(
       (metric) => metric.type === "Resource" && metric.resource?.name === "cpu",
     );
+    // With a second metric the controller scales to the larger count; only CPU is simulated.
+    const other = hpa.spec.metrics?.find((metric) => metric !== cpu);
+    if (other)
+      throw new Error(
+        `HorizontalPodAutoscaler for ${deploymentName}: the simulation computes the cpu metric only, not ${other.type}`,
+      );
     const target = cpu?.resource?.target;
     if (target?.type !== "Utilization" || typeof target.averageUtilization !== "number") {
       throw new Error(`HorizontalPodAutoscaler for ${deploymentName}: no cpu Utilization target`);

@@ -1,0 +1,102 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { integer, readConfig, text } from "../../services/kit/index.js";
+import { startEmbeddedPostgres } from "../local/embedded-postgres.js";
+import { serviceNames } from "../local/mesh.js";
+import { repoRoot } from "../local/service-process.js";
+import { ensureTrustDomain } from "../local/trust-domain.js";
+import { rampStages } from "./autoscale/load-ramp.js";
+import { rampFigures, rampPlot } from "./autoscale/ramp-figures.js";
+import { chartAutoscalers, runRamp } from "./autoscale/ramp-run.js";
+import { timelineTable } from "./autoscale/report.js";
+import { simChartOverrides } from "./autoscale/sim-chart.js";
+import { timeScale } from "./autoscaler/index.js";
+import { startCluster } from "./cluster.js";
+
+// `make sim-autoscale`: the chart's HPAs, simulated, scale the cluster simulation under a ramp of
+// `shopmesh load`; prints every sync, then a table, and writes an SVG plot and a Markdown table.
+
+const config = readConfig({
+  factor: { env: "SIM_TIME_FACTOR", parse: integer(1, 60), default: 10 },
+  base: { env: "SIM_BASE_RATE", parse: integer(1, 500), default: 4 },
+  peak: { env: "SIM_PEAK_RATE", parse: integer(1, 2000), default: 40 },
+  dnsPort: { env: "SIM_DNS_PORT", parse: integer(1, 65535), default: 5353 },
+  postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
+  dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
+  out: { env: "SIM_OUT", parse: text, default: path.join(repoRoot, ".data", "sim-autoscale") },
+});
+
+const time = timeScale(config.factor);
+const overrides = await simChartOverrides(time);
+const autoscalers = await chartAutoscalers(overrides);
+const database = await startEmbeddedPostgres({
+  dataDir: path.join(config.dataDir, "postgres"),
+  port: config.postgresPort,
+});
+for (const name of serviceNames) await database.ensureDatabase(`shopmesh_sim_${name}`);
+const trust = await ensureTrustDomain({
+  dir: path.join(config.dataDir, "sim-trust"),
+  trustDomain: "cluster.local",
+  namespace: "shop",
+});
+const minimum = (service: "user" | "product" | "order") =>
+  autoscalers[service]?.spec.minReplicas ?? 1;
+const cluster = await startCluster({
+  trust,
+  databaseUrls: {
+    user: database.urlOf("shopmesh_sim_user"),
+    product: database.urlOf("shopmesh_sim_product"),
+    order: database.urlOf("shopmesh_sim_order"),
+  },
+  replicas: { user: minimum("user"), product: minimum("product"), order: minimum("order") },
+  chartOverrides: overrides,
+  dnsPort: config.dnsPort,
+  // Apart from `make sim`'s and the tests' addresses.
+  subnets: { user: "127.0.11", product: "127.0.12", order: "127.0.13" },
+  env: { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" },
+});
+// Scale-in takes the scale-down window plus one period per pod removed (simulated seconds).
+const stages = rampStages({
+  base: config.base,
+  peak: config.peak,
+  steps: 3,
+  stepS: 5,
+  holdS: 25,
+  totalS: 110,
+});
+console.log(
+  `time compressed ×${config.factor}; load stages (journeys/s): ${JSON.stringify(stages)}`,
+);
+try {
+  const result = await runRamp({
+    cluster,
+    autoscalers,
+    time,
+    stages,
+    trustDir: trust.dir,
+    settleS: 90,
+    log: (line) => console.log(line),
+  });
+  const table = timelineTable(
+    result.records,
+    result.load.seconds,
+    result.startedAt,
+    time,
+    result.load.rateAt,
+  );
+  const figures = rampFigures(result);
+  const summary = [
+    `time compressed ×${config.factor} (HPA sync, windows and policy periods; max connection age too)`,
+    `first scale-out after (real s): ${JSON.stringify(figures.firstScaleOutS)}; peak replicas ${JSON.stringify(figures.peakReplicas)}`,
+    `slowest new pod from ready to its first served call: ${figures.slowestFirstCallS?.toFixed(1) ?? "—"} s (one sync's resolution)`,
+    `failed calls during scale-in: ${figures.failedDuringScaleIn}; in the whole run: ${figures.failedTotal}`,
+    `back at minReplicas: ${result.backAtMinimum}`,
+  ].join("\n");
+  console.log(`\n${table}\n\n${summary}`);
+  await writeFile(`${config.out}.svg`, rampPlot(result, time));
+  await writeFile(`${config.out}.md`, `${table}\n\n${summary.replaceAll("\n", "  \n")}\n`);
+  console.log(`\nplot: ${config.out}.svg  table: ${config.out}.md`);
+} finally {
+  await cluster.stop();
+  await database.stop();
+}
