@@ -187,6 +187,8 @@ function referenceProblems(
   const keysOf = (kind: string, name: string): Set<string> | undefined => {
     const object = objects.find((o) => o.kind === kind && o.metadata?.name === name);
     if (!object && kind === "Secret") return issued.get(name);
+    // Kubernetes publishes the API server's CA in every namespace (1.20+).
+    if (!object && kind === "ConfigMap" && name === "kube-root-ca.crt") return new Set(["ca.crt"]);
     return (
       object &&
       new Set([...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})])
