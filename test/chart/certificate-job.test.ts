@@ -13,7 +13,6 @@ import {
   issueWorkloadCertificate,
 } from "../../services/kit/trust/certificate-authority.js";
 import { checkPair } from "../../services/kit/trust/index.js";
-import { buildDist } from "../support/build-dist.js";
 import { find, render } from "./helm.js";
 import type { Container } from "./manifests.js";
 import { type StandInApiServer, startStandInApiServer } from "./stand-in-api-server.js";
@@ -28,15 +27,15 @@ let api: StandInApiServer;
 let planText: string;
 let plan: Plan;
 
+// dist/ is brought up to date by the global setup (test/support/global-setup.ts).
 beforeAll(async () => {
-  await buildDist();
   const job = find(await render(), "Job", "shopmesh-trust-issuer");
   planText = job.spec.template.spec.containers[0].env.find(
     (e: Container) => e.name === "TRUST_ISSUE_PLAN",
   ).value;
   plan = JSON.parse(planText) as Plan;
   api = await startStandInApiServer("shop");
-}, 120_000);
+});
 afterAll(() => api?.close());
 
 /** Runs the Job's program once; its exit code and output. */
