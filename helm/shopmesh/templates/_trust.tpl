@@ -2,28 +2,39 @@
 Trust wiring: each workload's SPIFFE identity, its certificate Secret (mounted as files the kit
 watches, so a renewed certificate is used without a restart) and its settings. One helper per
 piece, each taking (dict "root" $ "name" <workload> "tls" <its tls values>), so every workload
-(user, product, order, the edge) is wired the same way.
+(user, product, order, the edge) is wired the same way. For the edge's Deployment: its ConfigMap
+includes shopmesh.trustSettings (no AUTHZ_POLICY_FILE: it serves no gRPC to the mesh), its
+container shopmesh.trustEnv, its pod shopmesh.tlsVolume(Mount) with (dict "root" $ "name" "edge"
+"tls" .Values.edge.tls); shopmesh.trustWorkloads already issues its certificate when
+edge.enabled.
 */}}
 
 {{/* The SPIFFE ID of a ServiceAccount of the release's namespace: (dict "root" $ "account" name). */}}
-{{- define "shopmesh.spiffeId" -}}
+{{- define "shopmesh.spiffeIdOf" -}}
 spiffe://{{ .root.Values.trust.trustDomain }}/ns/{{ .root.Release.Namespace }}/sa/{{ .account }}
 {{- end -}}
 
 {{/* The SPIFFE ID of one of the three services: (dict "root" $ "name" "order"). */}}
 {{- define "shopmesh.serviceIdentity" -}}
 {{- $svc := index .root.Values.services .name -}}
-{{- include "shopmesh.spiffeId" (dict "root" .root "account" (include "shopmesh.serviceAccountName" (dict "root" .root "name" .name "svc" $svc))) -}}
+{{- include "shopmesh.spiffeIdOf" (dict "root" .root "account" (include "shopmesh.serviceAccountName" (dict "root" .root "name" .name "svc" $svc))) -}}
 {{- end -}}
 
 {{/* The operator's SPIFFE ID (CLI, grpcurl, `helm test`, the load generator). */}}
 {{- define "shopmesh.operatorIdentity" -}}
-{{- include "shopmesh.spiffeId" (dict "root" . "account" .Values.trust.operator.serviceAccount) -}}
+{{- include "shopmesh.spiffeIdOf" (dict "root" . "account" .Values.trust.operator.serviceAccount) -}}
 {{- end -}}
 
-{{/* The edge's SPIFFE ID: the one caller that may act for signed-in end users. */}}
+{{/*
+The edge's SPIFFE ID: the one caller that may act for signed-in end users. Its ServiceAccount
+from the edge's values when the chart has them, else trust.edgeServiceAccount or <release>-edge.
+*/}}
 {{- define "shopmesh.edgeIdentity" -}}
-{{- include "shopmesh.spiffeId" (dict "root" . "account" (.Values.trust.edgeServiceAccount | default (printf "%s-edge" (include "shopmesh.fullname" .)))) -}}
+{{- $account := .Values.trust.edgeServiceAccount | default (printf "%s-edge" (include "shopmesh.fullname" .)) -}}
+{{- if and (hasKey .Values "edge") (not .Values.trust.edgeServiceAccount) -}}
+{{- $account = include "shopmesh.serviceAccountName" (dict "root" . "name" "edge" "svc" .Values.edge) -}}
+{{- end -}}
+{{- include "shopmesh.spiffeIdOf" (dict "root" . "account" $account) -}}
 {{- end -}}
 
 {{/* Name of a workload's certificate Secret: its tls.existingSecret, else <release>-<name>-tls. */}}
@@ -79,7 +90,9 @@ TLS_CA_FILE: /etc/shopmesh/tls/ca.crt
 {{- range $service := list "user" "product" "order" }}
 {{ upper $service }}_SERVICE_IDENTITY: {{ include "shopmesh.serviceIdentity" (dict "root" $ "name" $service) | quote }}
 {{- end }}
+{{- if or (not (hasKey $.Values "edge")) $.Values.edge.enabled }}
 END_USER_PEERS: {{ include "shopmesh.edgeIdentity" $ | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* A workload's container env beside its ConfigMap: (dict "root" $ "configMap" <its ConfigMap's name>). */}}
