@@ -1,3 +1,4 @@
+import os from "node:os";
 /** What one case measured (medians over the repetitions). */
 export interface CaseResult {
   readonly name: string;
@@ -57,4 +58,14 @@ export function ratioLines(ratios: readonly Ratio[]): string {
         `${r.met ? "met    " : "MISSED "} ${r.name}: ${r.value.toFixed(2)} (target ${r.target})`,
     )
     .join("\n");
+}
+
+/** The machine a run measured on, for the report. */
+export function thisMachine() {
+  return {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? "?",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }

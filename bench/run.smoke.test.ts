@@ -33,11 +33,17 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct, heap capped",
       "CreateOrder, heap capped",
       "CreateOrder, breakers off, tracing off",
+      "GetProduct, full stack, plaintext (Node client)",
+      "GetProduct, full stack, mTLS (Node client)",
+      "CreateOrder, full stack, plaintext (Node client)",
+      "CreateOrder, full stack, mTLS (Node client)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  expect(report.ratios).toHaveLength(6);
+  // Six of the mesh, four of mTLS against plaintext.
+  expect(report.ratios).toHaveLength(10);
+  for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
-  const lastLines = stdout.trim().split("\n").slice(-6);
+  const lastLines = stdout.trim().split("\n").slice(-10);
   expect(lastLines.every((line) => /^(met|MISSED) /.test(line))).toBe(true);
 }, 240_000);

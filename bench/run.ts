@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -17,12 +16,15 @@ import {
   UserService,
 } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
+import { startBareServer } from "./bare-server-process.js";
 import { breakerOverheadMicros } from "./breaker-overhead.js";
 import { runH2load } from "./h2load.js";
 import { measureCase } from "./measure.js";
+import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
-import { type CaseResult, markdownTable, ratioLines } from "./report.js";
+import { type CaseResult, markdownTable, type Ratio, ratioLines, thisMachine } from "./report.js";
 import { heapCapOptions, heapCappedCase, targetRatios } from "./targets.js";
+import { handshakeLine } from "./tls-handshake.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `make bench`: what each part of the mesh costs, as ratios to a bare grpc-js server measured
@@ -63,20 +65,6 @@ function h2loadCase(
   });
 }
 
-async function startBareServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(repoRoot, "dist/bench/bare-server.js")], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("listening")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`bare server exited (${code})`)));
-  });
-  return child;
-}
-
 const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-"));
 await chmod(dir, 0o755); // PostgreSQL runs as its own user when this runs as root
 const database = await startEmbeddedPostgres({
@@ -86,6 +74,8 @@ const database = await startEmbeddedPostgres({
 const sink = await startOtlpSink();
 const results: CaseResult[] = [];
 let getUserLowRateP50Ms = Number.NaN;
+const mtlsRatios: Ratio[] = [];
+let handshake: MtlsCost["handshake"] | undefined;
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
   log("B0: bare grpc-js server");
@@ -113,6 +103,13 @@ try {
     order: database.urlOf("bench_order"),
   };
   const ports = { user: 50151, product: 50152, order: 50153 };
+  const healthPorts = { user: 50161, product: 50162, order: 50163 };
+  const meshEnv = {
+    LOG_LEVEL: "info",
+    OTEL_METRICS_EXPORTER: "none",
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+  };
   const variant = async (
     label: string,
     env: Record<string, string>,
@@ -120,20 +117,10 @@ try {
   ) => {
     log(`stack: ${label}`);
     const mesh = await startMesh({
-      host: "127.0.0.1",
-      ports,
+      ...{ host: "127.0.0.1", ports, healthPorts, databaseUrls, onOutput: () => {} },
       // h2load cannot present a client certificate: these cases run the stack in plaintext.
-      healthPorts: { user: 50161, product: 50162, order: 50163 },
       trust: "plaintext",
-      databaseUrls,
-      env: {
-        LOG_LEVEL: "info",
-        OTEL_METRICS_EXPORTER: "none",
-        OTEL_TRACES_EXPORTER: "otlp",
-        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-        ...env,
-      },
-      onOutput: () => {},
+      env: { ...meshEnv, ...env },
     });
     try {
       const pids = Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0]));
@@ -261,6 +248,15 @@ try {
       if (alsoOrders) results.push(await createOrderCase(alsoOrders, mesh, pids));
     });
   }
+  const mtls = await measureMtlsCost({
+    shape,
+    handshakes: smoke ? 10 : 300,
+    mesh: { host: "127.0.0.1", ports, healthPorts, databaseUrls, env: meshEnv, onOutput: () => {} },
+    log,
+  });
+  results.push(...mtls.results);
+  mtlsRatios.push(...mtls.ratios);
+  handshake = mtls.handshake;
   await variant(
     "breakers off",
     { OTEL_TRACES_EXPORTER: "none", CIRCUIT_BREAKERS_ENABLED: "false" },
@@ -274,14 +270,9 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-const ratios = targetRatios(results, getUserLowRateP50Ms);
+const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...mtlsRatios];
 const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
-const machine = {
-  cpus: os.cpus().length,
-  model: os.cpus()[0]?.model ?? "?",
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  node: process.version,
-};
+const machine = thisMachine();
 const report = {
   date: new Date().toISOString(),
   smoke,
@@ -290,6 +281,7 @@ const report = {
   results,
   getUserLowRateP50Ms,
   breakerMicrosPerCall,
+  handshake,
   ratios,
 };
 await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -298,5 +290,6 @@ console.log(
   `\nmachine: ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}${smoke ? " (smoke run: numbers mean nothing)" : ""}`,
 );
 console.log(`results: ${outFile}`);
-console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)\n`);
+console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)`);
+console.log(`${handshakeLine(handshake)}\n`);
 console.log(ratioLines(ratios));

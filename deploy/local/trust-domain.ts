@@ -188,7 +188,7 @@ export function clientTrustEnvironment(
   workload: Workload,
 ): Record<string, string> {
   return {
-    // Overrides a chart's INSECURE_PLAINTEXT when the simulation runs the chart with mTLS.
+    // The chart's default as well; explicit, so the simulation is mTLS whatever the chart says.
     INSECURE_PLAINTEXT: "false",
     TLS_CERT_FILE: domain.certFile(workload),
     TLS_KEY_FILE: domain.keyFile(workload),

@@ -72,7 +72,13 @@ const defaultSubnets: Record<ServiceName, string> = {
  * address differs from a cluster: `dns:///name:port` targets become `dns://127.0.0.1:53xx/name:port`.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const config = await renderChartConfig(options.chartOverrides);
+  // The chart's default is mTLS with files mounted at /etc/shopmesh; trustEnvironment points
+  // each replica at the simulation's own. Plaintext renders the chart's plaintext setting, so
+  // no policy file of the chart is named.
+  const config = await renderChartConfig([
+    ...(options.trust === "plaintext" ? ["insecurePlaintext=true"] : []),
+    ...(options.chartOverrides ?? []),
+  ]);
   const subnets = options.subnets ?? defaultSubnets;
   const dns = await startDnsServer(options.dnsPort);
   const running = new Map<ServiceName, Replica[]>(serviceNames.map((name) => [name, []]));

@@ -33,7 +33,13 @@ describe.each([
   [
     "everything optional on",
     ["everything-on.yaml"],
-    { external: ["ConfigMap shop-extra-ca", "Secret shopmesh-operator-trust"] },
+    {
+      external: [
+        "ConfigMap shop-extra-ca",
+        "Secret shopmesh-operator-trust",
+        "Secret shop-user-mtls",
+      ],
+    },
   ],
   ["everything optional off", ["everything-off.yaml"], {}],
 ] as const)("with %s", (_label, files, externals) => {
@@ -63,15 +69,20 @@ describe("what each value set renders", () => {
     const objects = await render();
     expect(kinds(objects)).toEqual(
       [
-        ...Array(4).fill("ConfigMap"),
+        // 4 before mTLS, a policy per service, the operator's trust folder.
+        ...Array(8).fill("ConfigMap"),
         ...Array(3).fill("Deployment"),
         ...Array(3).fill("HorizontalPodAutoscaler"),
-        ...Array(7).fill("NetworkPolicy"),
+        // The certificate Job (a hook) and its own: it may reach the API server only.
+        "Job",
+        ...Array(8).fill("NetworkPolicy"),
         "Pod",
         ...Array(4).fill("PodDisruptionBudget"),
+        "Role",
+        "RoleBinding",
         ...Array(2).fill("Secret"),
         ...Array(8).fill("Service"),
-        ...Array(4).fill("ServiceAccount"),
+        ...Array(5).fill("ServiceAccount"),
         "StatefulSet",
       ].sort(),
     );
@@ -87,7 +98,8 @@ describe("what each value set renders", () => {
     const pod = deployment?.spec.template.spec;
     // preStop + drain + margin: the kubelet never kills a pod that is still draining.
     expect(pod.terminationGracePeriodSeconds).toBe(5 + 10 + 5);
-    expect(pod.containers[0].readinessProbe.grpc.port).toBe(50053);
+    // The plaintext health-only port: the kubelet presents no client certificate.
+    expect(pod.containers[0].readinessProbe.grpc.port).toBe(50063);
     expect(pod.containers[0].securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,

@@ -183,8 +183,12 @@ function referenceProblems(
   workloads: Workload[],
   external: readonly string[],
 ): string[] {
+  const issued = issuedSecrets(objects);
   const keysOf = (kind: string, name: string): Set<string> | undefined => {
     const object = objects.find((o) => o.kind === kind && o.metadata?.name === name);
+    if (!object && kind === "Secret") return issued.get(name);
+    // Kubernetes publishes the API server's CA in every namespace (1.20+).
+    if (!object && kind === "ConfigMap" && name === "kube-root-ca.crt") return new Set(["ca.crt"]);
     return (
       object &&
       new Set([...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})])
@@ -218,13 +222,22 @@ function referenceProblems(
     ]);
     const itemKeys = (source: Container): string[] =>
       (source.items ?? []).map((item: { key: string }) => item.key);
-    const fromVolumes = (w.pod.volumes ?? []).flatMap((volume: Container) =>
-      volume.configMap
-        ? check(where, "ConfigMap", volume.configMap.name, itemKeys(volume.configMap))
-        : volume.secret
-          ? check(where, "Secret", volume.secret.secretName, itemKeys(volume.secret))
-          : [],
-    );
+    const sourcesOf = (volume: Container): Container[] => [
+      volume,
+      ...(volume.projected?.sources ?? []).map((source: Container) => ({
+        configMap: source.configMap,
+        secret: source.secret && { ...source.secret, secretName: source.secret.name },
+      })),
+    ];
+    const fromVolumes = (w.pod.volumes ?? [])
+      .flatMap(sourcesOf)
+      .flatMap((volume: Container) =>
+        volume.configMap
+          ? check(where, "ConfigMap", volume.configMap.name, itemKeys(volume.configMap))
+          : volume.secret
+            ? check(where, "Secret", volume.secret.secretName, itemKeys(volume.secret))
+            : [],
+      );
     const mounted = new Set([
       ...(w.pod.volumes ?? []).map((volume: Container) => volume.name),
       ...w.claims,
@@ -236,6 +249,27 @@ function referenceProblems(
     );
     return [...fromContainers, ...fromVolumes, ...fromMounts];
   });
+}
+
+/**
+ * Secrets the chart does not render but has made: by cert-manager (a Certificate's secretName)
+ * or by the certificate Job (its plan's leaves and CA); all hold tls.crt, tls.key and ca.crt.
+ */
+function issuedSecrets(objects: readonly K8sObject[]): Map<string, Set<string>> {
+  const keys = () => new Set(["tls.crt", "tls.key", "ca.crt"]);
+  const issued = new Map<string, Set<string>>();
+  for (const object of objects) {
+    if (object.kind === "Certificate") issued.set(object.spec?.secretName, keys());
+    if (object.kind !== "Job") continue;
+    for (const container of object.spec?.template?.spec?.containers ?? []) {
+      const plan = (container.env ?? []).find((e: Container) => e.name === "TRUST_ISSUE_PLAN");
+      if (!plan?.value) continue;
+      const parsed = JSON.parse(plan.value) as { caSecret: string; leaves: { secret: string }[] };
+      for (const name of [parsed.caSecret, ...parsed.leaves.map((leaf) => leaf.secret)])
+        issued.set(name, keys());
+    }
+  }
+  return issued;
 }
 
 function imageProblems(workloads: Workload[]): string[] {

@@ -44,12 +44,12 @@ export type Workload = {
   claims: string[];
 };
 
-/** Deployments, StatefulSets and Pods with their pod labels and containers. */
+/** Deployments, StatefulSets, Jobs and Pods with their pod labels and containers. */
 export function workloadsOf(objects: readonly K8sObject[]): Workload[] {
   return objects.flatMap((object): Workload[] => {
     const name = object.metadata?.name ?? "?";
     const template =
-      object.kind === "Deployment" || object.kind === "StatefulSet"
+      object.kind === "Deployment" || object.kind === "StatefulSet" || object.kind === "Job"
         ? (object.spec?.template ?? {})
         : object.kind === "Pod"
           ? { metadata: object.metadata, spec: object.spec }

@@ -110,6 +110,40 @@ describe("NetworkPolicies", () => {
     );
   });
 
+  it("keep the plaintext health port for the probers, and let the certificate Job reach the API server only", async () => {
+    const policies = policiesOf(await render());
+    const issuer = shop("trust-issuer");
+    const apiServer: Peer = { ip: "10.0.0.1" };
+    expectReachability(
+      policies,
+      [
+        ["certificate Job → API server (Service port)", issuer, apiServer, 443],
+        ["certificate Job → API server (control plane port)", issuer, apiServer, 6443],
+      ],
+      [
+        // The kubelet probes from the pod's node, which NetworkPolicies never block; no pod may.
+        ["a stranger → user health", stranger, user, 50061],
+        ["order → product health", order, product, 50062],
+        ["another namespace → order health", elsewhere, order, 50063],
+        ["certificate Job → user", issuer, user, 50051],
+        ["certificate Job → PostgreSQL", issuer, postgres, 5432],
+        ["certificate Job → elsewhere", issuer, apiServer, 80],
+      ],
+    );
+    const nodes = policiesOf(
+      await render({ sets: ["networkPolicy.healthProbesFrom[0].ipBlock.cidr=10.240.0.0/16"] }),
+    );
+    const node: Peer = { ip: "10.240.1.7" };
+    expectReachability(
+      nodes,
+      [["the configured probers → health", node, user, 50061]],
+      [
+        ["the configured probers → gRPC (mTLS only)", node, user, 50051],
+        ["the configured probers → metrics", node, user, 9461],
+      ],
+    );
+  });
+
   it.each([
     [
       "postgresql.enabled=false,database.existingSecret=db",

@@ -99,6 +99,7 @@ describe("what operators set per service", () => {
         "shopmesh-load-generator",
         "shopmesh-postgresql",
         "shopmesh-smoke-test",
+        "shopmesh-trust-issuer",
       ].sort(),
     );
     for (const w of workloads) {

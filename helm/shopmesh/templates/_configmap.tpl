@@ -18,7 +18,11 @@ data:
   GRPC_HOST: {{ $.Values.listenAddress | default "::" | quote }}
   GRPC_PORT: {{ $svc.port | quote }}
   LOG_LEVEL: {{ $.Values.logLevel | quote }}
-  INSECURE_PLAINTEXT: {{ $.Values.insecurePlaintext | quote }}
+  HEALTH_PORT: {{ include "shopmesh.healthPort" $svc | quote }}
+  {{- include "shopmesh.trustSettings" (dict "root" $ "name" $name) | nindent 2 }}
+  {{- if not $.Values.insecurePlaintext }}
+  AUTHZ_POLICY_FILE: /etc/shopmesh/authz/policy.json
+  {{- end }}
   MAX_IN_FLIGHT: {{ $.Values.grpc.maxInFlight | quote }}
   GRPC_MAX_CONNECTION_AGE_MS: {{ $.Values.grpc.maxConnectionAgeMs | quote }}
   GRPC_MAX_CONNECTION_AGE_GRACE_MS: {{ $.Values.grpc.maxConnectionAgeGraceMs | quote }}

@@ -59,6 +59,8 @@ export async function issueWorkloadCertificate(
   options: {
     readonly spiffeId: string;
     readonly dnsNames: readonly string[];
+    /** IP SANs, for a server reached by address (a test's stand-in API server). */
+    readonly ipAddresses?: readonly string[];
     readonly lifetimeMs: number;
     readonly notBefore?: Date;
   },
@@ -93,6 +95,7 @@ export async function issueWorkloadCertificate(
       new x509.SubjectAlternativeNameExtension([
         { type: "url", value: options.spiffeId },
         ...options.dnsNames.map((value) => ({ type: "dns" as const, value })),
+        ...(options.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
       ]),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
