@@ -20,13 +20,13 @@ import {
   requireUuid,
   type ServiceHandlers,
 } from "../kit/index.js";
+import { requireCurrency } from "../kit/money/index.js";
 import { productNotFound } from "./product-errors.js";
 import type { ProductRow, ProductStore } from "./product-store.js";
 import type { StockStore } from "./stock-store.js";
 
 const maxSkuLength = 64;
 const maxNameLength = 200;
-const currencyPattern = /^[A-Z]{3}$/;
 
 /** The ProductService rules over its stores. */
 export function productHandlers(
@@ -106,15 +106,7 @@ export function productHandlers(
 function requirePrice(price: Money | undefined): { currencyCode: string; minorUnits: bigint } {
   if (!price) throw invalidArgument("price", "is required");
   return checkFields({
-    currencyCode: () => {
-      if (!currencyPattern.test(price.currencyCode)) {
-        throw invalidArgument(
-          "price.currency_code",
-          "must be a three-letter upper-case ISO 4217 code such as EUR",
-        );
-      }
-      return price.currencyCode;
-    },
+    currencyCode: () => requireCurrency("price.currency_code", price.currencyCode),
     minorUnits: () => {
       if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
       return price.minorUnits;

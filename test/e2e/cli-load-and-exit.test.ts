@@ -105,6 +105,24 @@ it("shopmesh load runs mixed shopper journeys for the duration, then stops by it
   expect(orders.length).toBeGreaterThanOrEqual(placed);
 }, 60_000);
 
+it.each([
+  ["500", "XOF", "500"],
+  ["500", "JPY", "500"],
+  ["12.50", "EUR", "1250"],
+])(
+  "product create --price %s --currency %s stores %s minor units",
+  async (amount, currency, minor) => {
+    const run = await runCliOn(shop, [
+      ...["product", "create", "--sku", `M-${randomUUID()}`, "--name", "M"],
+      ...["--price", amount, "--currency", currency, "--stock", "1"],
+    ]);
+    expect(run.code).toBe(0);
+    const created = JSON.parse(run.stdout) as { id: string };
+    const stored = await shop.clients.products.getProduct({ id: created.id });
+    expect(stored.price).toMatchObject({ currencyCode: currency, minorUnits: BigInt(minor) });
+  },
+);
+
 describe("a refused call", () => {
   const errorLines = (stderr: string) =>
     stderr.split("\n").filter((text) => text !== "" && !text.startsWith("trace_id:"));

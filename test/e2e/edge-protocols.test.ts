@@ -7,7 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer } from "../../services/cli/mesh-clients.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
-import { type ConnectJsonError, jsonDetails } from "../support/error-details.js";
+import { type ConnectJsonError, jsonDetails, wireDetails } from "../support/error-details.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
 import { ghost } from "./error-cases.js";
 
@@ -141,9 +141,16 @@ describe("the edge hides and limits", () => {
     await expect
       .poll(() => edge.output.some((line) => line.includes("fault injected")), { timeout: 5_000 })
       .toBe(true);
-    await expect(client.getProduct({ id: productId })).rejects.toMatchObject({
+    const shed = await client.getProduct({ id: productId }).catch(ConnectError.from);
+    expect(shed).toMatchObject({
       code: Code.ResourceExhausted,
       rawMessage: "server busy: 1 calls in flight (limit 1); retry with backoff",
+    });
+    // Connect's binary details over HTTP/1.1, decoded with the generated google.rpc types.
+    expect(wireDetails(shed as ConnectError)).toMatchObject({
+      reason: "OVERLOADED",
+      metadata: { inFlight: "1", limit: "1" },
+      retryDelayMs: 100,
     });
     expect((await slow).products).toHaveLength(1);
   });

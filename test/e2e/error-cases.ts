@@ -144,6 +144,22 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
       fields("price.currency_code"),
     ],
     [
+      "CreateProduct with an unknown currency",
+      () =>
+        api.clients.products.createProduct({
+          sku: "S",
+          name: "N",
+          price: { currencyCode: "ABC" },
+        }),
+      "InvalidArgument",
+      /^price\.currency_code: ABC is not an ISO 4217 currency$/,
+      () => ({
+        reason: "UNKNOWN_CURRENCY",
+        metadata: { currency: "ABC" },
+        fieldViolations: [{ field: "price.currency_code" }] as never,
+      }),
+    ],
+    [
       "CreateProduct with a negative price",
       () =>
         api.clients.products.createProduct({
