@@ -1,5 +1,6 @@
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { implement, runService } from "../kit/index.js";
+import { PurchaseStore, purchaseConsumerSettings, startPurchaseConsumer } from "./events/index.js";
 import { userHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { UserStore } from "./store.js";
@@ -8,8 +9,13 @@ await runService({
   name: "user",
   defaultPort: 50051,
   migrations,
-  settings: {},
-  start: ({ pool }) => ({
-    implementations: [implement(UserService, userHandlers(new UserStore(pool)))],
-  }),
+  settings: { ...purchaseConsumerSettings },
+  start: ({ config, pool, logger }) => {
+    const purchases = new PurchaseStore(pool);
+    const stopConsumer = startPurchaseConsumer(config, purchases, logger);
+    return {
+      implementations: [implement(UserService, userHandlers(new UserStore(pool), purchases))],
+      stop: stopConsumer,
+    };
+  },
 });

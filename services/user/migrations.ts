@@ -1,4 +1,5 @@
 import type { Migration } from "../kit/index.js";
+import { purchaseMigration } from "./events/index.js";
 
 /** The user service's schema, oldest first. */
 export const migrations: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX users_subject_key ON users (subject);
     `,
   },
+  purchaseMigration,
 ];
