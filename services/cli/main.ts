@@ -3,6 +3,7 @@ import path from "node:path";
 import { toJsonString } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { CommandLine, UsageError, usage } from "./command-line.js";
+import { errorReport } from "./error-report.js";
 import { runEventsTail } from "./events-tail.js";
 import { runFaultCommand } from "./fault-commands.js";
 import { runLoad } from "./load/run-load.js";
@@ -10,7 +11,6 @@ import { dataDir, devLogin, storedToken } from "./login.js";
 import { bearer, type MeshAddresses, meshAddresses, meshClients } from "./mesh-clients.js";
 import { type OperatorIdentity, readOperatorIdentity } from "./operator-identity.js";
 import { runShopCommand } from "./shop-commands.js";
-import { grpcCodeName } from "./status-name.js";
 import { startCliTracing } from "./tracing.js";
 
 /** Prints `error` as the one line a person reads (never a stack trace); returns the exit code. */
@@ -20,7 +20,7 @@ function report(error: unknown): number {
     return 2;
   }
   if (error instanceof ConnectError) {
-    console.error(`error: ${grpcCodeName(error.code)}: ${error.rawMessage}`);
+    for (const line of errorReport(error)) console.error(line);
     return 1;
   }
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,28 +1,21 @@
-// Digits after the decimal point for currencies that do not use two (ISO 4217 minor units).
-const minorDigits: Record<string, number> = {
-  BHD: 3,
-  CLP: 0,
-  IQD: 3,
-  ISK: 0,
-  JOD: 3,
-  JPY: 0,
-  KRW: 0,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-  UGX: 0,
-  VND: 0,
-};
+import { minorDigits } from "../kit/money/index.js";
 
-/** "12.50" EUR → 1250n. Exact: the decimal string never becomes a float. */
+/**
+ * "12.50" EUR → 1250n, "500" XOF → 500n. Exact: the decimal string never becomes a float. The
+ * currency's minor digits come from the platform's ISO 4217 data, as on the servers.
+ */
 export function parseMinorUnits(amount: string, currencyCode: string): bigint {
-  const digits = minorDigits[currencyCode] ?? 2;
+  const digits = minorDigits(currencyCode);
+  if (digits === undefined) {
+    throw new Error(`--currency ${currencyCode}: must be an ISO 4217 currency code such as EUR`);
+  }
   const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
   const fraction = match?.[2] ?? "";
   if (!match || fraction.length > digits) {
     throw new Error(
-      `--price ${amount}: must be a non-negative amount with at most ${digits} decimals`,
+      digits === 0
+        ? `--price ${amount}: must be a whole non-negative amount (${currencyCode} has no minor unit)`
+        : `--price ${amount}: must be a non-negative amount with at most ${digits} decimals`,
     );
   }
   return BigInt(`${match[1]}${fraction.padEnd(digits, "0")}`);

@@ -12,7 +12,9 @@ export function adminsOnly(): UnaryInterceptor {
     if (!adminMethods.has(method.name)) return next;
     return async (request, context) => {
       if (!context.endUser?.admin) {
-        throw new RpcError(Status.PERMISSION_DENIED, `${method.name} is for admins only`);
+        throw new RpcError(Status.PERMISSION_DENIED, `${method.name} is for admins only`, {
+          details: { reason: "ADMIN_ONLY", metadata: { method: method.name } },
+        });
       }
       return next(request, context);
     };

@@ -42,6 +42,7 @@ export function adminHandlers(deps: AdminDeps): ServiceHandlers<typeof AdminServ
     if (!deps.faultsSwitchable) {
       throw failedPrecondition(
         "fault rules cannot be changed at run time on this server: start it with FAULT_INJECTION_RUNTIME=true",
+        { reason: "FAULTS_NOT_SWITCHABLE" },
       );
     }
   };

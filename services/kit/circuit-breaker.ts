@@ -4,6 +4,9 @@ import { RpcError, Status } from "./rpc-error.js";
 import { countsAgainstDependency } from "./status-semantics.js";
 import { spanEvent } from "./telemetry.js";
 
+// While the half-open probe is out, the breaker refuses the rest: they may try again shortly.
+const minBreakerRetryDelayMs = 100;
+
 /** When a breaker opens and how it recovers. */
 export interface BreakerSettings {
   /** Failure percentage, over the rolling window, that opens the breaker. */
@@ -63,7 +66,11 @@ export class BreakerRegistry {
       if (state === "open") log.warn(message);
       else log.info(message);
     };
-    breaker.on("open", () => transition("open", "circuit breaker open: failing fast"));
+    let openedAt = 0;
+    breaker.on("open", () => {
+      openedAt = Date.now();
+      transition("open", "circuit breaker open: failing fast");
+    });
     breaker.on("halfOpen", () => transition("half-open", "circuit breaker half-open: probing"));
     breaker.on("close", () => transition("closed", "circuit breaker closed: dependency recovered"));
     this.breakers.push({ dependency, method, breaker });
@@ -73,10 +80,19 @@ export class BreakerRegistry {
       } catch (error) {
         if (isOpenBreakerError(error)) {
           spanEvent("circuit_breaker.rejected", { dependency, method });
+          // Until the half-open probe: retrying sooner only meets the open breaker again.
+          const untilProbe = openedAt + this.settings.resetTimeoutMs - Date.now();
           throw new RpcError(
             Status.UNAVAILABLE,
             `${dependency} unavailable: circuit breaker for ${method} is open, failing fast`,
-            { cause: error },
+            {
+              cause: error,
+              details: {
+                reason: "BREAKER_OPEN",
+                metadata: { dependency, method },
+                retryDelayMs: Math.max(untilProbe, minBreakerRetryDelayMs),
+              },
+            },
           );
         }
         throw error;

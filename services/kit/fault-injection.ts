@@ -83,7 +83,9 @@ export class FaultInjector {
     if (abort && crossesPercent(call, abort.abortPercent)) {
       const code = Status[abort.abortCode];
       this.onFault?.(method, `abort ${code}`);
-      throw new RpcError(abort.abortCode, `fault injected: ${method} aborted with ${code}`);
+      throw new RpcError(abort.abortCode, `fault injected: ${method} aborted with ${code}`, {
+        details: { reason: "FAULT_INJECTED", metadata: { method } },
+      });
     }
     return handle();
   }

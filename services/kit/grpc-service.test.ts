@@ -60,7 +60,12 @@ const userHandlers: ServiceHandlers<typeof UserService> = {
       heldStarted(performance.now());
       await heldRelease;
     }
-    if (request.id === "missing") throw notFound(`user ${request.id}`);
+    if (request.id === "missing") {
+      throw notFound(`user ${request.id}`, "USER_NOT_FOUND", {
+        resourceType: "shopmesh.user.v1.User",
+        resourceName: request.id,
+      });
+    }
     if (request.id === "bug") throw bug;
     if (request.id === "database") throw databaseDown;
     return { id: request.id, email: "grace@example.com", displayName: "Grace", createTime };

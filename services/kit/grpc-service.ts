@@ -3,6 +3,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import type * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
 import { runForCall } from "./call-scope.js";
+import { grpcStatus } from "./error-details/index.js";
 import { MalformedMessage, messageCodec } from "./message-codec.js";
 import {
   encode,
@@ -11,7 +12,7 @@ import {
   type ResponseEncoder,
   undeliverable,
 } from "./response-outcome.js";
-import { RpcError, Status } from "./rpc-error.js";
+import { invalidArgument, RpcError, Status } from "./rpc-error.js";
 import { toRpcError } from "./to-rpc-error.js";
 import { allowingRule, callerIdentity } from "./trust/index.js";
 
@@ -172,7 +173,7 @@ function unaryHandler(
         } catch (thrown) {
           const error = toRpcError(thrown);
           end(error);
-          callback({ code: error.code, details: error.message });
+          callback(grpcStatus(error));
           return;
         }
         end(undefined);
@@ -181,7 +182,7 @@ function unaryHandler(
       (thrown: unknown) => {
         const error = toRpcError(thrown);
         end(error);
-        callback({ code: error.code, details: error.message });
+        callback(grpcStatus(error));
       },
     );
   };
@@ -211,7 +212,7 @@ function serverStreamingHandler(
       (thrown: unknown) => {
         const error = toRpcError(thrown);
         end(error);
-        serverCall.emit("error", { code: error.code, details: error.message });
+        serverCall.emit("error", grpcStatus(error));
       },
     );
   };
@@ -224,7 +225,11 @@ async function run(
   call: (request: unknown, context: CallContext) => Promise<unknown>,
 ): Promise<unknown> {
   if (request instanceof MalformedMessage) {
-    throw new RpcError(Status.INVALID_ARGUMENT, `request: not a valid message (${request.reason})`);
+    throw invalidArgument(
+      "request",
+      `not a valid message (${request.reason})`,
+      "MALFORMED_REQUEST",
+    );
   }
   return call(request, context);
 }

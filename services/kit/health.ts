@@ -80,7 +80,12 @@ export class HealthRegistry {
     return {
       check: async ({ service }) => {
         const status = this.get(service);
-        if (status === undefined) throw notFound(`health of service "${service}"`);
+        if (status === undefined) {
+          throw notFound(`health of service "${service}"`, "SERVICE_UNKNOWN", {
+            resourceType: "grpc.health.v1 service",
+            resourceName: service,
+          });
+        }
         return { status };
       },
       list: async () => ({
@@ -96,6 +101,7 @@ export class HealthRegistry {
           throw new RpcError(
             Status.RESOURCE_EXHAUSTED,
             `too many health watches (limit ${this.limits.maxWatches}); use Check, or retry later`,
+            { details: { reason: "TOO_MANY_WATCHES", retryDelayMs: 1000 } },
           );
         }
         return new Promise<void>((resolve) => {

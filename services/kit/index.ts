@@ -37,6 +37,13 @@ export {
   withTransaction,
 } from "./database.js";
 export { type DependencyOptions, Downstream } from "./downstream.js";
+export {
+  checkEach,
+  checkFields,
+  type ErrorDetails,
+  errorDomain,
+  mergeFieldViolations,
+} from "./error-details/index.js";
 export { faultInjection } from "./fault-injection.js";
 export { type FaultRule, parseFaultRules } from "./fault-rules.js";
 export { portInUse } from "./grpc-server.js";

@@ -19,7 +19,10 @@ export function encode(encoder: ResponseEncoder, response: unknown): Buffer {
     throw new RpcError(
       Status.RESOURCE_EXHAUSTED,
       `response larger than max (${bytes.length} vs. ${encoder.maxBytes} bytes)`,
-      { cause: new Error(`response of ${bytes.length} bytes exceeds the send limit: a bug`) },
+      {
+        cause: new Error(`response of ${bytes.length} bytes exceeds the send limit: a bug`),
+        details: { reason: "RESPONSE_TOO_LARGE" },
+      },
     );
   }
   return bytes;

@@ -13,8 +13,8 @@ export interface StatusMeaning {
   /** Received from a dependency: the code our caller gets instead. */
   readonly relayedAs: Status;
   /**
-   * Received from a dependency: whether its message reaches our caller. Only for the caller's
-   * own mistakes (which product, how much stock), never for failures, whose text may name
+   * Received from a dependency: whether its message and error details (the reason, the field
+   * violations) reach our caller. Only for the caller's own mistakes (which product, how much stock), never for failures, whose text may name
    * addresses or internals: those get our message and the cause goes to the log.
    */
   readonly relayMessage: boolean;

@@ -39,13 +39,22 @@ export function toRpcError(error: unknown): RpcError {
   if (isServiceError(error)) return downstreamError(unnamed, error);
   const code = foreignErrorCode(error);
   if (code === Status.UNAVAILABLE) {
-    return new RpcError(code, "database unavailable, retry later", { cause: error });
+    return new RpcError(code, "database unavailable, retry later", {
+      cause: error,
+      details: { reason: "DATABASE_UNAVAILABLE" },
+    });
   }
   if (code === Status.ABORTED) {
-    return new RpcError(code, "transaction conflict, retry", { cause: error });
+    return new RpcError(code, "transaction conflict, retry", {
+      cause: error,
+      details: { reason: "TRANSACTION_CONFLICT" },
+    });
   }
   if (code === Status.DEADLINE_EXCEEDED) {
-    return new RpcError(code, "database did not answer in time", { cause: error });
+    return new RpcError(code, "database did not answer in time", {
+      cause: error,
+      details: { reason: "DATABASE_TIMEOUT" },
+    });
   }
   return new RpcError(Status.INTERNAL, "internal error", { cause: error });
 }

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { callerGone } from "./call-scope.js";
+import { type ErrorDetails, receivedDetails } from "./error-details/index.js";
 import { MalformedMessage } from "./message-codec.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { CallerGaveUp, meaningOf } from "./status-semantics.js";
@@ -62,16 +63,26 @@ export function sendUnary(
   });
 }
 
-/** What our caller gets for a dependency's failure: the table's code, our message. */
+/**
+ * What our caller gets for a dependency's failure: the table's code; for the caller's own
+ * mistakes the dependency's message and details (its reason reaches our caller), for failures
+ * ours, with a reason naming the dependency and any retry delay it asked for.
+ */
 export function downstreamError(
   method: Pick<DownstreamMethod, "dependency" | "name">,
   error: grpc.ServiceError,
   callersDeadline = false,
 ): RpcError {
   const { dependency, name } = method;
-  const options = { cause: error };
+  const received = receivedDetails(error.metadata);
+  const ours = (reason: string): ErrorDetails => ({
+    reason,
+    metadata: { dependency, method: name },
+    ...(received?.retryDelayMs !== undefined && { retryDelayMs: received.retryDelayMs }),
+  });
   if (error.code === Status.DEADLINE_EXCEEDED) {
     const message = `${dependency} did not answer ${name} in time`;
+    const options = { cause: error, details: ours("DEPENDENCY_TIMEOUT") };
     // The caller's own deadline cut the call: that says nothing about the dependency.
     return callersDeadline
       ? new CallerGaveUp(error.code, message, options)
@@ -79,22 +90,32 @@ export function downstreamError(
   }
   const meaning = meaningOf(error.code);
   if (meaning.relayMessage) {
-    return new RpcError(meaning.relayedAs, error.details || Status[error.code], options);
+    return new RpcError(meaning.relayedAs, error.details || Status[error.code], {
+      cause: error,
+      details: received,
+    });
   }
-  return new RpcError(meaning.relayedAs, relayedMessage(dependency, name, error.code), options);
+  const [reason, message] = relayed(dependency, name, error.code);
+  return new RpcError(meaning.relayedAs, message, { cause: error, details: ours(reason) });
 }
 
-function relayedMessage(dependency: string, method: string, code: Status): string {
+function relayed(dependency: string, method: string, code: Status): [string, string] {
   switch (code) {
     case Status.UNAVAILABLE:
     case Status.CANCELLED:
-      return `${dependency} unavailable, retry later`;
+      return ["DEPENDENCY_UNAVAILABLE", `${dependency} unavailable, retry later`];
     case Status.RESOURCE_EXHAUSTED:
-      return `${dependency} could not take ${method} now (resource exhausted), retry later`;
+      return [
+        "DEPENDENCY_OVERLOADED",
+        `${dependency} could not take ${method} now (resource exhausted), retry later`,
+      ];
     case Status.ABORTED:
-      return `${dependency}: ${method} met a concurrent change, retry`;
+      return ["DEPENDENCY_CONFLICT", `${dependency}: ${method} met a concurrent change, retry`];
     default:
-      return `${dependency} failed ${method} (${Status[code] ?? code}); logged as a bug`;
+      return [
+        "DEPENDENCY_FAILED",
+        `${dependency} failed ${method} (${Status[code] ?? code}); logged as a bug`,
+      ];
   }
 }
 

@@ -1,3 +1,4 @@
+import { checkEach, checkFields } from "./error-details/index.js";
 import { invalidArgument } from "./rpc-error.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,13 +44,18 @@ export function requireItems<Item extends { productId: string; quantity: number 
   if (items.length === 0) throw invalidArgument(field, "must hold at least one item");
   if (items.length > maxItems) throw invalidArgument(field, `must hold at most ${maxItems} items`);
   const seen = new Set<string>();
-  return items.map((item, index) => {
-    const productId = requireUuid(`${field}[${index}].product_id`, item.productId);
-    requireRange(`${field}[${index}].quantity`, item.quantity, 1, maxQuantity);
+  // Every item's violations at once: a cart can mark each line in one round trip.
+  return checkEach(items, (item, index) => {
+    const { productId } = checkFields({
+      productId: () => requireUuid(`${field}[${index}].product_id`, item.productId),
+      quantity: () => requireRange(`${field}[${index}].quantity`, item.quantity, 1, maxQuantity),
+    });
     if (seen.has(productId)) {
       throw invalidArgument(
         `${field}[${index}].product_id`,
         `product ${productId} is listed twice`,
+        "DUPLICATE_ITEM",
+        { product: productId },
       );
     }
     seen.add(productId);

@@ -7,6 +7,7 @@ import {
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import type { EndUser } from "../kit/end-user/index.js";
 import {
+  checkFields,
   failedPrecondition,
   invalidArgument,
   notFound,
@@ -34,16 +35,21 @@ export function orderHandlers(
   const visibleOrder = async (id: string, endUser: EndUser | undefined): Promise<OrderRow> => {
     const order = await store.get(id);
     if (!order || order.status === "abandoned" || !mayAccess(endUser, order.userId)) {
-      throw notFound(`order ${id}`);
+      throw notFound(`order ${id}`, "ORDER_NOT_FOUND", {
+        resourceType: "shopmesh.order.v1.Order",
+        resourceName: id,
+      });
     }
     return order;
   };
 
   return {
     async createOrder(request, context) {
-      const requestId = requireRequestId(request.requestId);
-      const userId = ownerOf(context.endUser, request.userId, "order for yourself");
-      const items = requireItems("items", request.items);
+      const { requestId, userId, items } = checkFields({
+        requestId: () => requireRequestId(request.requestId),
+        userId: () => ownerOf(context.endUser, request.userId, "order for yourself"),
+        items: () => requireItems("items", request.items),
+      });
       return toOrder(await placement.place({ requestId, userId, items }, context));
     },
 
@@ -68,7 +74,10 @@ export function orderHandlers(
       const order = await visibleOrder(id, context.endUser);
       if (order.status === "cancelled") return toOrder(order);
       if (order.status === "pending") {
-        throw failedPrecondition(`order ${id} is still being placed; retry shortly`);
+        throw failedPrecondition(`order ${id} is still being placed; retry shortly`, {
+          reason: "ORDER_PENDING",
+          metadata: { order: id },
+        });
       }
       return toOrder(await cancellation.cancel(order, context));
     },
@@ -87,10 +96,14 @@ function ownerOf(endUser: EndUser | undefined, requested: string, action: string
   if (!endUser) return requireUuid("user_id", requested);
   if (endUser.admin && requested !== "") return requireUuid("user_id", requested);
   if (!endUser.userId) {
-    throw failedPrecondition("no profile for this sign-in yet: sign up (CreateUser) first");
+    throw failedPrecondition("no profile for this sign-in yet: sign up (CreateUser) first", {
+      reason: "NO_PROFILE",
+    });
   }
   if (requested !== "" && requested !== endUser.userId) {
-    throw new RpcError(Status.PERMISSION_DENIED, `user_id: you may only ${action}`);
+    throw new RpcError(Status.PERMISSION_DENIED, `user_id: you may only ${action}`, {
+      details: { reason: "NOT_OWNER" },
+    });
   }
   return endUser.userId;
 }

@@ -59,6 +59,7 @@ export class OrderPlacement {
         if (existing.requestFingerprint !== fingerprint) {
           throw alreadyExists(
             `request_id ${request.requestId} was already used for a different order`,
+            { reason: "REQUEST_ID_REUSED", metadata: { requestId: request.requestId } },
           );
         }
         if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
@@ -88,6 +89,7 @@ export class OrderPlacement {
     throw new RpcError(
       Status.ABORTED,
       `order ${request.requestId} met concurrent attempts; retry with the same request_id`,
+      { details: { reason: "ORDER_CONFLICT", metadata: { requestId: request.requestId } } },
     );
   }
 

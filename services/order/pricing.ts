@@ -35,12 +35,17 @@ export function priceOrder(
     return { ...line, unitPriceMinorUnits: price.minorUnits };
   });
   if (currencies.size > 1) {
+    const found = [...currencies].sort().join(", ");
     throw invalidArgument(
       "items",
-      `all products of one order must share a currency, found ${[...currencies].sort().join(", ")}`,
+      `all products of one order must share a currency, found ${found}`,
+      "MIXED_CURRENCIES",
+      { currencies: found },
     );
   }
-  if (total > maxInt64) throw invalidArgument("items", "order total is too large");
+  if (total > maxInt64) {
+    throw invalidArgument("items", "order total is too large", "TOTAL_TOO_LARGE");
+  }
   const [currency = ""] = currencies;
   return { currency, totalMinorUnits: total, items };
 }

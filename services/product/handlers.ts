@@ -8,9 +8,10 @@ import type {
 import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
+  checkEach,
+  checkFields,
   invalidArgument,
   maxItems,
-  notFound,
   page,
   pageRequest,
   requireItems,
@@ -19,12 +20,13 @@ import {
   requireUuid,
   type ServiceHandlers,
 } from "../kit/index.js";
+import { requireCurrency } from "../kit/money/index.js";
+import { productNotFound } from "./product-errors.js";
 import type { ProductRow, ProductStore } from "./product-store.js";
 import type { StockStore } from "./stock-store.js";
 
 const maxSkuLength = 64;
 const maxNameLength = 200;
-const currencyPattern = /^[A-Z]{3}$/;
 
 /** The ProductService rules over its stores. */
 export function productHandlers(
@@ -34,10 +36,12 @@ export function productHandlers(
   return {
     async createProduct(request, context) {
       requireAdminEndUser(context, "CreateProduct");
-      const sku = requireText("sku", request.sku, maxSkuLength);
-      const name = requireText("name", request.name, maxNameLength);
-      const price = requirePrice(request.price);
-      const initialStock = requireRange("stock", request.stock, 0, 2 ** 31 - 1);
+      const { sku, name, price, initialStock } = checkFields({
+        sku: () => requireText("sku", request.sku, maxSkuLength),
+        name: () => requireText("name", request.name, maxNameLength),
+        price: () => requirePrice(request.price),
+        initialStock: () => requireRange("stock", request.stock, 0, 2 ** 31 - 1),
+      });
       const product = await products.insert({
         sku,
         name,
@@ -45,14 +49,19 @@ export function productHandlers(
         priceMinorUnits: price.minorUnits,
         stock: initialStock,
       });
-      if (!product) throw alreadyExists(`a product with sku ${sku} already exists`);
+      if (!product) {
+        throw alreadyExists(`a product with sku ${sku} already exists`, {
+          reason: "SKU_TAKEN",
+          metadata: { sku },
+        });
+      }
       return toProduct(product);
     },
 
     async getProduct(request) {
       const id = requireUuid("id", request.id);
       const [product] = await products.getMany([id]);
-      if (!product) throw notFound(`product ${id}`);
+      if (!product) throw productNotFound(id);
       return toProduct(product);
     },
 
@@ -67,20 +76,22 @@ export function productHandlers(
       if (request.ids.length > maxItems) {
         throw invalidArgument("ids", `must hold at most ${maxItems} ids`);
       }
-      const ids = request.ids.map((id, index) => requireUuid(`ids[${index}]`, id));
+      const ids = checkEach(request.ids, (id, index) => requireUuid(`ids[${index}]`, id));
       const found = new Map((await products.getMany(ids)).map((row) => [row.id, row]));
       return {
         products: ids.map((id) => {
           const product = found.get(id);
-          if (!product) throw notFound(`product ${id}`);
+          if (!product) throw productNotFound(id);
           return toProduct(product);
         }),
       };
     },
 
     async reserveStock(request) {
-      const orderId = requireUuid("order_id", request.orderId);
-      const items = requireItems("items", request.items);
+      const { orderId, items } = checkFields({
+        orderId: () => requireUuid("order_id", request.orderId),
+        items: () => requireItems("items", request.items),
+      });
       const reserved = await stock.reserve(orderId, items);
       return { orderId, items: reserved };
     },
@@ -94,14 +105,13 @@ export function productHandlers(
 
 function requirePrice(price: Money | undefined): { currencyCode: string; minorUnits: bigint } {
   if (!price) throw invalidArgument("price", "is required");
-  if (!currencyPattern.test(price.currencyCode)) {
-    throw invalidArgument(
-      "price.currency_code",
-      "must be a three-letter upper-case ISO 4217 code such as EUR",
-    );
-  }
-  if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
-  return { currencyCode: price.currencyCode, minorUnits: price.minorUnits };
+  return checkFields({
+    currencyCode: () => requireCurrency("price.currency_code", price.currencyCode),
+    minorUnits: () => {
+      if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
+      return price.minorUnits;
+    },
+  });
 }
 
 function toProduct(row: ProductRow): MessageInitShape<typeof ProductSchema> {

@@ -1,13 +1,11 @@
 import {
   alreadyExists,
   failedPrecondition,
-  notFound,
   type Pool,
   type Queryable,
-  RpcError,
-  Status,
   withTransaction,
 } from "../kit/index.js";
+import { shortage } from "./stock-shortage.js";
 
 /** A quantity of one product. */
 export interface StockLine {
@@ -175,35 +173,19 @@ async function replayedReservation(
   const state = rows[0]?.state;
   if (state === undefined) return undefined;
   if (state === "released") {
-    throw failedPrecondition(`stock of order ${orderId} was already released`);
+    throw failedPrecondition(`stock of order ${orderId} was already released`, {
+      reason: "RESERVATION_RELEASED",
+      metadata: { order: orderId },
+    });
   }
   const existing = await reservedLines(db, orderId);
   if (!sameLines(existing, requested)) {
-    throw alreadyExists(`order ${orderId} already holds a different reservation`);
+    throw alreadyExists(`order ${orderId} already holds a different reservation`, {
+      reason: "RESERVATION_MISMATCH",
+      metadata: { order: orderId },
+    });
   }
   return existing;
-}
-
-/** Why a reservation that claimed nothing, and was no replay, could not be made. */
-function shortage(
-  orderId: string,
-  lines: readonly StockLine[],
-  found: readonly LockedLine[],
-): RpcError {
-  const stockOf = new Map(found.map((line) => [line.productId, line.stock]));
-  for (const line of lines) {
-    const stock = stockOf.get(line.productId);
-    if (stock === undefined) return notFound(`product ${line.productId}`);
-    if (stock < line.quantity) {
-      return failedPrecondition(
-        `insufficient stock for product ${line.productId}: ${line.quantity} requested, ${stock} available`,
-      );
-    }
-  }
-  // Every line had enough and the order id was unknown, yet nothing was claimed. Not expected (a
-  // conflicting claim is committed before our INSERT gives up, so the replay check finds it);
-  // should it happen, it is a conflict the caller may retry, not a shortage.
-  return new RpcError(Status.ABORTED, `reservation of order ${orderId} met a concurrent one`);
 }
 
 async function reservedLines(db: Queryable, orderId: string): Promise<StockLine[]> {

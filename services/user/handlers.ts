@@ -4,6 +4,7 @@ import type { UserSchema, UserService } from "../gen/shopmesh/user/v1/user_servi
 import { type EndUser, requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
+  checkFields,
   invalidArgument,
   notFound,
   page,
@@ -33,30 +34,48 @@ export function userHandlers(
   return {
     // Through the edge this is sign-up: the profile is linked to the caller's subject.
     async createUser(request, context) {
-      const email = requireEmail(request.email);
-      const displayName = requireText("display_name", request.displayName, maxDisplayNameLength);
+      const { email, displayName } = checkFields({
+        email: () => requireEmail(request.email),
+        displayName: () => requireText("display_name", request.displayName, maxDisplayNameLength),
+      });
       const subject = context.endUser?.subject;
       const user = await store.insert({ email, displayName, ...(subject ? { subject } : {}) });
       if (user) return toUser(user);
       if (subject && (await store.getBySubject(subject))) {
-        throw alreadyExists("you already have a profile; GetCurrentUser returns it");
+        throw alreadyExists("you already have a profile; GetCurrentUser returns it", {
+          reason: "PROFILE_EXISTS",
+        });
       }
-      throw alreadyExists(`a user with email ${email} already exists`);
+      throw alreadyExists(`a user with email ${email} already exists`, {
+        reason: "EMAIL_TAKEN",
+        metadata: { email },
+      });
     },
 
     // An end user sees only their own profile; any other id is unknown to them.
     async getUser(request, context) {
       const id = requireUuid("id", request.id);
       const user = await store.get(id);
-      if (!user || !mayRead(context.endUser, user)) throw notFound(`user ${id}`);
+      if (!user || !mayRead(context.endUser, user)) {
+        throw notFound(`user ${id}`, "USER_NOT_FOUND", userResource(id));
+      }
       return withSummary(user);
     },
 
     async getCurrentUser(_request, context) {
       const { endUser } = context;
-      if (!endUser) throw new RpcError(Status.UNAUTHENTICATED, "no signed-in end user");
+      if (!endUser) {
+        throw new RpcError(Status.UNAUTHENTICATED, "no signed-in end user", {
+          details: { reason: "NO_END_USER" },
+        });
+      }
       const user = await store.getBySubject(endUser.subject);
-      if (!user) throw notFound("profile of the signed-in user (sign up with CreateUser)");
+      if (!user) {
+        throw notFound("profile of the signed-in user (sign up with CreateUser)", "NO_PROFILE", {
+          resourceType: userType,
+          resourceName: `subject:${endUser.subject}`,
+        });
+      }
       return withSummary(user);
     },
 
@@ -67,6 +86,13 @@ export function userHandlers(
       return { users: rows.map((row) => toUser(row)), nextPageToken };
     },
   };
+}
+
+const userType = "shopmesh.user.v1.User";
+
+/** The ResourceInfo of user `id`. */
+function userResource(id: string) {
+  return { resourceType: userType, resourceName: id };
 }
 
 function mayRead(endUser: EndUser | undefined, user: UserRow): boolean {

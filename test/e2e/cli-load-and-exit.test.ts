@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/ports.js";
@@ -103,3 +104,56 @@ it("shopmesh load runs mixed shopper journeys for the duration, then stops by it
   expect(new Set(orders.map((order) => order.requestId)).size).toBe(orders.length);
   expect(orders.length).toBeGreaterThanOrEqual(placed);
 }, 60_000);
+
+it.each([
+  ["500", "XOF", "500"],
+  ["500", "JPY", "500"],
+  ["12.50", "EUR", "1250"],
+])(
+  "product create --price %s --currency %s stores %s minor units",
+  async (amount, currency, minor) => {
+    const run = await runCliOn(shop, [
+      ...["product", "create", "--sku", `M-${randomUUID()}`, "--name", "M"],
+      ...["--price", amount, "--currency", currency, "--stock", "1"],
+    ]);
+    expect(run.code).toBe(0);
+    const created = JSON.parse(run.stdout) as { id: string };
+    const stored = await shop.clients.products.getProduct({ id: created.id });
+    expect(stored.price).toMatchObject({ currencyCode: currency, minorUnits: BigInt(minor) });
+  },
+);
+
+describe("a refused call", () => {
+  const errorLines = (stderr: string) =>
+    stderr.split("\n").filter((text) => text !== "" && !text.startsWith("trace_id:"));
+
+  it("prints the reason and every field violation, one per line", async () => {
+    const run = await runCliOn(shop, ["user", "create", "--email", "nope", "--name", " "]);
+    expect(run.code).toBe(1);
+    const email = "must be an email address such as name@example.com";
+    const name = "is required and must not be blank";
+    expect(errorLines(run.stderr)).toEqual([
+      `error: INVALID_ARGUMENT: email: ${email}; display_name: ${name}`,
+      "  reason: INVALID_FIELD",
+      `  field email: ${email}`,
+      `  field display_name: ${name}`,
+    ]);
+  });
+
+  it("prints the product service's stock shortage, relayed by the order service", async () => {
+    const { users, products } = shop.clients;
+    const user = await users.createUser({ email: `${randomUUID()}@example.com`, displayName: "C" });
+    const price = { currencyCode: "EUR", minorUnits: 100n };
+    const sku = `CLI-${randomUUID()}`;
+    const product = await products.createProduct({ sku, name: "C", price, stock: 1 });
+    const run = await runCliOn(shop, [
+      ...["order", "create", "--user", user.id, "--item", `${product.id}:2`],
+    ]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([
+      `error: FAILED_PRECONDITION: insufficient stock for product ${product.id}: 2 requested, 1 available`,
+      `  reason: INSUFFICIENT_STOCK (available=1, product=${product.id}, requested=2)`,
+      `  precondition STOCK: products/${product.id}`,
+    ]);
+  });
+});

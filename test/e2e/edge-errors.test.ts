@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
-import { type ErrorCaseContext, errorCases } from "./error-cases.js";
+import { type ErrorCaseContext, errorCases, expectDetails } from "./error-cases.js";
 
 // The rule table of the API holds through the edge exactly as directly (an admin, who may act
 // for anyone, breaking each rule); what the edge does not expose is UNIMPLEMENTED there.
@@ -33,10 +33,12 @@ describe("errors through the edge", () => {
   const cases = errorCases(api);
   it.each(cases.filter(([name]) => !internalOnly.test(name)))(
     "%s",
-    async (_name, call, code, message) => {
-      const { code: actual, message: actualMessage } = await rpcFailure(call);
+    async (_name, call, code, message, details) => {
+      const { code: actual, message: actualMessage, error } = await rpcFailure(call);
       expect(actual).toBe(code);
       expect(actualMessage).toMatch(message);
+      // The edge passes the services' details through, as it does their messages.
+      expectDetails(error, code, actualMessage, details());
     },
   );
 

@@ -7,6 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer } from "../../services/cli/mesh-clients.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
+import { type ConnectJsonError, jsonDetails, wireDetails } from "../support/error-details.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
 import { ghost } from "./error-cases.js";
 
@@ -49,9 +50,13 @@ describe("the edge speaks", () => {
       body: JSON.stringify({ id: "nope" }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      code: "invalid_argument",
-      message: "id: must be a UUID",
+    const body = (await response.json()) as ConnectJsonError;
+    expect(body).toMatchObject({ code: "invalid_argument", message: "id: must be a UUID" });
+    // The user service's details, passed through: what a program branches on, without parsing.
+    expect(jsonDetails(body)).toMatchObject({
+      domain: "shopmesh.dev",
+      reason: "INVALID_FIELD",
+      fieldViolations: [{ field: "id", description: "must be a UUID" }],
     });
   });
 
@@ -136,9 +141,16 @@ describe("the edge hides and limits", () => {
     await expect
       .poll(() => edge.output.some((line) => line.includes("fault injected")), { timeout: 5_000 })
       .toBe(true);
-    await expect(client.getProduct({ id: productId })).rejects.toMatchObject({
+    const shed = await client.getProduct({ id: productId }).catch(ConnectError.from);
+    expect(shed).toMatchObject({
       code: Code.ResourceExhausted,
       rawMessage: "server busy: 1 calls in flight (limit 1); retry with backoff",
+    });
+    // Connect's binary details over HTTP/1.1, decoded with the generated google.rpc types.
+    expect(wireDetails(shed as ConnectError)).toMatchObject({
+      reason: "OVERLOADED",
+      metadata: { inFlight: "1", limit: "1" },
+      retryDelayMs: 100,
     });
     expect((await slow).products).toHaveLength(1);
   });
@@ -159,9 +171,14 @@ describe("the edge hides and limits", () => {
     const refused = await call();
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("1");
-    expect(((await refused.json()) as { message: string }).message).toMatch(
+    const body = (await refused.json()) as ConnectJsonError;
+    expect(body.message).toMatch(
       /^rate limit of 1 calls per second per address exceeded; retry in \d+ ms$/,
     );
+    const details = jsonDetails(body);
+    expect(details.reason).toBe("RATE_LIMITED");
+    expect(details.retryDelayMs).toBeGreaterThan(0);
+    expect(details.retryDelayMs).toBeLessThanOrEqual(1000);
   });
 });
 

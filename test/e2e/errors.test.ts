@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meshClients } from "../../services/cli/mesh-clients.js";
 import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
+import { wireDetails } from "../support/error-details.js";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
-import { type ErrorCaseContext, errorCases } from "./error-cases.js";
+import { type ErrorCaseContext, errorCases, expectDetails } from "./error-cases.js";
 
 // Every rule of the API, checked over the wire: the status code and a message naming the field
 // and the rule (or the missing thing). Never INTERNAL for a caller's mistake.
@@ -35,10 +36,11 @@ beforeAll(async () => {
 afterAll(() => shop.close());
 
 describe("errors", () => {
-  it.each(errorCases(api))("%s", async (_name, call, code, message) => {
-    const { code: actual, message: actualMessage } = await rpcFailure(call);
+  it.each(errorCases(api))("%s", async (_name, call, code, message, details) => {
+    const { code: actual, message: actualMessage, error } = await rpcFailure(call);
     expect(actual).toBe(code);
     expect(actualMessage).toMatch(message);
+    expectDetails(error, code, actualMessage, details());
   });
 
   it("reports an unreachable dependency as UNAVAILABLE, and recovers when it is back", async () => {
@@ -50,9 +52,14 @@ describe("errors", () => {
       });
     await shop.mesh.stop("product");
     try {
-      const { code, message } = await rpcFailure(order);
+      const { code, message, error } = await rpcFailure(order);
       expect(code).toBe("Unavailable");
       expect(message).toMatch(/^product service unavailable/);
+      // Whichever product call met the closed port first; a caller branches on the reason.
+      expect(wireDetails(error)).toMatchObject({
+        reason: "DEPENDENCY_UNAVAILABLE",
+        metadata: { dependency: "product service" },
+      });
     } finally {
       await shop.mesh.start("product");
     }

@@ -7,6 +7,7 @@ import {
   CircuitBreakerState,
 } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
+import { wireDetails } from "../support/error-details.js";
 import { meshLogsWritten } from "../support/logs.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
@@ -143,6 +144,14 @@ describe("when the product service dies and comes back", () => {
     const { error, ms } = await timed(order(id));
     expect(error?.code).toBe(Code.Unavailable);
     expect(ms).toBeLessThan(callerDeadlineMs / 5);
+    // A client in any language backs off until the probe (the reset timeout is 1 s here).
+    const details = wireDetails(error as ConnectError);
+    expect(details).toMatchObject({
+      reason: "BREAKER_OPEN",
+      metadata: { dependency: "product service", method: "BatchGetProducts" },
+    });
+    expect(details.retryDelayMs).toBeGreaterThan(0);
+    expect(details.retryDelayMs).toBeLessThanOrEqual(1000);
     expect(await breakerState("BatchGetProducts")).toBe(CircuitBreakerState.OPEN);
     const { orders } = await shop.clients.orders.listOrders({ userId });
     expect(orders).toEqual([]);
@@ -346,6 +355,11 @@ describe("when a server is overloaded", () => {
       expect(accepted).toBeGreaterThanOrEqual(3);
       expect(shed.length).toBeGreaterThan(0);
       expect(shed[0]?.error?.rawMessage).toMatch(/^server busy: 3 calls in flight \(limit 3\)/);
+      expect(wireDetails(shed[0]?.error as ConnectError)).toMatchObject({
+        reason: "OVERLOADED",
+        metadata: { limit: "3" },
+        retryDelayMs: 100,
+      });
       expect((await shop.clients.products.getProduct({ id })).stock).toBe(50 - accepted);
       await shop.mesh.stop("order");
       await shop.mesh.start("order");

@@ -1,17 +1,18 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
- * The code name and raw message a call failed with; throws when it succeeded, and rethrows
- * what is not an RPC error (a bug in the test must not pass as the status UNKNOWN).
+ * The code name and raw message a call failed with, and the error (for its details); throws
+ * when it succeeded, and rethrows what is not an RPC error (a bug in the test must not pass as
+ * the status UNKNOWN).
  */
 export async function rpcFailure(
   call: () => Promise<unknown>,
-): Promise<{ code: string; message: string }> {
+): Promise<{ code: string; message: string; error: ConnectError }> {
   try {
     await call();
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
-    return { code: Code[error.code], message: error.rawMessage };
+    return { code: Code[error.code], message: error.rawMessage, error };
   }
   throw new Error("the call succeeded");
 }

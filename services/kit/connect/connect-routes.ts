@@ -9,6 +9,7 @@ import {
 import { Metadata } from "@grpc/grpc-js";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { CallContext } from "../call-context.js";
+import { detailMessages, detailsOf } from "../error-details/index.js";
 import type { CallObserver, UnaryCall, UnaryInterceptor } from "../grpc-service.js";
 import { Status } from "../rpc-error.js";
 import { toRpcError } from "../to-rpc-error.js";
@@ -88,7 +89,13 @@ function unary(method: DescMethod, call: UnaryCall, observe: CallObserver) {
           if (error instanceof RetryLater) {
             headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
           }
-          throw new ConnectError(error.message, error.code as number as Code, headers, [], error);
+          throw new ConnectError(
+            error.message,
+            error.code as number as Code,
+            headers,
+            detailMessages(detailsOf(error)),
+            error,
+          );
         } finally {
           span.end();
         }

@@ -6,6 +6,8 @@ export class RetryLater extends RpcError {
     message: string,
     readonly retryAfterMs: number,
   ) {
-    super(Status.RESOURCE_EXHAUSTED, message);
+    super(Status.RESOURCE_EXHAUSTED, message, {
+      details: { reason: "RATE_LIMITED", retryDelayMs: retryAfterMs },
+    });
   }
 }

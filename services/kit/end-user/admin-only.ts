@@ -7,6 +7,8 @@ import { RpcError, Status } from "../rpc-error.js";
  */
 export function requireAdminEndUser(context: Pick<CallContext, "endUser">, method: string): void {
   if (context.endUser && !context.endUser.admin) {
-    throw new RpcError(Status.PERMISSION_DENIED, `${method} is for admins only`);
+    throw new RpcError(Status.PERMISSION_DENIED, `${method} is for admins only`, {
+      details: { reason: "ADMIN_ONLY", metadata: { method } },
+    });
   }
 }

@@ -16,10 +16,13 @@ export function endUserInterceptor(trustedPeers: ReadonlySet<string>): UnaryInte
       throw new RpcError(
         Status.PERMISSION_DENIED,
         `caller ${context.peer ?? "without a verified identity"} may not act for end users (only the edge may)`,
+        { details: { reason: "NOT_TRUSTED_FOR_END_USERS" } },
       );
     }
     if (endUser.subject === "") {
-      throw new RpcError(Status.UNAUTHENTICATED, "end-user identity without a subject");
+      throw new RpcError(Status.UNAUTHENTICATED, "end-user identity without a subject", {
+        details: { reason: "END_USER_WITHOUT_SUBJECT" },
+      });
     }
     return next(request, { ...context, endUser });
   };

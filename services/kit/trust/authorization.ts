@@ -1,4 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
+import { grpcStatus } from "../error-details/index.js";
+import { RpcError, Status } from "../rpc-error.js";
 import type { AuthzDecision } from "./authz-match.js";
 import { authorize } from "./authz-match.js";
 import type { AuthzPolicy } from "./authz-policy.js";
@@ -51,11 +53,16 @@ export function authorizationInterceptor(
               forward(metadata);
               return;
             }
-            call.sendStatus({
-              code: grpc.status.PERMISSION_DENIED,
-              details: deniedMessage(method, peer, decision),
-              metadata: new grpc.Metadata(),
-            });
+            call.sendStatus(
+              grpcStatus(
+                new RpcError(Status.PERMISSION_DENIED, deniedMessage(method, peer, decision), {
+                  details: {
+                    reason: "POLICY_DENIED",
+                    metadata: { method, ...(decision.rule && { rule: decision.rule }) },
+                  },
+                }),
+              ),
+            );
           },
         });
       },

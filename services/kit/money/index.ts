@@ -1,0 +1,1 @@
+export { isCurrency, minorDigits, requireCurrency } from "./currencies.js";
