@@ -1,4 +1,5 @@
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { readCacheSettings, startReadCache } from "../kit/cache/index.js";
 import { implement, runService } from "../kit/index.js";
 import { userHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
@@ -8,8 +9,12 @@ await runService({
   name: "user",
   defaultPort: 50051,
   migrations,
-  settings: {},
-  start: ({ pool }) => ({
-    implementations: [implement(UserService, userHandlers(new UserStore(pool)))],
-  }),
+  settings: readCacheSettings,
+  start: ({ config, pool, logger }) => {
+    const reads = startReadCache("user", config, logger);
+    return {
+      implementations: [implement(UserService, userHandlers(new UserStore(pool, reads.cache)))],
+      stop: () => reads.close(),
+    };
+  },
 });

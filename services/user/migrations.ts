@@ -1,3 +1,4 @@
+import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
 
 /** The user service's schema, oldest first. */
@@ -27,5 +28,11 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN subject text;
       CREATE UNIQUE INDEX users_subject_key ON users (subject);
     `,
+  },
+  {
+    version: 3,
+    name: "notify the read caches of every user change",
+    // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
+    sql: invalidationTriggerSql("users", "id"),
   },
 ];
