@@ -18,7 +18,9 @@ function heldLoad<V>(value: V, tags?: string[]) {
   return { load, release: () => release(), calls: () => calls };
 }
 
-const loadOf = (value: string) => async () => ({ value });
+const loadOf =
+  <V>(value: V) =>
+  async () => ({ value });
 
 describe("CoherentCache", () => {
   it("reads through while the feed is down, then serves from memory once it is up", async () => {
