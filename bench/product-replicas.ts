@@ -6,6 +6,8 @@ import { freePort } from "../test/support/ports.js";
 /** One product service process of several sharing a database, as replicas of a Deployment do. */
 export interface ProductReplica {
   readonly name: string;
+  /** host:port of its gRPC server. */
+  readonly address: string;
   readonly process: ServiceProcess;
   readonly client: ServiceClient<typeof ProductService>;
   /** Every line it printed so far. */
@@ -82,6 +84,7 @@ async function startReplica(
   });
   return {
     name,
+    address: `127.0.0.1:${port}`,
     process: process_,
     client,
     lines,

@@ -22,7 +22,7 @@ import { runH2load } from "./h2load.js";
 import { measureCase } from "./measure.js";
 import { startOtlpSink } from "./otlp-sink.js";
 import { type CaseResult, markdownTable, ratioLines } from "./report.js";
-import { heapCapOptions, heapCappedCase, targetRatios } from "./targets.js";
+import { cacheMissCase, heapCapOptions, heapCappedCase, targetRatios } from "./targets.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `make bench`: what each part of the mesh costs, as ratios to a bare grpc-js server measured
@@ -249,6 +249,9 @@ try {
       env: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
     },
     { name: "GetProduct, no telemetry SDK", env: { OTEL_SDK_DISABLED: "true" } },
+    // The read cache on, but no row fits in it: every read takes the miss path to PostgreSQL,
+    // as reads over a key space larger than the cache do.
+    { name: cacheMissCase, env: { CACHE_MAX_BYTES: "1" } },
     {
       name: heapCappedCase,
       env: { NODE_OPTIONS: heapCapOptions },
