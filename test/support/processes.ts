@@ -76,6 +76,7 @@ export async function runnerSetup(
       PRODUCT_HEALTH_PORT: String(await freePort()),
       ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
+      EDGE_PORT: String(await freePort()),
     },
     addresses: {
       user: `127.0.0.1:${ports.user}`,
