@@ -2,6 +2,7 @@
 // (a trigger NOTIFYs on every commit, a dedicated LISTEN connection invalidates).
 export { approximateBytes } from "./approximate-bytes.js";
 export { BoundedLru, type LruLimits } from "./bounded-lru.js";
+export { measureReadCache } from "./cache-metrics.js";
 export { type CacheCounts, CoherentCache, type Loaded } from "./coherent-cache.js";
 export {
   InvalidationListener,

@@ -1,5 +1,6 @@
 import { boolean, integer } from "../config.js";
 import type { Logger } from "../logger.js";
+import { measureReadCache } from "./cache-metrics.js";
 import { CoherentCache } from "./coherent-cache.js";
 import { InvalidationListener } from "./invalidation-listener.js";
 import { invalidationChannel } from "./invalidation-trigger.js";
@@ -50,6 +51,7 @@ export function startReadCache(
     logger.info("read cache off (CACHE_ENABLED / CACHE_MAX_ENTRIES / CACHE_MAX_BYTES)");
     return { cache, close: async () => {} };
   }
+  measureReadCache(cache);
   const listener = new InvalidationListener(
     {
       url: config.databaseUrl,
