@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   sql = new pg.Client({ connectionString: database.url });
   await sql.connect();
-});
+}, 180_000); // three service processes starting at once on a shared 2-core machine
 
 afterAll(async () => {
   await sql?.end();
