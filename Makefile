@@ -33,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install dependencies (npm registry only)
 
-tools: ## dnsmasq (cluster simulation) and h2load (benchmarks) from Debian, when missing
+tools: ## dnsmasq (cluster simulation), h2load (benchmarks), nats-server (events) from Debian, when missing
 	deploy/tools/ensure-debian-tools.sh
 
 build: install ## compile services, CLI and local runner to dist/ (incremental)
@@ -54,7 +54,8 @@ test: install tools typecheck lint build ## everything CI runs: types, lint, buf
 	vitest run
 	$(call tree-unchanged,make test)
 
-run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
+run: build ## start nats-server, PostgreSQL (embedded) and the three services; Ctrl-C stops all
+	deploy/tools/ensure-debian-tools.sh nats-server
 	node dist/deploy/local/run.js
 
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops

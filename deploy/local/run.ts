@@ -11,6 +11,7 @@ import {
 } from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
+import { type LocalNats, startLocalNats } from "./nats.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
 import { supervisionLine } from "./supervision-log.js";
@@ -42,6 +43,7 @@ function readRunnerConfig() {
     insecurePlaintext: { env: "INSECURE_PLAINTEXT", parse: boolean, default: false },
     edgePort: { env: "EDGE_PORT", parse: port, default: 8080 },
     postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
+    natsPort: { env: "NATS_PORT", parse: integer(1, 65535), default: 4222 },
     dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
     user: { env: "USER_DATABASE_URL", ...optionalUrl },
     product: { env: "PRODUCT_DATABASE_URL", ...optionalUrl },
@@ -62,6 +64,7 @@ const healthPorts: Record<ServiceName, number> = {
 const dataDir = path.resolve(config.dataDir);
 const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
+let nats: LocalNats | undefined;
 let mesh: Mesh | undefined;
 let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
 let stopping = false;
@@ -71,6 +74,8 @@ async function stopEverything(exitCode: number): Promise<never> {
   await edge?.stop();
   await mesh?.stopAll();
   await database?.stop();
+  // Last: the services flushed their outbox rounds and acknowledgements to it while stopping.
+  await nats?.stop();
   runFile.release();
   process.exit(exitCode);
 }
@@ -98,6 +103,12 @@ try {
       variable: `${name.toUpperCase()}_HEALTH_PORT`,
     })),
     { what: "the edge", host: config.host, port: config.edgePort, variable: "EDGE_PORT" },
+    {
+      what: "the event broker (nats-server)",
+      host: "127.0.0.1",
+      port: config.natsPort,
+      variable: "NATS_PORT",
+    },
     ...(embedded
       ? [
           {
@@ -109,6 +120,17 @@ try {
         ]
       : []),
   ]);
+  // First: the order service's relay and the user service's consumer connect to it at start.
+  console.log(`starting nats-server with JetStream (data in ${path.join(dataDir, "nats")}) …`);
+  nats = await startLocalNats({
+    dir: path.join(dataDir, "nats"),
+    host: "127.0.0.1",
+    port: config.natsPort,
+    // Its start-up banner is noise here; warnings and errors are not.
+    onOutput: (line) => {
+      if (/\[(WRN|ERR|FTL)\]/.test(line)) console.log(formatLogLine("nats", line));
+    },
+  });
   const databaseUrls = {} as Record<ServiceName, string>;
   for (const name of serviceNames) {
     const external = config[name];
@@ -140,7 +162,10 @@ try {
     trust: config.insecurePlaintext ? "plaintext" : trust,
     databaseUrls,
     // A local mesh is for rehearsing outages: `shopmesh faults set` works against it.
-    env: { FAULT_INJECTION_RUNTIME: process.env.FAULT_INJECTION_RUNTIME || "true" },
+    env: {
+      FAULT_INJECTION_RUNTIME: process.env.FAULT_INJECTION_RUNTIME || "true",
+      NATS_URL: nats.url,
+    },
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
     restart: localBackoff,
     onUnexpectedExit: (service, exit) => {

@@ -15,6 +15,8 @@ export const usage = `usage: shopmesh <resource> <action> [options]
   order cancel ID
   health                      exits 0 when all three services answer SERVING
   login --email EMAIL [--admin]   development sign-in (make run's issuer); stores the token
+  events tail [--nats nats://127.0.0.1:4222] [--count N]
+      prints order events (and dead letters) as they pass, one JSON line each (NATS_URL too)
 
   faults list  --service user|product|order
   faults set   --service S --method RPC|* [--delay-ms N] [--abort-percent P] [--abort-code CODE]
@@ -67,6 +69,8 @@ const cliOptions = {
   plaintext: { type: "boolean", default: false },
   edge: { type: "string" },
   admin: { type: "boolean", default: false },
+  nats: { type: "string" },
+  count: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { toJsonString } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { CommandLine, UsageError, usage } from "./command-line.js";
+import { runEventsTail } from "./events-tail.js";
 import { runFaultCommand } from "./fault-commands.js";
 import { runLoad } from "./load/run-load.js";
 import { dataDir, devLogin, storedToken } from "./login.js";
@@ -51,6 +52,13 @@ async function main(): Promise<number> {
     console.log(await devLogin(line.required("email"), line.options.admin));
     console.error("token stored; use --edge localhost:8080 to call through the edge");
     return 0;
+  }
+  if (line.word(0) === "events") {
+    try {
+      return await runEventsTail(line);
+    } catch (error) {
+      return report(error);
+    }
   }
   const edge = line.options.edge || process.env.SHOPMESH_EDGE_ADDRESS || undefined;
   // The edge is the public door: end users reach it with a token, not the operator certificate.

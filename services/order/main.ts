@@ -5,6 +5,7 @@ import { connectDependencies } from "./dependencies.js";
 import { orderHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { OrderStore } from "./order-store.js";
+import { outboxSettings, startOutbox } from "./outbox/index.js";
 import { OrderPlacement } from "./place-order.js";
 import { orderRepair, startReconciler } from "./reconciler.js";
 
@@ -41,6 +42,7 @@ await runService({
       default: 60_000,
     },
     reconcileLeaseMs: { env: "RECONCILE_LEASE_MS", parse: integer(1_000), default: 60_000 },
+    ...outboxSettings,
   },
   start: ({ config, pool, logger, downstream }) => {
     const dependencies = connectDependencies(downstream, config);
@@ -52,9 +54,13 @@ await runService({
       stalledMs: config.pendingOrderTimeoutMs,
       leaseMs: config.reconcileLeaseMs,
     });
+    const stopOutbox = startOutbox(config, pool, logger);
     return {
       implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],
-      stop: () => reconciler.stop(),
+      stop: async () => {
+        await reconciler.stop();
+        await stopOutbox();
+      },
     };
   },
 });

@@ -1,4 +1,5 @@
 import type { Migration } from "../kit/index.js";
+import { outboxMigration } from "./outbox/index.js";
 
 /** The order service's schema, oldest first. */
 export const migrations: readonly Migration[] = [
@@ -63,4 +64,5 @@ export const migrations: readonly Migration[] = [
         WHERE status IN ('pending', 'cancelling', 'abandoned');
     `,
   },
+  outboxMigration,
 ];

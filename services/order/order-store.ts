@@ -1,4 +1,6 @@
 import type { PageRequest, Pool } from "../kit/index.js";
+import { currentTraceContext } from "../kit/messaging/index.js";
+import { eventTypeOf, recordEventSql } from "./outbox/index.js";
 
 /** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
 export type OrderState = "pending" | "confirmed" | "cancelling" | "cancelled" | "abandoned";
@@ -91,10 +93,15 @@ export class OrderStore {
    * not in `from`.
    */
   async transition(id: string, from: OrderState, to: OrderState): Promise<OrderRow | undefined> {
+    // The event a confirmation or cancellation reports is written by the same statement (the
+    // outbox), with the trace context of the call: it exists exactly when the change committed.
     const changed = await this.query(
-      `UPDATE orders o SET status = $3, update_time = now() WHERE o.id = $1 AND o.status = $2
-       RETURNING ${orderColumns}`,
-      [id, from, to],
+      `WITH changed AS (
+         UPDATE orders o SET status = $3, update_time = now() WHERE o.id = $1 AND o.status = $2
+         RETURNING ${orderColumns}
+       ), event AS (${recordEventSql("changed", "$4::text", "$5")})
+       SELECT * FROM changed`,
+      [id, from, to, eventTypeOf(to) ?? null, JSON.stringify(currentTraceContext())],
     );
     return changed[0];
   }

@@ -14,6 +14,7 @@ import {
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
+import type { PurchaseStore, PurchaseSummaryRow } from "./events/index.js";
 import type { UserRow, UserStore } from "./store.js";
 
 const maxDisplayNameLength = 100;
@@ -21,8 +22,14 @@ const maxEmailLength = 254;
 // Pragmatic syntax check: one @, no spaces, a dotted domain. Deliverability is not our business.
 const emailPattern = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 
-/** The UserService rules over a store. */
-export function userHandlers(store: UserStore): ServiceHandlers<typeof UserService> {
+/** The UserService rules over a store (and the purchase summaries the order events keep). */
+export function userHandlers(
+  store: UserStore,
+  purchases?: Pick<PurchaseStore, "summaryOf">,
+): ServiceHandlers<typeof UserService> {
+  // A profile as returned by GetUser and GetCurrentUser: with its purchase summary when kept.
+  const withSummary = async (user: UserRow) =>
+    toUser(user, purchases ? await purchases.summaryOf(user.id) : undefined);
   return {
     // Through the edge this is sign-up: the profile is linked to the caller's subject.
     async createUser(request, context) {
@@ -42,7 +49,7 @@ export function userHandlers(store: UserStore): ServiceHandlers<typeof UserServi
       const id = requireUuid("id", request.id);
       const user = await store.get(id);
       if (!user || !mayRead(context.endUser, user)) throw notFound(`user ${id}`);
-      return toUser(user);
+      return withSummary(user);
     },
 
     async getCurrentUser(_request, context) {
@@ -50,14 +57,14 @@ export function userHandlers(store: UserStore): ServiceHandlers<typeof UserServi
       if (!endUser) throw new RpcError(Status.UNAUTHENTICATED, "no signed-in end user");
       const user = await store.getBySubject(endUser.subject);
       if (!user) throw notFound("profile of the signed-in user (sign up with CreateUser)");
-      return toUser(user);
+      return withSummary(user);
     },
 
     async listUsers(request, context) {
       requireAdminEndUser(context, "ListUsers");
       const pageReq = pageRequest(request.pageSize, request.pageToken);
       const { rows, nextPageToken } = page(await store.list(pageReq), pageReq);
-      return { users: rows.map(toUser), nextPageToken };
+      return { users: rows.map((row) => toUser(row)), nextPageToken };
     },
   };
 }
@@ -78,11 +85,23 @@ function requireEmail(value: string): string {
   return email;
 }
 
-function toUser(row: UserRow): MessageInitShape<typeof UserSchema> {
+function toUser(row: UserRow, summary?: PurchaseSummaryRow): MessageInitShape<typeof UserSchema> {
   return {
     id: row.id,
     email: row.email,
     displayName: row.displayName,
     createTime: timestampFromDate(row.createTime),
+    ...(summary
+      ? {
+          purchaseSummary: {
+            confirmedOrders: summary.confirmedOrders,
+            cancelledOrders: summary.cancelledOrders,
+            spent: summary.spent.map((s) => ({
+              currencyCode: s.currency,
+              minorUnits: s.minorUnits,
+            })),
+          },
+        }
+      : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
+import { purchaseMigration } from "./events/index.js";
 
 /** The user service's schema, oldest first. */
 export const migrations: readonly Migration[] = [
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
     // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
     sql: invalidationTriggerSql("users", "id"),
   },
+  purchaseMigration,
 ];

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,6 +26,7 @@ beforeAll(async () => {
     PRODUCT_HEALTH_PORT: String(await freePort()),
     ORDER_HEALTH_PORT: String(await freePort()),
     POSTGRES_PORT: String(await freePort()),
+    NATS_PORT: String(await freePort()),
     EDGE_PORT: String(await freePort()),
   };
 });
@@ -95,8 +96,18 @@ it("runs the mesh, stops cleanly on Ctrl-C and keeps the data for the next start
     `${product.id}:2`,
   );
   expect(order).toMatchObject({ status: "ORDER_STATUS_CONFIRMED", total: { minorUnits: "2500" } });
+  // The order's event went through make run's nats-server into the user's purchase summary.
+  await expect
+    .poll(async () => (await cli("user", "get", String(user.id))).purchaseSummary, {
+      timeout: 15_000,
+    })
+    .toEqual({ confirmedOrders: 1, spent: [{ currencyCode: "EUR", minorUnits: "2500" }] });
 
   expect(await interrupt(first.runner)).toBe(0);
+  // The broker's JetStream storage is in the data folder, and the broker stopped with the rest.
+  expect(existsSync(path.join(dataDir, "nats", "jetstream"))).toBe(true);
+  const natsPid = readFileSync(path.join(dataDir, "nats", "nats-server.pid"), "utf8").trim();
+  expect(existsSync(`/proc/${natsPid}`)).toBe(false);
   expect(first.output()).toMatch(/order +info +stopped/);
   expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
 

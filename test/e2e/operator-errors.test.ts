@@ -40,6 +40,7 @@ describe("a port already in use", () => {
       PRODUCT_PORT: String(await freePort()),
       ORDER_PORT: String(heldPort),
       POSTGRES_PORT: String(await freePort()),
+      NATS_PORT: String(await freePort()),
     });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toEqual([

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestNats, type TestNats } from "../support/nats-server.js";
 import { type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver.js";
 import { freePort } from "../support/ports.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
@@ -13,6 +14,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const server = 2;
 const client = 3;
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let nats: TestNats;
 let shop: TestMesh;
 let metricsPorts: Record<"user" | "product" | "order", number>;
 let userId: string;
@@ -20,6 +22,7 @@ let productId: string;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
+  nats = await startTestNats();
   metricsPorts = { user: await freePort(), product: await freePort(), order: await freePort() };
   const metricsPort = (name: keyof typeof metricsPorts) => ({
     OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPorts[name]),
@@ -32,6 +35,7 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: "100",
       OTEL_METRICS_EXPORTER: "prometheus",
       OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
+      NATS_URL: nats.url,
     },
     serviceEnv: {
       user: metricsPort("user"),
@@ -52,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await shop.close();
   await receiver.close();
+  await nats.close();
 });
 
 /** Runs the CLI like a user would, with tracing to the receiver; returns the trace id it prints. */
@@ -133,6 +138,43 @@ describe("one order, one trace", () => {
     }
     expect(
       spans.some((span) => span.service === "order-service" && span.name.startsWith("pg.query")),
+    ).toBe(true);
+  });
+
+  it("continues the order's trace through its event into the user service's handling", async () => {
+    const traceId = await cliOrder();
+    const consumed = (span: ReceivedSpan) =>
+      span.service === "user-service" && span.name === "process order-events.order.confirmed";
+    await expect.poll(() => traceOf(traceId).some(consumed), { timeout: 15_000 }).toBe(true);
+    const spans = traceOf(traceId);
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const process = spans.find(consumed);
+    const send = process && byId.get(process.parentSpanId);
+    expect(send?.name).toBe("send order-events.order.confirmed");
+    expect(send?.service).toBe("order-service");
+    expect(send?.kind).toBe(4); // PRODUCER
+    expect(process?.kind).toBe(5); // CONSUMER
+    expect(process?.links).toEqual([{ traceId, spanId: send?.spanId }]);
+    // The publish continues the CreateOrder call that confirmed the order.
+    const createOrder = send && byId.get(send.parentSpanId);
+    expect(createOrder?.name).toBe("grpc.shopmesh.order.v1.OrderService/CreateOrder");
+    for (const span of [send, process]) {
+      expect(span?.attributes).toMatchObject({
+        "messaging.system": "nats",
+        "messaging.destination.name": "order-events.order.confirmed",
+      });
+      expect(span?.attributes["messaging.message.id"]).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(send?.attributes["messaging.operation.type"]).toBe("send");
+    expect(process?.attributes).toMatchObject({
+      "messaging.operation.type": "process",
+      "messaging.consumer.group.name": "user-service",
+    });
+    // The handling's SQL (the purchase and its event id) sits under the consumer span.
+    expect(
+      spans.some(
+        (span) => span.name.startsWith("pg.query") && span.parentSpanId === process?.spanId,
+      ),
     ).toBe(true);
   });
 

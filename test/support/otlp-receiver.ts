@@ -20,6 +20,8 @@ export interface ReceivedSpan {
     name: string;
     attributes: Record<string, string | number | boolean | undefined>;
   }[];
+  /** Spans this one links to (a consumer's link to the publishing span). */
+  readonly links: { traceId: string; spanId: string }[];
 }
 
 /**
@@ -65,6 +67,7 @@ function flatten(payload: {
         status?: { code?: number };
         attributes?: KeyValue[];
         events?: { name: string; attributes?: KeyValue[] }[];
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -85,6 +88,7 @@ function flatten(payload: {
           name: event.name,
           attributes: attributes(event.attributes ?? []),
         })),
+        links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
       })),
     );
   });

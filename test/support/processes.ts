@@ -76,6 +76,7 @@ export async function runnerSetup(
       PRODUCT_HEALTH_PORT: String(await freePort()),
       ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
+      NATS_PORT: String(await freePort()),
       EDGE_PORT: String(await freePort()),
     },
     addresses: {

@@ -49,7 +49,13 @@ export async function startTestMesh(
       product: databases.product.url,
       order: databases.order.url,
     },
-    env: { LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "5000", ...options.env },
+    env: {
+      LOG_LEVEL: "info",
+      SHUTDOWN_GRACE_MS: "5000",
+      // No broker unless a test starts one: never a developer's `make run` broker on :4222.
+      NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+      ...options.env,
+    },
     ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
     onOutput: (service, line) => output.push(`${service}: ${line}`),
   });

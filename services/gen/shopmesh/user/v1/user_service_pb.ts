@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Money } from "../../common/v1/money_pb.js";
+import { file_shopmesh_common_v1_money } from "../../common/v1/money_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shopmesh/user/v1/user_service.proto.
  */
 export const file_shopmesh_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSJoCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoRQ3JlYXRlVXNlclJlcXVlc3QSDQoFZW1haWwYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIhwKDkdldFVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlMKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuc2hvcG1lc2gudXNlci52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTLGAgoLVXNlclNlcnZpY2USSQoKQ3JlYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISQwoHR2V0VXNlchIgLnNob3BtZXNoLnVzZXIudjEuR2V0VXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISVAoJTGlzdFVzZXJzEiIuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXF1ZXN0GiMuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZRJRCg5HZXRDdXJyZW50VXNlchInLnNob3BtZXNoLnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSKlAQoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKEHB1cmNoYXNlX3N1bW1hcnkYKCABKAsyIS5zaG9wbWVzaC51c2VyLnYxLlB1cmNoYXNlU3VtbWFyeSJvCg9QdXJjaGFzZVN1bW1hcnkSGAoQY29uZmlybWVkX29yZGVycxgBIAEoBRIYChBjYW5jZWxsZWRfb3JkZXJzGAIgASgFEigKBXNwZW50GAMgAygLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IjgKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCSIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJTChFMaXN0VXNlcnNSZXNwb25zZRIlCgV1c2VycxgBIAMoCzIWLnNob3BtZXNoLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkyxgIKC1VzZXJTZXJ2aWNlEkkKCkNyZWF0ZVVzZXISIy5zaG9wbWVzaC51c2VyLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyEkMKB0dldFVzZXISIC5zaG9wbWVzaC51c2VyLnYxLkdldFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyElQKCUxpc3RVc2VycxIiLnNob3BtZXNoLnVzZXIudjEuTGlzdFVzZXJzUmVxdWVzdBojLnNob3BtZXNoLnVzZXIudjEuTGlzdFVzZXJzUmVzcG9uc2USUQoOR2V0Q3VycmVudFVzZXISJy5zaG9wbWVzaC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBoWLnNob3BtZXNoLnVzZXIudjEuVXNlcmIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * A customer.
@@ -47,6 +49,14 @@ export type User = Message<"shopmesh.user.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * What the user bought, kept from the order service's events (eventually consistent: an
+   * order shows here shortly after it is confirmed or cancelled).
+   *
+   * @generated from field: shopmesh.user.v1.PurchaseSummary purchase_summary = 40;
+   */
+  purchaseSummary?: PurchaseSummary | undefined;
 };
 
 /**
@@ -55,6 +65,41 @@ export type User = Message<"shopmesh.user.v1.User"> & {
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
   messageDesc(file_shopmesh_user_v1_user_service, 0);
+
+/**
+ * A user's purchases as the order events told them: only orders that stand count.
+ *
+ * @generated from message shopmesh.user.v1.PurchaseSummary
+ */
+export type PurchaseSummary = Message<"shopmesh.user.v1.PurchaseSummary"> & {
+  /**
+   * Confirmed orders not cancelled since.
+   *
+   * @generated from field: int32 confirmed_orders = 1;
+   */
+  confirmedOrders: number;
+
+  /**
+   * Confirmed orders cancelled later (each reversed out of confirmed_orders and spent).
+   *
+   * @generated from field: int32 cancelled_orders = 2;
+   */
+  cancelledOrders: number;
+
+  /**
+   * Total of the standing orders, one entry per currency, by currency code.
+   *
+   * @generated from field: repeated shopmesh.common.v1.Money spent = 3;
+   */
+  spent: Money[];
+};
+
+/**
+ * Describes the message shopmesh.user.v1.PurchaseSummary.
+ * Use `create(PurchaseSummarySchema)` to create a new message.
+ */
+export const PurchaseSummarySchema: GenMessage<PurchaseSummary> = /*@__PURE__*/
+  messageDesc(file_shopmesh_user_v1_user_service, 1);
 
 /**
  * Request of CreateUser.
@@ -82,7 +127,7 @@ export type CreateUserRequest = Message<"shopmesh.user.v1.CreateUserRequest"> & 
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 1);
+  messageDesc(file_shopmesh_user_v1_user_service, 2);
 
 /**
  * Request of GetUser.
@@ -103,7 +148,7 @@ export type GetUserRequest = Message<"shopmesh.user.v1.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 2);
+  messageDesc(file_shopmesh_user_v1_user_service, 3);
 
 /**
  * Request of GetCurrentUser; who is asking comes from the call, not the request.
@@ -118,7 +163,7 @@ export type GetCurrentUserRequest = Message<"shopmesh.user.v1.GetCurrentUserRequ
  * Use `create(GetCurrentUserRequestSchema)` to create a new message.
  */
 export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 3);
+  messageDesc(file_shopmesh_user_v1_user_service, 4);
 
 /**
  * Request of ListUsers.
@@ -146,7 +191,7 @@ export type ListUsersRequest = Message<"shopmesh.user.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 4);
+  messageDesc(file_shopmesh_user_v1_user_service, 5);
 
 /**
  * Response of ListUsers.
@@ -174,7 +219,7 @@ export type ListUsersResponse = Message<"shopmesh.user.v1.ListUsersResponse"> & 
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 5);
+  messageDesc(file_shopmesh_user_v1_user_service, 6);
 
 /**
  * Customers of the shop.
