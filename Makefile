@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench image image-test image-clean clean
+.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench bench-cache image image-test image-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -67,6 +67,9 @@ sim-autoscale: build tools ## the chart's HPAs, simulated, under a ramp of `shop
 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
 	node dist/bench/run.js
+
+bench-cache: build ## the read cache's staleness: commit -> 3 replicas serve it, p50/p99 (~1 min)
+	node dist/bench/cache-staleness.js
 
 # The container image (README: "Build and push the image"). CONTAINER_TOOL: podman or docker; unset,
 # the first whose engine answers (`docker info`/`podman info`), not merely a binary on PATH.

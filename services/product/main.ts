@@ -1,4 +1,5 @@
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
+import { readCacheSettings, startReadCache } from "../kit/cache/index.js";
 import { implement, integer, runService } from "../kit/index.js";
 import { productHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
@@ -13,6 +14,7 @@ await runService({
   defaultPort: 50052,
   migrations,
   settings: {
+    ...readCacheSettings,
     // At least an hour: a tombstone must outlive every retry of the reservation it refuses.
     reservationRetentionMs: {
       env: "RESERVATION_RETENTION_MS",
@@ -27,13 +29,19 @@ await runService({
   },
   start: ({ config, pool, logger }) => {
     const stock = new StockStore(pool);
+    const reads = startReadCache("product", config, logger);
     const retention = startReservationRetention(stock, logger, {
       retentionMs: config.reservationRetentionMs,
       intervalMs: config.reservationCleanupIntervalMs,
     });
     return {
-      implementations: [implement(ProductService, productHandlers(new ProductStore(pool), stock))],
-      stop: () => retention.stop(),
+      implementations: [
+        implement(ProductService, productHandlers(new ProductStore(pool, reads.cache), stock)),
+      ],
+      stop: async () => {
+        await retention.stop();
+        await reads.close();
+      },
     };
   },
 });

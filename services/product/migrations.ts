@@ -1,3 +1,4 @@
+import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
 
 /** The product service's schema, oldest first. */
@@ -49,5 +50,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX reservations_released_idx ON reservations (release_time)
         WHERE state = 'released';
     `,
+  },
+  {
+    version: 4,
+    name: "notify the read caches of every product change",
+    // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
+    sql: invalidationTriggerSql("products", "id"),
   },
 ];

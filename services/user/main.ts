@@ -1,4 +1,5 @@
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import { readCacheSettings, startReadCache } from "../kit/cache/index.js";
 import { implement, runService } from "../kit/index.js";
 import { PurchaseStore, purchaseConsumerSettings, startPurchaseConsumer } from "./events/index.js";
 import { userHandlers } from "./handlers.js";
@@ -9,13 +10,19 @@ await runService({
   name: "user",
   defaultPort: 50051,
   migrations,
-  settings: { ...purchaseConsumerSettings },
+  settings: { ...readCacheSettings, ...purchaseConsumerSettings },
   start: ({ config, pool, logger }) => {
+    const reads = startReadCache("user", config, logger);
     const purchases = new PurchaseStore(pool);
     const stopConsumer = startPurchaseConsumer(config, purchases, logger);
     return {
-      implementations: [implement(UserService, userHandlers(new UserStore(pool), purchases))],
-      stop: stopConsumer,
+      implementations: [
+        implement(UserService, userHandlers(new UserStore(pool, reads.cache), purchases)),
+      ],
+      stop: async () => {
+        await stopConsumer();
+        await reads.close();
+      },
     };
   },
 });

@@ -1,3 +1,4 @@
+import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
 import { purchaseMigration } from "./events/index.js";
 
@@ -28,6 +29,12 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN subject text;
       CREATE UNIQUE INDEX users_subject_key ON users (subject);
     `,
+  },
+  {
+    version: 3,
+    name: "notify the read caches of every user change",
+    // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
+    sql: invalidationTriggerSql("users", "id"),
   },
   purchaseMigration,
 ];

@@ -1,3 +1,4 @@
+import { type CoherentCache, rowKey } from "../kit/cache/index.js";
 import type { PageRequest, Queryable } from "../kit/index.js";
 
 /** A user as stored. */
@@ -13,9 +14,15 @@ export interface UserRow {
 
 const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime", subject`;
 
-/** The users table. */
+/**
+ * The users table. `get` goes through `cache` when given: every write to the table notifies it
+ * on commit (the trigger of migration 3), whichever code makes the write.
+ */
 export class UserStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly cache?: CoherentCache,
+  ) {}
 
   /**
    * Inserts a user; undefined when the email (in any case) or the subject is taken. Without a
@@ -46,10 +53,17 @@ export class UserStore {
 
   /** The user with this id, if any. */
   async get(id: string): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [
-      id,
-    ]);
-    return rows[0];
+    const load = async () => {
+      const { rows } = await this.db.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0];
+    };
+    if (!this.cache) return load();
+    return this.cache.get(rowKey("users", id), async () => {
+      const row = await load();
+      return row && { value: row };
+    });
   }
 
   /** Up to `page.size + 1` users after `page.after`, in insertion order. */

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migratedPool } from "../../test/support/database.js";
+import { type ReadCache, readCacheSettings, startReadCache } from "../kit/cache/index.js";
+import { createLogger, type Pool, readConfig } from "../kit/index.js";
+import { migrations } from "./migrations.js";
+import { UserStore } from "./store.js";
+
+let pool: Pool;
+let close: () => Promise<void>;
+let reads: ReadCache;
+let store: UserStore;
+
+beforeAll(async () => {
+  const database = await migratedPool("user_cache", migrations);
+  ({ pool, close } = database);
+  reads = await startListening({});
+  store = new UserStore(pool, reads.cache);
+});
+
+afterAll(async () => {
+  await reads?.close();
+  await close?.();
+});
+
+/** Waits (up to 2 s) until `done` says so. */
+async function eventually(done: () => Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; !(await done()); tries++) {
+    if (tries > 200) throw new Error(`never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("GetUser's reads through the cache", () => {
+  it("serves a user from memory until a write to the users table notifies", async () => {
+    const notified = reads.cache.counts.invalidations;
+    const user = await store.insert({ email: "cache@example.com", displayName: "Before" });
+    if (!user) throw new Error("not inserted");
+    // The insert's own notifications (the row, "users:+") first, or one could drop what we read.
+    await eventually(async () => reads.cache.counts.invalidations >= notified + 2, "notified");
+    expect((await store.get(user.id))?.displayName).toBe("Before");
+    // Unnotified (triggers off for this session): the cached row is still served.
+    const client = await pool.connect();
+    try {
+      await client.query("SET session_replication_role = replica");
+      await client.query("UPDATE users SET display_name = 'Silent' WHERE id = $1", [user.id]);
+      await client.query("SET session_replication_role = DEFAULT");
+    } finally {
+      client.release();
+    }
+    expect((await store.get(user.id))?.displayName).toBe("Before");
+    // Any write path notifies on commit, e.g. one added by another team to this table.
+    await pool.query("UPDATE users SET display_name = 'After' WHERE id = $1", [user.id]);
+    await eventually(async () => (await store.get(user.id))?.displayName === "After", "After");
+    await pool.query("DELETE FROM users WHERE id = $1", [user.id]);
+    await eventually(async () => (await store.get(user.id)) === undefined, "deleted");
+  });
+
+  it.each([
+    [{ CACHE_MAX_ENTRIES: "5" }, 5, Number.POSITIVE_INFINITY],
+    [{ CACHE_MAX_BYTES: "2000" }, Number.POSITIVE_INFINITY, 2000],
+  ])("keeps within its bounds (%j) however many users are read", async (env, entries, bytes) => {
+    const bounded = await startListening(env);
+    try {
+      const boundedStore = new UserStore(pool, bounded.cache);
+      const ids: string[] = [];
+      for (let n = 0; n < 20; n++) {
+        const user = await boundedStore.insert({
+          email: `${n}-${bytes}@b.example`,
+          displayName: "B",
+        });
+        if (user) ids.push(user.id);
+      }
+      // Each insert notifies twice (the row, and "users:+"): let them all arrive first.
+      await eventually(async () => bounded.cache.counts.invalidations >= 40, "notified");
+      for (const id of ids) {
+        expect((await boundedStore.get(id))?.id).toBe(id);
+        expect(bounded.cache.held.entries).toBeLessThanOrEqual(entries);
+        expect(bounded.cache.held.bytes).toBeLessThanOrEqual(bytes);
+      }
+      expect(bounded.cache.held.entries).toBeGreaterThanOrEqual(Math.min(entries, 3));
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
+async function startListening(env: NodeJS.ProcessEnv): Promise<ReadCache> {
+  const url = (pool.options as { connectionString: string }).connectionString;
+  const config = { ...readConfig(readCacheSettings, env), databaseUrl: url };
+  const started = startReadCache("user", config, createLogger("test", "silent"));
+  await eventually(async () => started.cache.serving, "the read cache listens");
+  return started;
+}
