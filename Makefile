@@ -54,7 +54,7 @@ test: install tools typecheck lint build ## everything CI runs: types, lint, buf
 	vitest run
 	$(call tree-unchanged,make test)
 
-run: build ## start PostgreSQL (embedded) and the three services; Ctrl-C stops all
+run: build ## start PostgreSQL (embedded), the three services and the edge; Ctrl-C stops all
 	node dist/deploy/local/run.js
 
 sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through DNS; Ctrl-C stops
