@@ -14,6 +14,8 @@ beforeAll(async () => {
   const admin = await edge.issuer.issue("idp|admin", { roles: ["admin"] });
   api.clients = edge.clients(admin);
   const { products } = api.clients;
+  // The internal product methods, tried through the edge too: it must not expose them.
+  api.internalProducts = products;
   // Signed up by its own user: the admin has no profile, so a taken email is the only conflict.
   const taken = edge.clients(await edge.issuer.issue("idp|taken")).users;
   api.userId = (await taken.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
