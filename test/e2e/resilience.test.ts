@@ -17,79 +17,94 @@ import {
 const shop = useResilienceMesh("resilience");
 
 describe("when the product service dies and comes back", () => {
-  it("fails orders fast once the breaker opens, writes nothing, and recovers by itself", async () => {
-    const id = await shop.product();
-    await shop.testMesh.mesh.stop("product", "SIGKILL");
-    let message = "";
-    for (let attempt = 0; attempt < 20 && !message.includes("circuit breaker"); attempt++) {
-      const { error } = await timed(shop.order(id));
+  it(
+    "fails orders fast once the breaker opens, writes nothing, and recovers by itself",
+    async () => {
+      const id = await shop.product();
+      await shop.testMesh.mesh.stop("product", "SIGKILL");
+      let message = "";
+      for (let attempt = 0; attempt < 20 && !message.includes("circuit breaker"); attempt++) {
+        const { error } = await timed(shop.order(id));
+        expect(error?.code).toBe(Code.Unavailable);
+        message = error?.rawMessage ?? "";
+      }
+      expect(message).toBe(
+        "product service unavailable: circuit breaker for BatchGetProducts is open, failing fast",
+      );
+      const { error, ms } = await timed(shop.order(id));
       expect(error?.code).toBe(Code.Unavailable);
-      message = error?.rawMessage ?? "";
-    }
-    expect(message).toBe(
-      "product service unavailable: circuit breaker for BatchGetProducts is open, failing fast",
-    );
-    const { error, ms } = await timed(shop.order(id));
-    expect(error?.code).toBe(Code.Unavailable);
-    expect(ms).toBeLessThan(callerDeadlineMs / 5);
-    expect(await shop.breakerState("BatchGetProducts")).toBe(CircuitBreakerState.OPEN);
-    const { orders } = await shop.testMesh.clients.orders.listOrders({ userId: shop.userId });
-    expect(orders).toEqual([]);
+      expect(ms).toBeLessThan(callerDeadlineMs / 5);
+      expect(await shop.breakerState("BatchGetProducts")).toBe(CircuitBreakerState.OPEN);
+      const { orders } = await shop.testMesh.clients.orders.listOrders({ userId: shop.userId });
+      expect(orders).toEqual([]);
 
-    // Back: the breaker half-opens, probes and closes by itself; no restart of the order service.
-    await shop.testMesh.mesh.start("product");
-    const requestId = randomUUID(); // the same request each time: retrying it is safe
-    await expect
-      .poll(async () => (await timed(shop.order(id, requestId))).value?.status, { timeout: 15_000 })
-      .toBe(OrderStatus.CONFIRMED);
-    expect(await shop.breakerState("BatchGetProducts")).toBe(CircuitBreakerState.CLOSED);
-    expect((await shop.testMesh.clients.products.getProduct({ id })).stock).toBe(99);
-  });
+      // Back: the breaker half-opens, probes and closes by itself; no restart of the order service.
+      await shop.testMesh.mesh.start("product");
+      const requestId = randomUUID(); // the same request each time: retrying it is safe
+      await expect
+        .poll(async () => (await timed(shop.order(id, requestId))).value?.status, {
+          timeout: 15_000,
+        })
+        .toBe(OrderStatus.CONFIRMED);
+      expect(await shop.breakerState("BatchGetProducts")).toBe(CircuitBreakerState.CLOSED);
+      expect((await shop.testMesh.clients.products.getProduct({ id })).stock).toBe(99);
+    },
+    restartingTestTimeoutMs,
+  );
 });
 
 describe("when the product service is slow", () => {
-  it("answers within the caller's deadline and gives back any reservation", async () => {
-    await shop.restartProduct({
-      FAULT_INJECTION: JSON.stringify([
-        { method: "ReserveStock", delayMs: 3 * downstreamTimeoutMs },
-      ]),
-    });
-    const id = await shop.product(10);
-    await shop.waitUntilProductsReachable();
-    const { error, ms } = await timed(shop.order(id));
-    // The README's table: a dependency that did not answer within the deadline.
-    expect(error?.code).toBe(Code.DeadlineExceeded);
-    expect(ms).toBeLessThan(callerDeadlineMs);
-    await shop.restartProduct();
-  });
+  it(
+    "answers within the caller's deadline and gives back any reservation",
+    async () => {
+      await shop.restartProduct({
+        FAULT_INJECTION: JSON.stringify([
+          { method: "ReserveStock", delayMs: 3 * downstreamTimeoutMs },
+        ]),
+      });
+      const id = await shop.product(10);
+      await shop.waitUntilProductsReachable();
+      const { error, ms } = await timed(shop.order(id));
+      // The README's table: a dependency that did not answer within the deadline.
+      expect(error?.code).toBe(Code.DeadlineExceeded);
+      expect(ms).toBeLessThan(callerDeadlineMs);
+      await shop.restartProduct();
+    },
+    restartingTestTimeoutMs,
+  );
 });
 
 describe("when the product service fails now and then", () => {
-  it("retries the reads, and every order goes through", async () => {
-    await shop.restartProduct({
-      FAULT_INJECTION: JSON.stringify([
-        { method: "BatchGetProducts", abortPercent: 50, abortCode: "UNAVAILABLE" },
-      ]),
-    });
-    const id = await shop.product(10);
-    await shop.waitUntilOrdersFlow();
-    const injected = () =>
-      shop.testMesh.output.filter((line) => line.includes('"msg":"fault injected"'));
-    const retries = () => shop.testMesh.output.filter((line) => line.includes('"msg":"retrying"'));
-    // Count from and to points where both processes have written all they logged (the warm-up's
-    // faults and retries included), not after a guessed wait.
-    await meshLogsWritten(shop.testMesh, ["product", "order"]);
-    const [faultsBefore, retriesBefore] = [injected().length, retries().length];
-    for (let n = 0; n < 4; n++) expect((await shop.order(id)).status).toBe(OrderStatus.CONFIRMED);
-    await meshLogsWritten(shop.testMesh, ["product", "order"]);
-    // Every other attempt failed (3 or 4 of them, depending on where the count stood), and each
-    // failure was retried.
-    const failed = injected().length - faultsBefore;
-    expect([3, 4]).toContain(failed);
-    expect(retries().length - retriesBefore).toBe(failed);
-    expect((await shop.testMesh.clients.products.getProduct({ id })).stock).toBe(6);
-    await shop.restartProduct();
-  });
+  it(
+    "retries the reads, and every order goes through",
+    async () => {
+      await shop.restartProduct({
+        FAULT_INJECTION: JSON.stringify([
+          { method: "BatchGetProducts", abortPercent: 50, abortCode: "UNAVAILABLE" },
+        ]),
+      });
+      const id = await shop.product(10);
+      await shop.waitUntilOrdersFlow();
+      const injected = () =>
+        shop.testMesh.output.filter((line) => line.includes('"msg":"fault injected"'));
+      const retries = () =>
+        shop.testMesh.output.filter((line) => line.includes('"msg":"retrying"'));
+      // Count from and to points where both processes have written all they logged (the warm-up's
+      // faults and retries included), not after a guessed wait.
+      await meshLogsWritten(shop.testMesh, ["product", "order"]);
+      const [faultsBefore, retriesBefore] = [injected().length, retries().length];
+      for (let n = 0; n < 4; n++) expect((await shop.order(id)).status).toBe(OrderStatus.CONFIRMED);
+      await meshLogsWritten(shop.testMesh, ["product", "order"]);
+      // Every other attempt failed (3 or 4 of them, depending on where the count stood), and each
+      // failure was retried.
+      const failed = injected().length - faultsBefore;
+      expect([3, 4]).toContain(failed);
+      expect(retries().length - retriesBefore).toBe(failed);
+      expect((await shop.testMesh.clients.products.getProduct({ id })).stock).toBe(6);
+      await shop.restartProduct();
+    },
+    restartingTestTimeoutMs,
+  );
 });
 
 describe("when a server is overloaded", () => {
