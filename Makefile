@@ -54,7 +54,7 @@ test: install tools typecheck lint build ## everything CI runs: types, lint, buf
 	vitest run
 	$(call tree-unchanged,make test)
 
-run: build ## start nats-server, PostgreSQL (embedded) and the three services; Ctrl-C stops all
+run: build ## start nats-server, PostgreSQL (embedded), the three services and the edge; Ctrl-C stops all
 	deploy/tools/ensure-debian-tools.sh nats-server
 	node dist/deploy/local/run.js
 

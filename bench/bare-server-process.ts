@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../deploy/local/service-process.js";
 
-/** Starts dist/bench/bare-server.js (the floor: grpc-js with no mesh) on 127.0.0.1:`port`. */
+/** Starts the bare grpc-js server (the floor) as its own process; resolves once it listens. */
 export async function startBareServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, "dist/bench/bare-server.js")], {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" },

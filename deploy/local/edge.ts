@@ -48,11 +48,11 @@ export function edgeBanner(address: string): string {
 The edge (the public door: Connect JSON, gRPC-Web and gRPC on one port) is at ${address}.
 Sign in with the development issuer (development only), then call it with curl or the CLI:
 
-  TOKEN=$(npm run --silent cli -- login --email ada@example.com)
+  TOKEN=$(npm run --silent cli -- login --email grace@example.com)
   curl -H 'content-type: application/json' -d '{}' \\
     http://${address}/shopmesh.product.v1.ProductService/ListProducts
   curl -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
-    -d '{"email":"ada@example.com","display_name":"Ada"}' \\
+    -d '{"email":"grace@example.com","display_name":"Grace"}' \\
     http://${address}/shopmesh.user.v1.UserService/CreateUser
   npm run cli -- --edge ${address} order list
 `;

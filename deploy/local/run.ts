@@ -15,8 +15,9 @@ import { type LocalNats, startLocalNats } from "./nats.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
 import { supervisionLine } from "./supervision-log.js";
+import { type Supervised, supervise } from "./supervisor.js";
 import { ensureTrustDomain, keepLeavesFresh } from "./trust-domain.js";
-import { usageBanner } from "./usage-banner.js";
+import { cliSetupLines, usageBanner } from "./usage-banner.js";
 
 // `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
 // separate processes on fixed local ports, until Ctrl-C. A service that crashes is restarted.
@@ -66,7 +67,7 @@ const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
 let nats: LocalNats | undefined;
 let mesh: Mesh | undefined;
-let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
+let edge: Supervised | undefined;
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
@@ -178,21 +179,33 @@ try {
     },
   });
   for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);
-  edge = await startLocalEdge({
-    host: config.host,
-    port: config.edgePort,
-    dataDir: dataDir,
-    addresses: mesh.addresses,
-    trust: config.insecurePlaintext ? "plaintext" : trust,
-    onOutput: (line) => console.log(formatLogLine("edge", line)),
+  const meshAddresses = mesh.addresses;
+  // The edge is supervised like the services: a crashed edge is restarted, the mesh keeps serving.
+  edge = await supervise({
+    start: () =>
+      startLocalEdge({
+        host: config.host,
+        port: config.edgePort,
+        dataDir: dataDir,
+        addresses: meshAddresses,
+        trust: config.insecurePlaintext ? "plaintext" : trust,
+        onOutput: (line) => console.log(formatLogLine("edge", line)),
+      }),
+    restart: localBackoff,
+    onUnexpectedExit: (exit) => {
+      if (!stopping) console.log(supervisionLine("edge", { phase: "exited", ...exit }));
+    },
+    onRestart: (event) => {
+      if (event.phase === "started") runFile.service("edge", event.pid);
+      console.log(supervisionLine("edge", event));
+    },
   });
-  void edge.exited.then((code) => {
-    if (stopping) return;
-    console.error(`edge exited unexpectedly (code ${code}); stopping the mesh`);
-    void stopEverything(1);
-  });
-  console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
-  console.log(edgeBanner(edge.address));
+  runFile.service("edge", edge.pid());
+  const cliSetup = cliSetupLines(mesh.addresses, dataDir, path.join(repoRoot, ".data"));
+  console.log(
+    usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust, cliSetup),
+  );
+  console.log(edgeBanner(`${config.host}:${config.edgePort}`));
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

@@ -50,7 +50,11 @@ async function main(): Promise<number> {
   if (line.word(0) === "login") {
     // Only the token on stdout, so that TOKEN=$(shopmesh login …) works.
     console.log(await devLogin(line.required("email"), line.options.admin));
-    console.error("token stored; use --edge localhost:8080 to call through the edge");
+    // The edge's port is make run's EDGE_PORT (8080 unless set), which the CLI cannot know.
+    const at = line.options.edge || process.env.SHOPMESH_EDGE_ADDRESS;
+    console.error(
+      `token stored; call through the edge with --edge ${at || "localhost:8080 (make run's default; it prints the edge's address)"}`,
+    );
     return 0;
   }
   if (line.word(0) === "events") {

@@ -75,21 +75,32 @@ export async function withTransaction<T>(
   }
 }
 
+/** pg's callback form of `Pool.connect` (pg-pool's own `query` checks out this way). */
+type ConnectCallback = (
+  err: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: Error | boolean) => void,
+) => void;
+
 /** A pg Pool whose connections are bound to the call they serve (see {@link createPool}). */
 class BoundedPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
-  override connect(
-    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: () => void) => void,
-  ): void;
-  // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads are untyped underneath.
-  override connect(...args: any[]): any {
-    if (args.length > 0) return super.connect(args[0]);
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+    if (callback) {
+      super.connect(callback);
+      return undefined;
+    }
     return bindToCall(super.connect(), currentCall());
   }
 
   // pg's query overloads (text, config, callbacks, Submittable) all end in the client's query,
   // which the bound client wraps; here only the checkout and the release are ours.
-  // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads are untyped underneath.
+  // Why `any` stays: an override must be assignable to each of pg's seven generic overloads
+  // (returning `T`, `Promise<QueryResult<R>>` or `void` by argument shape); restating all seven
+  // here would copy @types/pg, and any one signature without `any` (`unknown` in, `unknown`
+  // out) is assignable to none of them. The arguments are passed on untouched to the client.
+  // biome-ignore lint/suspicious/noExplicitAny: see above, pg's overloads cannot be restated.
   override query(...args: any[]): any {
     const callback = typeof args.at(-1) === "function" ? args.pop() : undefined;
     const done = this.boundQuery(args);

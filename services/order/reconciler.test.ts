@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type OrderFixture, orderFixture } from "../../test/support/order-fixture.js";
 import { createLogger } from "../kit/index.js";
 import { OrderCancellation } from "./cancel-order.js";
@@ -135,22 +135,45 @@ describe("the running reconciler", () => {
       repairs++;
       active--;
     };
-    const reconciler = startReconciler(shop.store, repair, logger, options);
-    await inRepair;
-    let stopped = false;
-    const stopping = reconciler.stop().then(() => {
-      stopped = true;
+    // Every sweep starts with a claim: counting claims counts sweeps (and orders in them).
+    let claims = 0;
+    const store = new Proxy(shop.store, {
+      get(target, name, receiver) {
+        if (name === "claimUnsettled") claims++;
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
     });
-    // Many intervals pass while the sweep is held; stop() must still be waiting for it.
-    await new Promise((resolve) => setTimeout(resolve, 10 * options.intervalMs));
-    expect(stopped).toBe(false);
-    open();
-    await stopping;
-    // The sweep ended after the order in hand (stop asked); nothing ran after stop() returned.
-    expect(repairs).toBe(1);
-    expect(maxActive).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 5 * options.intervalMs));
-    expect(repairs).toBe(1);
+    // Only the reconciler's schedule runs on virtual time: intervals pass exactly and at once,
+    // while the database answers in real time.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const reconciler = startReconciler(store, repair, logger, options);
+      expect(claims).toBe(0);
+      await vi.advanceTimersByTimeAsync(options.intervalMs);
+      await inRepair;
+      expect(claims).toBe(1);
+      // Ten intervals pass while the sweep is held: no other sweep starts.
+      await vi.advanceTimersByTimeAsync(10 * options.intervalMs);
+      expect(claims).toBe(1);
+      let stopped = false;
+      const stopping = reconciler.stop().then(() => {
+        stopped = true;
+      });
+      // And ten more after stop(): it still waits for the sweep in hand.
+      await vi.advanceTimersByTimeAsync(10 * options.intervalMs);
+      expect(stopped).toBe(false);
+      open();
+      await stopping;
+      // The sweep ended after the order in hand (stop asked); nothing ran after stop() returned.
+      expect(repairs).toBe(1);
+      expect(maxActive).toBe(1);
+      await vi.advanceTimersByTimeAsync(5 * options.intervalMs);
+      expect(claims).toBe(1);
+      expect(repairs).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
     await clearBacklog();
     expect(await shop.stockOf(productId)).toBe(10);
   });

@@ -32,14 +32,15 @@ async function reservationRows(): Promise<number> {
   }
 }
 
+/** A product with 10 in stock, created by the operator (who may). */
+function mugWithStock(sku: string) {
+  const price = { currencyCode: "EUR", minorUnits: 100n };
+  return shop.clients.products.createProduct({ sku, name: "Mug", price, stock: 10 });
+}
+
 describe("authorization by the default policies", () => {
   it("refuses ReserveStock from the operator identity and leaves stock untouched", async () => {
-    const mug = await shop.clients.products.createProduct({
-      sku: "AUTHZ-1",
-      name: "Mug",
-      price: { currencyCode: "EUR", minorUnits: 100n },
-      stock: 10,
-    });
+    const mug = await mugWithStock("AUTHZ-1");
     const asOperator = product("operator");
     try {
       await expect(
@@ -72,12 +73,7 @@ describe("authorization by the default policies", () => {
   });
 
   it("lets the order identity reserve stock, and nobody but the operator create products", async () => {
-    const mug = await shop.clients.products.createProduct({
-      sku: "AUTHZ-2",
-      name: "Mug",
-      price: { currencyCode: "EUR", minorUnits: 100n },
-      stock: 10,
-    });
+    const mug = await mugWithStock("AUTHZ-2");
     const asOrder = product("order");
     try {
       await asOrder.reserveStock({

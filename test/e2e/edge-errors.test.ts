@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
-import { type ErrorCaseContext, errorCases, expectDetails } from "./error-cases.js";
+import {
+  createCaseProducts,
+  type ErrorCaseContext,
+  errorCases,
+  expectDetails,
+} from "./error-cases.js";
 
 // The rule table of the API holds through the edge exactly as directly (an admin, who may act
 // for anyone, breaking each rule); what the edge does not expose is UNIMPLEMENTED there.
@@ -19,13 +24,7 @@ beforeAll(async () => {
   // Signed up by its own user: the admin has no profile, so a taken email is the only conflict.
   const taken = edge.clients(await edge.issuer.issue("idp|taken")).users;
   api.userId = (await taken.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
-  const price = (currencyCode: string) => ({ currencyCode, minorUnits: 100n });
-  api.eurProduct = (
-    await products.createProduct({ sku: "TAKEN", name: "A", price: price("EUR"), stock: 2 })
-  ).id;
-  api.usdProduct = (
-    await products.createProduct({ sku: "USD-1", name: "B", price: price("USD"), stock: 2 })
-  ).id;
+  Object.assign(api, await createCaseProducts(products));
 }, 120_000); // a mesh, an edge and their databases; slow on a loaded machine
 afterAll(() => edge.close());
 

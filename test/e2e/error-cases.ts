@@ -32,6 +32,22 @@ export function expectDetails(
   }
 }
 
+/**
+ * The two products the rows order (`TAKEN` in EUR, `USD-1` in USD, two of each), created with
+ * `products` (an operator or admin client).
+ */
+export async function createCaseProducts(
+  products: MeshClients["products"],
+): Promise<Pick<ErrorCaseContext, "eurProduct" | "usdProduct">> {
+  const price = (currencyCode: string) => ({ currencyCode, minorUnits: 100n });
+  const eur = { sku: "TAKEN", name: "A", price: price("EUR"), stock: 2 };
+  const usd = { sku: "USD-1", name: "B", price: price("USD"), stock: 2 };
+  return {
+    eurProduct: (await products.createProduct(eur)).id,
+    usdProduct: (await products.createProduct(usd)).id,
+  };
+}
+
 /** An id no object has. */
 export const ghost = "00000000-0000-4000-8000-000000000000";
 

@@ -6,7 +6,12 @@ import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { wireDetails } from "../support/error-details.js";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
-import { type ErrorCaseContext, errorCases, expectDetails } from "./error-cases.js";
+import {
+  createCaseProducts,
+  type ErrorCaseContext,
+  errorCases,
+  expectDetails,
+} from "./error-cases.js";
 
 // Every rule of the API, checked over the wire: the status code and a message naming the field
 // and the rule (or the missing thing). Never INTERNAL for a caller's mistake.
@@ -25,13 +30,7 @@ beforeAll(async () => {
   };
   api.internalProducts = meshClients(shop.mesh.addresses, asOrder).products;
   api.userId = (await users.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
-  const price = (currencyCode: string) => ({ currencyCode, minorUnits: 100n });
-  api.eurProduct = (
-    await products.createProduct({ sku: "TAKEN", name: "A", price: price("EUR"), stock: 2 })
-  ).id;
-  api.usdProduct = (
-    await products.createProduct({ sku: "USD-1", name: "B", price: price("USD"), stock: 2 })
-  ).id;
+  Object.assign(api, await createCaseProducts(products));
 });
 afterAll(() => shop.close());
 

@@ -15,12 +15,14 @@ let dataDir = "";
 let env: NodeJS.ProcessEnv = {};
 let runner: Runner;
 let clients: MeshClients;
+let edgeAddress = "";
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-supervise-"));
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
   const setup = await runnerSetup(dataDir);
   env = setup.env;
+  edgeAddress = setup.edgeAddress;
   runner = await startRunner(env);
   clients = meshClients(setup.addresses, readOperatorIdentity(setup.trustDir));
 }, 180_000);
@@ -33,7 +35,7 @@ const pids = () =>
   (
     JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as {
       runner: number;
-      services: Record<"user" | "product" | "order", number>;
+      services: Record<"user" | "product" | "order" | "edge", number>;
     }
   ).services;
 
@@ -86,6 +88,39 @@ it("restarts a SIGKILLed service while the others keep answering, and orders flo
     .poll(async () => (await place().catch(() => undefined))?.status, { timeout: 15_000 })
     .toBe(OrderStatus.CONFIRMED);
   expect((await clients.products.getProduct({ id: product.id })).stock).toBe(3);
+}, 60_000);
+
+// The edge's public, anonymous read (Connect JSON): its status, or "down" when nothing answers.
+const edgeListProducts = () =>
+  fetch(`http://${edgeAddress}/shopmesh.product.v1.ProductService/ListProducts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+    signal: AbortSignal.timeout(2_000),
+  }).then(
+    (response) => response.status,
+    () => "down",
+  );
+
+it("restarts a SIGKILLed edge while the services keep serving", async () => {
+  expect(await edgeListProducts()).toBe(200);
+  const before = pids();
+  process.kill(before.edge, "SIGKILL");
+  await runner.waitFor(/edge service exited unexpectedly \(signal SIGKILL\)/);
+  expect(runner.output()).toContain("restarting the edge service in 1.0 s (restart 1");
+  expect(runner.output()).not.toContain("stopping the mesh");
+  expect((await clients.users.listUsers({})).users.length).toBeGreaterThan(0);
+
+  await runner.waitFor(/edge service restarted and serving \(pid \d+, restart 1\)/);
+  const after = pids();
+  expect(after.edge).not.toBe(before.edge);
+  expect(alive(after.edge)).toBe(true);
+  expect({ user: after.user, product: after.product, order: after.order }).toEqual({
+    user: before.user,
+    product: before.product,
+    order: before.order,
+  });
+  expect(await edgeListProducts()).toBe(200);
 }, 60_000);
 
 it("refuses a second run on the same data while the first is alive, and leaves the first alone", async () => {

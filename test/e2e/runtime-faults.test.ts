@@ -70,7 +70,7 @@ it("sets faults on a running product service, which fails orders at once, and cl
   const logged = shop.output.filter((line) => line.startsWith("product:")).join("\n");
   expect(logged).toMatch(/"level":"warn".*"msg":"fault rules set at run time"/);
   expect(logged).toMatch(/"level":"warn".*"msg":"fault rules cleared at run time"/);
-});
+}, 120_000); // two CLI processes, a failing order and its recovery: slow on a shared machine
 
 it("refuses a rule that breaks FAULT_INJECTION's rules, naming the field", async () => {
   const refused = (rules: object[]) =>

@@ -59,10 +59,14 @@ export function runCli(
 }
 
 /** Free ports for a runner keeping its data in `dataDir`: its environment and the addresses. */
-export async function runnerSetup(
-  dataDir: string,
-): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses; trustDir: string }> {
+export async function runnerSetup(dataDir: string): Promise<{
+  env: NodeJS.ProcessEnv;
+  addresses: MeshAddresses;
+  edgeAddress: string;
+  trustDir: string;
+}> {
   const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
+  const edgePort = await freePort();
   return {
     // Where the runner writes its trust domain: the CLI finds the operator certificate there.
     trustDir: path.join(dataDir, "trust"),
@@ -77,8 +81,9 @@ export async function runnerSetup(
       ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
       NATS_PORT: String(await freePort()),
-      EDGE_PORT: String(await freePort()),
+      EDGE_PORT: String(edgePort),
     },
+    edgeAddress: `127.0.0.1:${edgePort}`,
     addresses: {
       user: `127.0.0.1:${ports.user}`,
       product: `127.0.0.1:${ports.product}`,

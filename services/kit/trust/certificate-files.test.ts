@@ -9,10 +9,31 @@ beforeAll(async () => {
 });
 afterAll(() => ca.remove());
 
-/** Resolves when `check` holds, polling every 20 ms for up to 5 s. */
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!check()) throw new Error("condition never held");
+/**
+ * Counts the provider's reads of the files (one every refresh) and waits for the first read
+ * after which a condition holds: no guessed waits, and a non-event is proven over counted reads.
+ */
+function readCounter() {
+  let reads = 0;
+  const waiting = new Set<{ check: () => boolean; resolve: () => void }>();
+  return {
+    onRead: () => {
+      reads++;
+      for (const waiter of waiting) {
+        if (!waiter.check()) continue;
+        waiting.delete(waiter);
+        waiter.resolve();
+      }
+    },
+    get reads() {
+      return reads;
+    },
+    until: (check: () => boolean) =>
+      new Promise<void>((resolve) => {
+        if (check()) resolve();
+        else waiting.add({ check, resolve });
+      }),
+  };
 }
 
 describe("CertificateFiles", () => {
@@ -20,11 +41,14 @@ describe("CertificateFiles", () => {
     const files = await ca.issue("product");
     const loaded: string[] = [];
     const refused: string[] = [];
+    const read = readCounter();
+    const until = read.until;
     const provider = new CertificateFiles({
       ...files,
       refreshIntervalMs: 50,
       onLoaded: (pair) => loaded.push(pair.serial),
       onRejected: (reason) => refused.push(reason),
+      onRead: read.onRead,
     });
     const published: Buffer[] = [];
     provider.addIdentityCertificateListener((update) => {
@@ -39,6 +63,10 @@ describe("CertificateFiles", () => {
       await until(() => refused.length === 1);
       expect(refused[0]).toBe("certificate and private key do not belong together");
       expect(provider.current?.serial).toBe(files.leaf.serial);
+      // Read again at three more refreshes, the same bad pair is reported once, not each time.
+      const readsAtRefusal = read.reads;
+      await until(() => read.reads >= readsAtRefusal + 3);
+      expect(refused).toHaveLength(1);
 
       // A certificate cut short while being written.
       await writeFile(files.certFile, next.leaf.cert.slice(0, 200));

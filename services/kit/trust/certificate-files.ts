@@ -14,6 +14,8 @@ export interface CertificateFileOptions {
   readonly onLoaded?: (pair: CheckedPair) => void;
   /** Files changed but were refused; the last good pair stays in use. */
   readonly onRejected?: (reason: string) => void;
+  /** A read of the files (one every refresh) has been checked: tests count refreshes with it. */
+  readonly onRead?: () => void;
 }
 
 /**
@@ -124,6 +126,7 @@ export class CertificateFiles implements experimental.CertificateProvider {
     queueMicrotask(() => {
       this.checkQueued = false;
       this.check();
+      if (this.readIdentity !== undefined && this.readCa !== undefined) this.options.onRead?.();
     });
   }
 

@@ -1,0 +1,77 @@
+import { type Mesh, type MeshOptions, serviceNames, startMesh } from "../deploy/local/mesh.js";
+import { OrderService } from "../services/gen/shopmesh/order/v1/order_service_pb.js";
+import { ProductService } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
+import { UserService } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
+import { createServiceClient } from "../services/kit/index.js";
+import { log } from "./bench-shape.js";
+
+/** What every stack variant shares: the databases and where spans go. */
+export interface StackContext {
+  readonly databaseUrls: Readonly<Record<(typeof serviceNames)[number], string>>;
+  readonly otlpEndpoint: string;
+}
+
+const ports = { user: 50151, product: 50152, order: 50153 };
+
+/** The bench's mesh settings (without trust): fixed ports, info logs, spans to the sink. */
+export function stackMeshOptions(
+  context: StackContext,
+  env: Record<string, string> = {},
+): Omit<MeshOptions, "trust"> {
+  return {
+    host: "127.0.0.1",
+    ports,
+    healthPorts: { user: 50161, product: 50162, order: 50163 },
+    databaseUrls: context.databaseUrls,
+    env: {
+      LOG_LEVEL: "info",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: context.otlpEndpoint,
+      ...env,
+    },
+    onOutput: () => {},
+  };
+}
+
+/**
+ * Runs `work` against the three services started with `env` on top of the bench defaults, then
+ * stops them; `pids` names each service's process, for CPU and memory.
+ */
+export async function withStack(
+  context: StackContext,
+  label: string,
+  env: Record<string, string>,
+  work: (mesh: Mesh, pids: Record<string, number>) => Promise<void>,
+): Promise<void> {
+  log(`stack: ${label}`);
+  // h2load cannot present a client certificate: these cases run the stack in plaintext.
+  const mesh = await startMesh({ ...stackMeshOptions(context, env), trust: "plaintext" });
+  try {
+    const pids = Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0]));
+    await work(mesh, pids);
+  } finally {
+    await mesh.stopAll();
+  }
+}
+
+/** Kit clients of the three services of a running stack (close each when done). */
+export function clientsOf(mesh: Mesh) {
+  return {
+    users: createServiceClient(UserService, {
+      dependency: "user",
+      target: mesh.addresses.user,
+      timeoutMs: 10_000,
+    }),
+    products: createServiceClient(ProductService, {
+      dependency: "product",
+      target: mesh.addresses.product,
+      timeoutMs: 10_000,
+    }),
+    orders: createServiceClient(OrderService, {
+      dependency: "order",
+      target: mesh.addresses.order,
+      timeoutMs: 10_000,
+    }),
+  };
+}
