@@ -13,12 +13,14 @@ import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
+import type { SupervisedProcess } from "./supervised-process.js";
 import { supervisionLine } from "./supervision-log.js";
 import { ensureTrustDomain, keepLeavesFresh } from "./trust-domain.js";
 import { usageBanner } from "./usage-banner.js";
 
 // `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
-// separate processes on fixed local ports, until Ctrl-C. A service that crashes is restarted.
+// separate processes on fixed local ports, and the edge in front, until Ctrl-C. A service (or
+// the edge) that crashes is restarted.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const optionalUrl = { parse: postgresUrl, default: undefined, secret: true };
@@ -63,12 +65,13 @@ const dataDir = path.resolve(config.dataDir);
 const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
 let mesh: Mesh | undefined;
-let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
+let edge: SupervisedProcess | undefined;
+let edgeAddress = "";
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
-  await edge?.stop();
+  await edge?.close();
   await mesh?.stopAll();
   await database?.stop();
   runFile.release();
@@ -153,21 +156,28 @@ try {
     },
   });
   for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);
-  edge = await startLocalEdge({
+  ({ address: edgeAddress, edge } = await startLocalEdge({
     host: config.host,
     port: config.edgePort,
     dataDir: dataDir,
     addresses: mesh.addresses,
     trust: config.insecurePlaintext ? "plaintext" : trust,
     onOutput: (line) => console.log(formatLogLine("edge", line)),
-  });
-  void edge.exited.then((code) => {
-    if (stopping) return;
-    console.error(`edge exited unexpectedly (code ${code}); stopping the mesh`);
-    void stopEverything(1);
-  });
+    // Supervised like the services: a crashed edge comes back, the mesh behind it keeps running.
+    supervision: {
+      restart: localBackoff,
+      onUnexpectedExit: (exit) => {
+        if (!stopping) console.log(supervisionLine("edge", { phase: "exited", ...exit }));
+      },
+      onRestart: (event) => {
+        if (event.phase === "started") runFile.service("edge", event.pid);
+        console.log(supervisionLine("edge", event));
+      },
+    },
+  }));
+  runFile.service("edge", edge.child?.pid);
   console.log(usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust));
-  console.log(edgeBanner(edge.address));
+  console.log(edgeBanner(edgeAddress));
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

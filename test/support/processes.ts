@@ -61,8 +61,10 @@ export function runCli(
 /** Free ports for a runner keeping its data in `dataDir`: its environment and the addresses. */
 export async function runnerSetup(
   dataDir: string,
-): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses; trustDir: string }> {
+): Promise<{ env: NodeJS.ProcessEnv; addresses: MeshAddresses; edge: string; trustDir: string }> {
   const ports = { user: await freePort(), product: await freePort(), order: await freePort() };
+  // Its own edge port too: runners of several test files run at once.
+  const edgePort = await freePort();
   return {
     // Where the runner writes its trust domain: the CLI finds the operator certificate there.
     trustDir: path.join(dataDir, "trust"),
@@ -76,7 +78,9 @@ export async function runnerSetup(
       PRODUCT_HEALTH_PORT: String(await freePort()),
       ORDER_HEALTH_PORT: String(await freePort()),
       POSTGRES_PORT: String(await freePort()),
+      EDGE_PORT: String(edgePort),
     },
+    edge: `127.0.0.1:${edgePort}`,
     addresses: {
       user: `127.0.0.1:${ports.user}`,
       product: `127.0.0.1:${ports.product}`,
