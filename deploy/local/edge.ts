@@ -42,6 +42,8 @@ export async function startLocalEdge(
     JWT_ISSUER: issuer.issuer,
     JWT_AUDIENCE: issuer.audience,
     JWT_ALGORITHMS: "ES256",
+    // The storefront's sign-in form uses it (development only; the edge logs it loudly).
+    DEV_ISSUER_DIR: path.dirname(issuer.jwksFile),
   };
   const edge = new SupervisedProcess({
     ...options.supervision,
@@ -61,6 +63,7 @@ export async function startLocalEdge(
 export function edgeBanner(address: string): string {
   return `
 The edge (the public door: Connect JSON, gRPC-Web and gRPC on one port) is at ${address}.
+The storefront: open http://${address.replace(/^127\.0\.0\.1:/, "localhost:")}/ and sign in with any email.
 Sign in with the development issuer (development only), then call it with curl or the CLI:
 
   TOKEN=$(npm run --silent cli -- login --email ada@example.com)

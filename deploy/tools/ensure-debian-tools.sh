@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks need: dnsmasq (dnsmasq-base) for the cluster
 # simulation, h2load (nghttp2-client) for the benchmarks and their smoke test, psql
-# (postgresql-client) for the chart's PostgreSQL init script test. Installs what is
+# (postgresql-client) for the chart's PostgreSQL init script test, chromium for the storefront's
+# browser test (driven by playwright-core, which never downloads a browser). Installs what is
 # missing when we may (root with apt-get); otherwise says how.
 set -euo pipefail
 missing=()
@@ -12,6 +13,7 @@ has() {
 has dnsmasq || missing+=(dnsmasq-base)
 has h2load || missing+=(nghttp2-client)
 has psql || missing+=(postgresql-client)
+has chromium || missing+=(chromium)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-debian-tools: installing ${missing[*]} from Debian's packages"
