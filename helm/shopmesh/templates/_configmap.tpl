@@ -25,20 +25,10 @@ data:
   SHUTDOWN_GRACE_MS: {{ mul $.Values.shutdown.drainSeconds 1000 | quote }}
   HEALTH_CHECK_INTERVAL_MS: {{ $.Values.healthCheckIntervalMs | default 5000 | quote }}
   FAULT_INJECTION: {{ if $svc.faultInjection }}{{ toJson $svc.faultInjection | quote }}{{ else }}""{{ end }}
-  OTEL_SERVICE_NAME: {{ printf "%s-service" $name | quote }}
-  OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=%s,k8s.namespace.name=%s" $.Release.Name $.Release.Namespace | quote }}
-  OTEL_METRICS_EXPORTER: prometheus
-  OTEL_EXPORTER_PROMETHEUS_HOST: {{ $.Values.listenAddress | default "::" | quote }}
-  OTEL_EXPORTER_PROMETHEUS_PORT: {{ $svc.metricsPort | quote }}
-  OTEL_TRACES_SAMPLER: {{ $.Values.telemetry.sampler | quote }}
-  OTEL_TRACES_SAMPLER_ARG: {{ $.Values.telemetry.samplerArg | quote }}
-  {{- $otlp := include "shopmesh.otlpEndpoint" $ }}
-  {{- if $otlp }}
-  OTEL_TRACES_EXPORTER: otlp
-  OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otlp | quote }}
-  OTEL_EXPORTER_OTLP_PROTOCOL: {{ $.Values.telemetry.otlpProtocol | quote }}
-  {{- else }}
-  OTEL_TRACES_EXPORTER: none
+  {{- include "shopmesh.telemetryEnv" (dict "root" $ "name" $name "metricsPort" $svc.metricsPort) | nindent 2 }}
+  {{- if $.Values.edge.enabled }}
+  # The edge's identity, the only caller that may act for end users.
+  END_USER_PEERS: {{ include "shopmesh.spiffeId" (dict "root" $ "name" "edge" "svc" $.Values.edge) | quote }}
   {{- end }}
   {{- if eq $name "order" }}
   USER_SERVICE_TARGET: {{ include "shopmesh.grpcTarget" (dict "root" $ "service" "user") | quote }}
@@ -57,4 +47,29 @@ data:
   {{ $key }}: {{ $value | quote }}
   {{- end }}
   {{- end }}
+{{- end -}}
+
+{{/* The telemetry environment of a process (a service or the edge): metrics, traces, names. */}}
+{{- define "shopmesh.telemetryEnv" -}}
+{{- $ := .root -}}
+OTEL_SERVICE_NAME: {{ printf "%s-service" .name | quote }}
+OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=%s,k8s.namespace.name=%s" $.Release.Name $.Release.Namespace | quote }}
+OTEL_METRICS_EXPORTER: prometheus
+OTEL_EXPORTER_PROMETHEUS_HOST: {{ $.Values.listenAddress | default "::" | quote }}
+OTEL_EXPORTER_PROMETHEUS_PORT: {{ .metricsPort | quote }}
+OTEL_TRACES_SAMPLER: {{ $.Values.telemetry.sampler | quote }}
+OTEL_TRACES_SAMPLER_ARG: {{ $.Values.telemetry.samplerArg | quote }}
+{{- $otlp := include "shopmesh.otlpEndpoint" $ }}
+{{- if $otlp }}
+OTEL_TRACES_EXPORTER: otlp
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otlp | quote }}
+OTEL_EXPORTER_OTLP_PROTOCOL: {{ $.Values.telemetry.otlpProtocol | quote }}
+{{- else }}
+OTEL_TRACES_EXPORTER: none
+{{- end }}
+{{- end -}}
+
+{{/* The SPIFFE ID of a workload: its ServiceAccount in the release's namespace. */}}
+{{- define "shopmesh.spiffeId" -}}
+spiffe://{{ .root.Values.trustDomain | default "cluster.local" }}/ns/{{ .root.Release.Namespace }}/sa/{{ include "shopmesh.serviceAccountName" (dict "root" .root "name" .name "svc" .svc) }}
 {{- end -}}
