@@ -13,9 +13,9 @@ beforeAll(async () => {
   edge = await startTestEdge("edge_errors");
   const admin = await edge.issuer.issue("idp|admin", { roles: ["admin"] });
   api.clients = edge.clients(admin);
-  // The internal-only rows go to the edge too: there they must not exist at all.
-  api.internalProducts = api.clients.products;
   const { products } = api.clients;
+  // The internal product methods, tried through the edge too: it must not expose them.
+  api.internalProducts = products;
   // Signed up by its own user: the admin has no profile, so a taken email is the only conflict.
   const taken = edge.clients(await edge.issuer.issue("idp|taken")).users;
   api.userId = (await taken.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
