@@ -33,11 +33,12 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install dependencies (npm registry only)
 
-tools: ## dnsmasq (cluster simulation), h2load (benchmarks), nats-server (events) from Debian, when missing
+tools: ## dnsmasq (cluster simulation), h2load (benchmarks), nats-server (events), chromium (storefront test) from Debian, when missing
 	deploy/tools/ensure-debian-tools.sh
 
-build: install ## compile services, CLI and local runner to dist/ (incremental)
+build: install ## compile services, CLI and local runner to dist/ (incremental), bundle the storefront
 	tsc -b tsconfig.build.json
+	node storefront/build.mjs
 
 gen: install ## regenerate services/gen from proto/ (buf + protoc-gen-es)
 	buf generate
@@ -47,8 +48,9 @@ lint: install ## biome (format + lint, generated code excluded), buf lint, buf b
 	buf lint
 	deploy/tools/buf-breaking.sh
 
-typecheck: install ## strict type check of everything, tests included
+typecheck: install ## strict type check of everything, tests included (the storefront page too)
 	tsc -p tsconfig.json
+	tsc -p storefront/tsconfig.json
 
 test: install tools typecheck lint build ## everything CI runs: types, lint, buf lint and breaking, all tests
 	vitest run

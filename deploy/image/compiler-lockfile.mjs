@@ -1,5 +1,5 @@
 // Narrows package.json and package-lock.json in DIR to what compiling needs: the production
-// dependencies, TypeScript and the type declarations (@types/*). The image's build stage runs
+// dependencies, TypeScript, the type declarations (@types/*) and the storefront's bundler. The image's build stage runs
 // it before `npm ci`, so the compiler is installed from the committed lockfile (same versions,
 // same integrity hashes) without the other devDependencies (buf, biome, embedded PostgreSQL,
 // the kubectl layer: ~450 MB the build never uses).
@@ -9,8 +9,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** The devDependencies compiling needs. */
-export const isCompilerPackage = (name) => name === "typescript" || name.startsWith("@types/");
+/** The devDependencies compiling needs (esbuild and connect-web bundle the storefront page). */
+export const isCompilerPackage = (name) =>
+  name === "typescript" ||
+  name.startsWith("@types/") ||
+  name === "esbuild" ||
+  name === "@connectrpc/connect-web";
 
 /** Where npm finds `name` from the package at `from` ("" is the root), or undefined. */
 function resolve(packages, from, name) {

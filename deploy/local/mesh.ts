@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
-import { type BackoffSettings, CrashLoopBackoff } from "./crash-loop-backoff.js";
-import { type ServiceProcess, startServiceProcess } from "./service-process.js";
+import type { BackoffSettings } from "./crash-loop-backoff.js";
+import { startServiceProcess } from "./service-process.js";
+import { type RestartEvent, type ServiceExit, SupervisedProcess } from "./supervised-process.js";
 import { type TrustDomain, trustEnvironment } from "./trust-domain.js";
 
 /** The three services, in start order: dependencies first. */
@@ -35,19 +36,6 @@ export interface MeshOptions {
   readonly onRestart?: (service: ServiceName, event: RestartEvent) => void;
 }
 
-/** How a service process ended. */
-export interface ServiceExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly ranForMs: number;
-}
-
-/** One step of a supervised restart; `restart` counts the restarts of that service. */
-export type RestartEvent =
-  | { readonly phase: "scheduled"; readonly restart: number; readonly delayMs: number }
-  | { readonly phase: "started"; readonly restart: number; readonly pid: number }
-  | { readonly phase: "failed"; readonly restart: number; readonly reason: string };
-
 /** The running mesh: its addresses, and control over each service process. */
 export interface Mesh {
   readonly addresses: Readonly<Record<ServiceName, string>>;
@@ -73,16 +61,6 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const healthAddresses = Object.fromEntries(
     serviceNames.map((name) => [name, `${options.host}:${options.healthPorts[name]}`]),
   ) as Record<ServiceName, string>;
-  const children = new Map<ServiceName, ServiceProcess>();
-  const stopping = new Set<ServiceName>();
-  // Supervision: a start in progress, a restart waiting for its back-off, each service's
-  // back-off and restart count, and the extra environment of its last start (a restart reuses it).
-  const starting = new Map<ServiceName, Promise<void>>();
-  const pendingRestarts = new Map<ServiceName, NodeJS.Timeout>();
-  const backoffs = new Map<ServiceName, { backoff: CrashLoopBackoff; restarts: number }>();
-  const lastEnv = new Map<ServiceName, Readonly<Record<string, string>> | undefined>();
-  let closed = false;
-
   const environment = (
     name: ServiceName,
     extra: Readonly<Record<string, string>> = {},
@@ -101,83 +79,34 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ...options.serviceEnv?.[name],
     ...extra,
   });
-
-  const scheduleRestart = (name: ServiceName, ranForMs: number) => {
-    if (!options.restart || closed || stopping.has(name)) return;
-    const state = backoffs.get(name) ?? {
-      backoff: new CrashLoopBackoff(options.restart),
-      restarts: 0,
-    };
-    backoffs.set(name, state);
-    const delayMs = state.backoff.next(ranForMs);
-    const restart = ++state.restarts;
-    options.onRestart?.(name, { phase: "scheduled", restart, delayMs });
-    const timer = setTimeout(() => {
-      pendingRestarts.delete(name);
-      mesh.start(name, lastEnv.get(name)).then(
-        () => {
-          const pid = children.get(name)?.child.pid ?? 0;
-          options.onRestart?.(name, { phase: "started", restart, pid });
-        },
-        (error: unknown) => {
-          if (closed || stopping.has(name)) return;
-          options.onRestart?.(name, { phase: "failed", restart, reason: String(error) });
-          scheduleRestart(name, 0);
-        },
-      );
-    }, delayMs);
-    pendingRestarts.set(name, timer);
-  };
-
-  const launch = async (name: ServiceName, env?: Readonly<Record<string, string>>) => {
-    lastEnv.set(name, env);
-    const started = await startServiceProcess({
+  const processes = new Map(
+    serviceNames.map((name) => [
       name,
-      address: healthAddresses[name],
-      env: environment(name, env),
-      onOutput: (line) => options.onOutput?.(name, line),
-    });
-    const startedAt = Date.now();
-    children.set(name, started);
-    void started.exited.then((code) => {
-      if (children.get(name) === started) children.delete(name);
-      if (stopping.has(name) || closed) return;
-      const exit = { code, signal: started.child.signalCode, ranForMs: Date.now() - startedAt };
-      options.onUnexpectedExit?.(name, exit);
-      scheduleRestart(name, exit.ranForMs);
-    });
-  };
+      new SupervisedProcess({
+        launch: (env) =>
+          startServiceProcess({
+            name,
+            address: healthAddresses[name],
+            env: environment(name, env),
+            onOutput: (line) => options.onOutput?.(name, line),
+          }),
+        ...(options.restart ? { restart: options.restart } : {}),
+        onUnexpectedExit: (exit) => options.onUnexpectedExit?.(name, exit),
+        onRestart: (event) => options.onRestart?.(name, event),
+      }),
+    ]),
+  );
+  const supervised = (name: ServiceName) => processes.get(name) as SupervisedProcess;
 
   const mesh: Mesh = {
     addresses,
     healthAddresses,
-    async start(name, env) {
-      const attempt = launch(name, env);
-      starting.set(name, attempt);
-      try {
-        await attempt;
-      } finally {
-        if (starting.get(name) === attempt) starting.delete(name);
-      }
-    },
-    async stop(name, signal = "SIGTERM") {
-      stopping.add(name);
-      try {
-        clearTimeout(pendingRestarts.get(name));
-        pendingRestarts.delete(name);
-        // A restart in progress finishes first, so that its process is stopped too.
-        await starting.get(name)?.catch(() => {});
-        const running = children.get(name);
-        if (!running) return null;
-        return await running.stop(signal);
-      } finally {
-        stopping.delete(name);
-      }
-    },
-    process: (name) => children.get(name)?.child,
+    start: (name, env) => supervised(name).start(env),
+    stop: (name, signal) => supervised(name).stop(signal),
+    process: (name) => supervised(name).child,
     async stopAll() {
-      closed = true;
-      for (const name of [...serviceNames].reverse()) await mesh.stop(name);
+      // Callers before callees.
+      for (const name of [...serviceNames].reverse()) await supervised(name).close();
     },
   };
   try {

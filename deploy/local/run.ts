@@ -14,13 +14,14 @@ import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js"
 import { type LocalNats, startLocalNats } from "./nats.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
+import type { SupervisedProcess } from "./supervised-process.js";
 import { supervisionLine } from "./supervision-log.js";
-import { type Supervised, supervise } from "./supervisor.js";
 import { ensureTrustDomain, keepLeavesFresh } from "./trust-domain.js";
 import { cliSetupLines, usageBanner } from "./usage-banner.js";
 
 // `make run`: PostgreSQL (embedded unless every service has a URL) and the three services as
-// separate processes on fixed local ports, until Ctrl-C. A service that crashes is restarted.
+// separate processes on fixed local ports, and the edge in front, until Ctrl-C. A service (or
+// the edge) that crashes is restarted.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const optionalUrl = { parse: postgresUrl, default: undefined, secret: true };
@@ -67,12 +68,13 @@ const runFile = new RunFile(dataDir);
 let database: EmbeddedDatabase | undefined;
 let nats: LocalNats | undefined;
 let mesh: Mesh | undefined;
-let edge: Supervised | undefined;
+let edge: SupervisedProcess | undefined;
+let edgeAddress = "";
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
-  await edge?.stop();
+  await edge?.close();
   await mesh?.stopAll();
   await database?.stop();
   // Last: the services flushed their outbox rounds and acknowledgements to it while stopping.
@@ -179,33 +181,31 @@ try {
     },
   });
   for (const name of serviceNames) runFile.service(name, mesh.process(name)?.pid);
-  const meshAddresses = mesh.addresses;
-  // The edge is supervised like the services: a crashed edge is restarted, the mesh keeps serving.
-  edge = await supervise({
-    start: () =>
-      startLocalEdge({
-        host: config.host,
-        port: config.edgePort,
-        dataDir: dataDir,
-        addresses: meshAddresses,
-        trust: config.insecurePlaintext ? "plaintext" : trust,
-        onOutput: (line) => console.log(formatLogLine("edge", line)),
-      }),
-    restart: localBackoff,
-    onUnexpectedExit: (exit) => {
-      if (!stopping) console.log(supervisionLine("edge", { phase: "exited", ...exit }));
+  ({ address: edgeAddress, edge } = await startLocalEdge({
+    host: config.host,
+    port: config.edgePort,
+    dataDir: dataDir,
+    addresses: mesh.addresses,
+    trust: config.insecurePlaintext ? "plaintext" : trust,
+    onOutput: (line) => console.log(formatLogLine("edge", line)),
+    // Supervised like the services: a crashed edge comes back, the mesh behind it keeps running.
+    supervision: {
+      restart: localBackoff,
+      onUnexpectedExit: (exit) => {
+        if (!stopping) console.log(supervisionLine("edge", { phase: "exited", ...exit }));
+      },
+      onRestart: (event) => {
+        if (event.phase === "started") runFile.service("edge", event.pid);
+        console.log(supervisionLine("edge", event));
+      },
     },
-    onRestart: (event) => {
-      if (event.phase === "started") runFile.service("edge", event.pid);
-      console.log(supervisionLine("edge", event));
-    },
-  });
-  runFile.service("edge", edge.pid());
+  }));
+  runFile.service("edge", edge.child?.pid);
   const cliSetup = cliSetupLines(mesh.addresses, dataDir, path.join(repoRoot, ".data"));
   console.log(
     usageBanner(mesh.addresses, config.insecurePlaintext ? "plaintext" : trust, cliSetup),
   );
-  console.log(edgeBanner(`${config.host}:${config.edgePort}`));
+  console.log(edgeBanner(edgeAddress));
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : error}`);
   await stopEverything(1);

@@ -1,8 +1,8 @@
-import type { RestartEvent, ServiceExit } from "./mesh.js";
+import type { RestartEvent, ServiceExit } from "./supervised-process.js";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** The runner's line about a service that exited or is being restarted, beside the services' logs. */
+/** The runner's line about a service (or the edge) that exited or is being restarted, beside the services' logs. */
 export function supervisionLine(
   service: string,
   event: RestartEvent | ({ readonly phase: "exited" } & ServiceExit),

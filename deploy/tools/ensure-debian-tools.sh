@@ -2,8 +2,9 @@
 # Debian packages the tests and benchmarks need: dnsmasq (dnsmasq-base) for the cluster
 # simulation, h2load (nghttp2-client) for the benchmarks and their smoke test, psql
 # (postgresql-client) for the chart's PostgreSQL init script test, nats-server (nats-server)
-# for the event broker of `make run` and the event tests. Installs what is missing when we may
-# (root with apt-get); otherwise says how. With arguments, only those programs
+# for the event broker of `make run` and the event tests, chromium for the storefront's browser
+# test (driven by playwright-core, which never downloads a browser). Installs what is missing
+# when we may (root with apt-get); otherwise says how. With arguments, only those programs
 # (`ensure-debian-tools.sh nats-server`, as `make run` does).
 set -euo pipefail
 missing=()
@@ -17,6 +18,7 @@ wanted dnsmasq && { has dnsmasq || missing+=(dnsmasq-base); }
 wanted h2load && { has h2load || missing+=(nghttp2-client); }
 wanted psql && { has psql || missing+=(postgresql-client); }
 wanted nats-server && { has nats-server || missing+=(nats-server); }
+wanted chromium && { has chromium || missing+=(chromium); }
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-debian-tools: installing ${missing[*]} from Debian's packages"

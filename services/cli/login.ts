@@ -25,10 +25,7 @@ export async function devLogin(email: string, admin: boolean): Promise<string> {
     throw new Error(`no development issuer in ${folder}: start \`make run\` first`);
   }
   const issuer = await DevIssuer.open(folder);
-  const token = await issuer.issue(`dev|${email.toLowerCase()}`, {
-    email,
-    ...(admin ? { roles: ["admin"] } : {}),
-  });
+  const token = await issuer.issueForEmail(email, admin);
   await writeFile(tokenFile(), `${token}\n`, { mode: 0o600 });
   return token;
 }

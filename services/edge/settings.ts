@@ -1,6 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { grpcTarget, integer, list, type Setting, spiffeIdSetting, text } from "../kit/index.js";
 
 const optionalText = { parse: text, default: undefined as string | undefined };
+// dist/services/edge/settings.js → dist/storefront, where `make build` bundles the page.
+const defaultStorefrontDir = fileURLToPath(new URL("../../storefront", import.meta.url));
 
 /** What the edge reads besides the common settings of a Connect service. */
 export const edgeSettings = {
@@ -38,6 +41,11 @@ export const edgeSettings = {
   adminClaim: { env: "JWT_ADMIN_CLAIM", parse: text, default: "roles" },
   adminRole: { env: "JWT_ADMIN_ROLE", parse: text, default: "admin" },
   tokenCacheSize: { env: "JWT_CACHE_SIZE", parse: integer(0, 1_000_000), default: 10_000 },
+  // The storefront page (built by `make build`); a folder without index.html serves no page.
+  storefrontDir: { env: "STOREFRONT_DIR", parse: text, default: defaultStorefrontDir },
+  // DEVELOPMENT ONLY (make run): a development issuer's folder; the edge then signs anyone in
+  // by email at POST /dev-issuer/token. Unset in every real deployment.
+  devIssuerDir: { env: "DEV_ISSUER_DIR", ...optionalText },
   // Abuse limits at the door: per signed-in user, and per address for anonymous calls.
   userRatePerSecond: { env: "RATE_LIMIT_USER_PER_SECOND", parse: integer(1), default: 20 },
   userRateBurst: { env: "RATE_LIMIT_USER_BURST", parse: integer(1), default: 40 },

@@ -26,6 +26,7 @@ export {
   type ConnectServiceSpec,
   type ExposedService,
   expose,
+  type HttpHandler,
   RetryLater,
   runConnectService,
 } from "./connect/index.js";

@@ -130,12 +130,12 @@ describe("what each value set renders", () => {
     );
   });
 
-  it("everything on: Jaeger wired as every service's OTLP endpoint, a ServiceMonitor", async () => {
+  it("everything on: Jaeger wired as every service's (and the edge's) OTLP endpoint, a ServiceMonitor", async () => {
     const objects = await render({ values: ["everything-on.yaml"] });
     const endpoints = objects
       .filter((o) => o.kind === "ConfigMap" && o.data?.OTEL_EXPORTER_OTLP_ENDPOINT)
       .map((o) => o.data?.OTEL_EXPORTER_OTLP_ENDPOINT);
-    expect(endpoints).toEqual(Array(3).fill("http://shopmesh-jaeger.shop.svc.cluster.local:4318"));
+    expect(endpoints).toEqual(Array(4).fill("http://shopmesh-jaeger.shop.svc.cluster.local:4318"));
     expect(objects.some((o) => o.kind === "ServiceMonitor")).toBe(true);
     const product = objects.find(
       (o) => o.kind === "ConfigMap" && o.metadata?.name === "shopmesh-product",

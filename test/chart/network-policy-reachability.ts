@@ -168,7 +168,10 @@ export function networkPolicyProblems(
     const database = postgres
       ? { peer: pod(postgres), port: 5432 }
       : external && { peer: { ip: external.ip }, port: external.port };
-    if (database && !reachable(policies, pod(w), database.peer, database.port)) {
+    const usesDatabase = w.containers.some((c: Entry) =>
+      (c.env ?? []).some((e: Entry) => e.name === "DATABASE_URL_FILE"),
+    );
+    if (database && usesDatabase && !reachable(policies, pod(w), database.peer, database.port)) {
       problems.push(`${w.name}: its database on ${database.port} is unreachable`);
     }
     const otlp = env.OTEL_TRACES_EXPORTER === "otlp" ? env.OTEL_EXPORTER_OTLP_ENDPOINT : undefined;

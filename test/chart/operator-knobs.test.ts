@@ -95,6 +95,7 @@ describe("what operators set per service", () => {
     expect(workloads.map((w) => w.name).sort()).toEqual(
       [
         ...services.map((s) => `shopmesh-${s}`),
+        "shopmesh-edge",
         "shopmesh-jaeger",
         "shopmesh-load-generator",
         "shopmesh-postgresql",

@@ -36,8 +36,9 @@ describe("the chart's trust, by default", () => {
         ORDER_SERVICE_IDENTITY: spiffe("shopmesh-order"),
         USER_SERVICE_IDENTITY: spiffe("shopmesh-user"),
         PRODUCT_SERVICE_IDENTITY: spiffe("shopmesh-product"),
-        END_USER_PEERS: spiffe("shopmesh-edge"),
       });
+      // No edge in this release (edge.enabled is off): nobody may act for end users.
+      expect(env.END_USER_PEERS).toBeUndefined();
       const pod = podOf(objects, name);
       expect(pod.serviceAccountName).toBe(`shopmesh-${name}`);
       const container = pod.containers[0];
@@ -178,6 +179,7 @@ describe("a Secret of your own", () => {
     expect(plan.leaves.map((leaf) => leaf.secret)).toEqual([
       "shopmesh-order-tls",
       "shopmesh-product-tls",
+      "shopmesh-edge-tls",
       "shopmesh-operator-tls",
     ]);
     expect(plan.leaves[1]?.spiffeId).toBe(spiffe("product-identity", "shop.internal"));

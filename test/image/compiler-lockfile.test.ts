@@ -44,11 +44,13 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("the build stage's lockfile", () => {
-  it("keeps TypeScript and the type declarations, and no other devDependency", () => {
+  it("keeps TypeScript, the type declarations and the storefront's bundler, no other devDependency", () => {
     expect(Object.keys(manifest.devDependencies).sort()).toEqual([
+      "@connectrpc/connect-web",
       "@types/node",
       "@types/opossum",
       "@types/pg",
+      "esbuild",
       "typescript",
     ]);
     expect(narrowed.packages[""]?.devDependencies).toEqual(manifest.devDependencies);

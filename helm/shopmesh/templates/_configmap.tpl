@@ -29,21 +29,7 @@ data:
   SHUTDOWN_GRACE_MS: {{ mul $.Values.shutdown.drainSeconds 1000 | quote }}
   HEALTH_CHECK_INTERVAL_MS: {{ $.Values.healthCheckIntervalMs | default 5000 | quote }}
   FAULT_INJECTION: {{ if $svc.faultInjection }}{{ toJson $svc.faultInjection | quote }}{{ else }}""{{ end }}
-  OTEL_SERVICE_NAME: {{ printf "%s-service" $name | quote }}
-  OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=%s,k8s.namespace.name=%s" $.Release.Name $.Release.Namespace | quote }}
-  OTEL_METRICS_EXPORTER: prometheus
-  OTEL_EXPORTER_PROMETHEUS_HOST: {{ $.Values.listenAddress | default "::" | quote }}
-  OTEL_EXPORTER_PROMETHEUS_PORT: {{ $svc.metricsPort | quote }}
-  OTEL_TRACES_SAMPLER: {{ $.Values.telemetry.sampler | quote }}
-  OTEL_TRACES_SAMPLER_ARG: {{ $.Values.telemetry.samplerArg | quote }}
-  {{- $otlp := include "shopmesh.otlpEndpoint" $ }}
-  {{- if $otlp }}
-  OTEL_TRACES_EXPORTER: otlp
-  OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otlp | quote }}
-  OTEL_EXPORTER_OTLP_PROTOCOL: {{ $.Values.telemetry.otlpProtocol | quote }}
-  {{- else }}
-  OTEL_TRACES_EXPORTER: none
-  {{- end }}
+  {{- include "shopmesh.telemetryEnv" (dict "root" $ "name" $name "metricsPort" $svc.metricsPort) | nindent 2 }}
   {{- if eq $name "order" }}
   USER_SERVICE_TARGET: {{ include "shopmesh.grpcTarget" (dict "root" $ "service" "user") | quote }}
   PRODUCT_SERVICE_TARGET: {{ include "shopmesh.grpcTarget" (dict "root" $ "service" "product") | quote }}
@@ -61,4 +47,24 @@ data:
   {{ $key }}: {{ $value | quote }}
   {{- end }}
   {{- end }}
+{{- end -}}
+
+{{/* The telemetry environment of a process (a service or the edge): metrics, traces, names. */}}
+{{- define "shopmesh.telemetryEnv" -}}
+{{- $ := .root -}}
+OTEL_SERVICE_NAME: {{ printf "%s-service" .name | quote }}
+OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=%s,k8s.namespace.name=%s" $.Release.Name $.Release.Namespace | quote }}
+OTEL_METRICS_EXPORTER: prometheus
+OTEL_EXPORTER_PROMETHEUS_HOST: {{ $.Values.listenAddress | default "::" | quote }}
+OTEL_EXPORTER_PROMETHEUS_PORT: {{ .metricsPort | quote }}
+OTEL_TRACES_SAMPLER: {{ $.Values.telemetry.sampler | quote }}
+OTEL_TRACES_SAMPLER_ARG: {{ $.Values.telemetry.samplerArg | quote }}
+{{- $otlp := include "shopmesh.otlpEndpoint" $ }}
+{{- if $otlp }}
+OTEL_TRACES_EXPORTER: otlp
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ $otlp | quote }}
+OTEL_EXPORTER_OTLP_PROTOCOL: {{ $.Values.telemetry.otlpProtocol | quote }}
+{{- else }}
+OTEL_TRACES_EXPORTER: none
+{{- end }}
 {{- end -}}

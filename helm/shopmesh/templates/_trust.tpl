@@ -25,15 +25,9 @@ spiffe://{{ .root.Values.trust.trustDomain }}/ns/{{ .root.Release.Namespace }}/s
 {{- include "shopmesh.spiffeIdOf" (dict "root" . "account" .Values.trust.operator.serviceAccount) -}}
 {{- end -}}
 
-{{/*
-The edge's SPIFFE ID: the one caller that may act for signed-in end users. Its ServiceAccount
-from the edge's values when the chart has them, else trust.edgeServiceAccount or <release>-edge.
-*/}}
+{{/* The edge's SPIFFE ID (its ServiceAccount): the one caller that may act for signed-in end users. */}}
 {{- define "shopmesh.edgeIdentity" -}}
-{{- $account := .Values.trust.edgeServiceAccount | default (printf "%s-edge" (include "shopmesh.fullname" .)) -}}
-{{- if and (hasKey .Values "edge") (not .Values.trust.edgeServiceAccount) -}}
-{{- $account = include "shopmesh.serviceAccountName" (dict "root" . "name" "edge" "svc" .Values.edge) -}}
-{{- end -}}
+{{- $account := include "shopmesh.serviceAccountName" (dict "root" . "name" "edge" "svc" .Values.edge) -}}
 {{- include "shopmesh.spiffeIdOf" (dict "root" . "account" $account) -}}
 {{- end -}}
 
@@ -90,7 +84,7 @@ TLS_CA_FILE: /etc/shopmesh/tls/ca.crt
 {{- range $service := list "user" "product" "order" }}
 {{ upper $service }}_SERVICE_IDENTITY: {{ include "shopmesh.serviceIdentity" (dict "root" $ "name" $service) | quote }}
 {{- end }}
-{{- if or (not (hasKey $.Values "edge")) $.Values.edge.enabled }}
+{{- if $.Values.edge.enabled }}
 END_USER_PEERS: {{ include "shopmesh.edgeIdentity" $ | quote }}
 {{- end }}
 {{- end -}}

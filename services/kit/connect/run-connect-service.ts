@@ -42,7 +42,9 @@ export interface ConnectServiceSpec<Settings extends Record<string, Setting<unkn
   readonly name: string;
   readonly defaultPort: number;
   readonly settings: Settings;
-  readonly start: (deps: ConnectServiceDeps<Values<Settings>>) => ConnectServiceParts;
+  readonly start: (
+    deps: ConnectServiceDeps<Values<Settings>>,
+  ) => ConnectServiceParts | Promise<ConnectServiceParts>;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function runConnectService<Settings extends Record<string, Setting<
     process.exit(2);
   }
   const downstream = new Downstream(config, logger, trust);
-  const parts = spec.start({ config, logger, downstream });
+  const parts = await spec.start({ config, logger, downstream });
   const protection = serverProtection(config, logger);
   const logCall = callLogger(logger);
   const measureCall = instrumentService({
