@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 // The file itself, not the kit's index: the CLI must not load grpc-js and pg to start.
-import { boundedFlush } from "../kit/telemetry-flush.js";
+import { boundedFlush } from "../kit/telemetry/telemetry-flush.js";
 
 /** The CLI's tracing: root spans, the header interceptor, and the flush at exit. */
 export interface CliTracing {

@@ -6,7 +6,17 @@ export {
   type BreakerSettings,
   type BreakerState,
   type BreakerStatus,
-} from "./circuit-breaker.js";
+  type ClientCallOptions,
+  createServiceClient,
+  type DependencyOptions,
+  Downstream,
+  type MethodPolicy,
+  RetryBudget,
+  type RetryPolicy,
+  type ServiceClient,
+  type ServiceClientOptions,
+  withRetries,
+} from "./client/index.js";
 export {
   boolean,
   ConfigError,
@@ -32,12 +42,19 @@ export {
 } from "./connect/index.js";
 export {
   createPool,
+  defaultPageSize,
+  type Migration,
+  maxPageBytes,
+  maxPageSize,
+  migrate,
+  type PageRequest,
   type Pool,
   type PoolClient,
+  page,
+  pageRequest,
   type Queryable,
   withTransaction,
-} from "./database.js";
-export { type DependencyOptions, Downstream } from "./downstream.js";
+} from "./data/index.js";
 export {
   checkEach,
   checkFields,
@@ -45,34 +62,7 @@ export {
   errorDomain,
   mergeFieldViolations,
 } from "./error-details/index.js";
-export { faultInjection } from "./fault-injection.js";
-export { type FaultRule, parseFaultRules } from "./fault-rules.js";
-export { portInUse } from "./grpc-server.js";
-export {
-  type CallObserver,
-  type CallOutcome,
-  grpcService,
-  type ServerStreamingHandler,
-  type ServiceHandlers,
-  type UnaryCall,
-  type UnaryHandler,
-  type UnaryInterceptor,
-} from "./grpc-service.js";
-export { HealthRegistry, LIVENESS, ServingStatus } from "./health.js";
-export { type Implementation, implement } from "./implement.js";
-export { loadShedding } from "./load-shedding.js";
-export { createLogger, type Logger, logFlushIntervalMs } from "./logger.js";
-export { type Migration, migrate } from "./migrations.js";
-export {
-  defaultPageSize,
-  maxPageBytes,
-  maxPageSize,
-  type PageRequest,
-  page,
-  pageRequest,
-} from "./pagination.js";
 export { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
-export { RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 export {
   alreadyExists,
   failedPrecondition,
@@ -89,12 +79,26 @@ export {
   type ServiceSpec,
 } from "./run-service.js";
 export {
-  type ClientCallOptions,
-  createServiceClient,
-  type MethodPolicy,
-  type ServiceClient,
-  type ServiceClientOptions,
-} from "./service-client.js";
+  type CallObserver,
+  type CallOutcome,
+  type FaultRule,
+  faultInjection,
+  grpcService,
+  HealthRegistry,
+  type Implementation,
+  implement,
+  LIVENESS,
+  loadShedding,
+  parseFaultRules,
+  portInUse,
+  type ServerStreamingHandler,
+  type ServiceHandlers,
+  ServingStatus,
+  type UnaryCall,
+  type UnaryHandler,
+  type UnaryInterceptor,
+} from "./server/index.js";
+export { createLogger, type Logger, logFlushIntervalMs } from "./telemetry/index.js";
 export { toRpcError } from "./to-rpc-error.js";
 export { formatSpiffeId, parseSpiffeId, spiffeIdSetting } from "./trust/index.js";
 export {

@@ -9,8 +9,8 @@ import {
   type Setting,
   text,
 } from "./config.js";
-import { parseFaultRules } from "./fault-rules.js";
-import { logLevels } from "./logger.js";
+import { parseFaultRules } from "./server/fault-rules.js";
+import { logLevels } from "./telemetry/logger.js";
 import { trustSettings } from "./trust/index.js";
 
 /** The settings every service reads, with `defaultPort` as its gRPC port unless GRPC_PORT says. */

@@ -2,14 +2,14 @@ import { Writable } from "node:stream";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { callLogger } from "./call-logger.js";
-import { BreakerRegistry } from "./circuit-breaker.js";
-import { createLogger } from "./logger.js";
-import { RetryBudget, withRetries } from "./retry.js";
+import { BreakerRegistry } from "./client/circuit-breaker.js";
+import { RetryBudget, withRetries } from "./client/retry.js";
+import { downstreamError } from "./client/unary-attempt.js";
 import { RpcError, Status } from "./rpc-error.js";
+import { callLogger } from "./server/call-logger.js";
 import { CallerGaveUp, meaningOf, statusSemantics } from "./status-semantics.js";
+import { createLogger } from "./telemetry/logger.js";
 import { toRpcError } from "./to-rpc-error.js";
-import { downstreamError } from "./unary-attempt.js";
 
 // Item 6 of issue 11: one table decides; each consumer is checked against it, code by code.
 

@@ -3,7 +3,7 @@
 // variables; below are only shopmesh's defaults for those left unset.
 import { register } from "node:module";
 import path from "node:path";
-import { registerTelemetryShutdown } from "./telemetry.js";
+import { registerTelemetryShutdown } from "./telemetry/telemetry.js";
 
 // The service is the folder of the entry point: dist/services/order/main.js → "order".
 const service = path.basename(path.dirname(process.argv[1] ?? "")) || "unknown";

@@ -1,6 +1,6 @@
 import type { ServiceError } from "@grpc/grpc-js";
+import { downstreamError } from "./client/unary-attempt.js";
 import { RpcError, Status } from "./rpc-error.js";
-import { downstreamError } from "./unary-attempt.js";
 
 const unnamed = { dependency: "a dependency", name: "a call" };
 

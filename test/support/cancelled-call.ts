@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
-import { messageCodec } from "../../services/kit/message-codec.js";
+import { messageCodec } from "../../services/kit/server/message-codec.js";
 
 /**
  * Calls GetUser(`id`) at `address` with a raw grpc-js client (deadline 30 s) and cancels the call

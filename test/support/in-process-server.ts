@@ -1,10 +1,10 @@
+import { grpcService, HealthRegistry, type Implementation } from "../../services/kit/index.js";
 import {
   type GrpcServerOptions,
   type RunningServer,
   startGrpcServer,
-} from "../../services/kit/grpc-server.js";
-import type { GrpcService } from "../../services/kit/grpc-service.js";
-import { grpcService, HealthRegistry, type Implementation } from "../../services/kit/index.js";
+} from "../../services/kit/server/grpc-server.js";
+import type { GrpcService } from "../../services/kit/server/grpc-service.js";
 
 /** A real grpc-js server on a free loopback port with the given services, in this process. */
 export function listenInProcess(

@@ -11,7 +11,7 @@ const markerTimeoutMs = 25 * logFlushIntervalMs;
  * Waits until a service process has written every line it logged before this call, and returns
  * the index in `output` of the marker line that proves it.
  *
- * Services buffer their log lines (services/kit/logger.ts), so lines counted right after the calls
+ * Services buffer their log lines (services/kit/telemetry/logger.ts), so lines counted right after the calls
  * that made them may still be on their way. `ask` makes the service log a line of its own that
  * contains `marker` (a read of that id, answered NOT_FOUND and logged by the kit's call logger);
  * a process writes its lines in order, so once the marker is in `output`, so is everything that

@@ -1,5 +1,5 @@
 import { boolean, integer } from "../config.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../telemetry/logger.js";
 import { measureReadCache } from "./cache-metrics.js";
 import { CoherentCache } from "./coherent-cache.js";
 import { InvalidationListener } from "./invalidation-listener.js";

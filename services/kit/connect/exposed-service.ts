@@ -1,5 +1,5 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import type { ServiceHandlers } from "../grpc-service.js";
+import type { ServiceHandlers } from "../server/grpc-service.js";
 
 /** A generated service with handlers for some of its methods; the others answer UNIMPLEMENTED. */
 export interface ExposedService {

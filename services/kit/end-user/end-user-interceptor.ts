@@ -1,5 +1,5 @@
-import type { UnaryInterceptor } from "../grpc-service.js";
 import { RpcError, Status } from "../rpc-error.js";
+import type { UnaryInterceptor } from "../server/grpc-service.js";
 import { claimedEndUser } from "./end-user.js";
 import { mayActForEndUsers } from "./trusted-peer.js";
 

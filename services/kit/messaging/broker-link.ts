@@ -5,7 +5,7 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../telemetry/logger.js";
 import type { MessagingConfig } from "./messaging-settings.js";
 
 /** What a service does with the broker each time it (re)connects: declare its streams. */

@@ -1,4 +1,4 @@
-import type { Logger } from "../logger.js";
+import type { Logger } from "../telemetry/logger.js";
 
 /**
  * Test-only crash points: SHOPMESH_CRASH_AT="NAME:N" kills the process (SIGKILL, as an OOM kill

@@ -6,7 +6,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos, headers as natsHeaders } from "@nats-io/transport-node";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../telemetry/logger.js";
 import type { BrokerLink } from "./broker-link.js";
 import { consumerMetrics } from "./consumer-metrics.js";
 import type { CrashPoints } from "./crash-points.js";

@@ -8,10 +8,10 @@ import {
   type WorkloadFiles,
 } from "../../../test/support/throwaway-ca.js";
 import { UserService } from "../../gen/shopmesh/user/v1/user_service_pb.js";
-import type { RunningServer } from "../grpc-server.js";
-import { grpcService } from "../grpc-service.js";
+import { createServiceClient } from "../client/service-client.js";
 import { RpcError, Status } from "../rpc-error.js";
-import { createServiceClient } from "../service-client.js";
+import type { RunningServer } from "../server/grpc-server.js";
+import { grpcService } from "../server/grpc-service.js";
 import { authorizationInterceptor } from "./authorization.js";
 import { parseAuthzPolicy } from "./authz-policy.js";
 import { CertificateFiles } from "./certificate-files.js";

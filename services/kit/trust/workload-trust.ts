@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { context, propagation, trace } from "@opentelemetry/api";
 import { ConfigError } from "../config.js";
-import type { Logger } from "../logger.js";
-import { eventCounter } from "../metrics.js";
+import type { Logger } from "../telemetry/logger.js";
+import { eventCounter } from "../telemetry/metrics.js";
 import type { AuthzEvent } from "./authorization.js";
 import { authorizationInterceptor } from "./authorization.js";
 import { CertificateFiles } from "./certificate-files.js";
