@@ -40,8 +40,8 @@ it("runs every case and reports every ratio", async () => {
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Six of the mesh, four of mTLS against plaintext.
-  expect(report.ratios).toHaveLength(10);
+  // Eight of the mesh (the read cache's two included), four of mTLS against plaintext.
+  expect(report.ratios).toHaveLength(12);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);

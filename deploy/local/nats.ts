@@ -30,7 +30,7 @@ export async function startLocalNats(options: {
   }
   mkdirSync(options.dir, { recursive: true });
   const pidFile = path.join(options.dir, "nats-server.pid");
-  stopLeftoverNats(pidFile);
+  await stopLeftoverNats(options.dir);
   const args = ["-js", "-sd", options.dir, "-a", options.host, "-p", String(options.port)];
   const child: ChildProcess = spawn(natsServerBinary, [...args, "-P", pidFile], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -53,14 +53,26 @@ export async function startLocalNats(options: {
   };
 }
 
-function stopLeftoverNats(pidFile: string): void {
+/**
+ * Stops the nats-server a killed previous run left running on the data in `dir` (its pid file
+ * says which), and waits until it is gone: it holds its port and its JetStream storage.
+ */
+export async function stopLeftoverNats(dir: string): Promise<void> {
+  const pidFile = path.join(dir, "nats-server.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").trim());
-  try {
-    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    if (command.includes("nats-server")) process.kill(pid, "SIGTERM");
-  } catch {
-    // gone already
+  const running = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("nats-server");
+    } catch {
+      return false; // gone already
+    }
+  };
+  if (!running()) return;
+  process.kill(pid, "SIGTERM");
+  const giveUpAt = Date.now() + 10_000;
+  while (running() && Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -11,7 +11,7 @@ import {
 } from "./embedded-postgres.js";
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
-import { type LocalNats, startLocalNats } from "./nats.js";
+import { type LocalNats, startLocalNats, stopLeftoverNats } from "./nats.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
 import type { SupervisedProcess } from "./supervised-process.js";
@@ -92,6 +92,8 @@ try {
   const embedded = serviceNames.some((name) => !config[name]);
   // A killed runner's PostgreSQL holds its port: stopped before the ports are checked.
   if (embedded) stopLeftoverServer(path.join(dataDir, "postgres"));
+  // So does its nats-server.
+  await stopLeftoverNats(path.join(dataDir, "nats"));
   await checkPortsFree([
     ...serviceNames.map((name) => ({
       what: `the ${name} service`,

@@ -29,6 +29,7 @@ let postgresPort: number;
 let database: EmbeddedDatabase | undefined;
 let service: ServiceProcess;
 let grpcPort: number;
+let healthPort: number;
 let liveness: GrpcProbe;
 let readiness: GrpcProbe;
 const output: string[] = [];
@@ -51,6 +52,7 @@ beforeAll(async () => {
   await writeFile(urlFile, `${database.urlOf("shopmesh_user")}\n`, { mode: 0o600 });
 
   grpcPort = await freePort();
+  healthPort = await freePort();
   service = await startServiceProcess({
     name: "user",
     address: `127.0.0.1:${grpcPort}`,
@@ -60,8 +62,10 @@ beforeAll(async () => {
       GRPC_PORT: String(grpcPort),
       DATABASE_URL_FILE: urlFile,
       HEALTH_CHECK_INTERVAL_MS: env.HEALTH_CHECK_INTERVAL_MS,
-      // As the chart runs it today (no workload certificates yet), so its probes reach the port.
-      INSECURE_PLAINTEXT: env.INSECURE_PLAINTEXT,
+      // The chart's probes go to the plaintext health-only port, as here. The test's own calls
+      // need no identity: what is under test is the database outage, not the transport.
+      HEALTH_PORT: String(healthPort),
+      INSECURE_PLAINTEXT: "true",
       LOG_LEVEL: "info",
     },
     onOutput: (line) => output.push(line),
@@ -89,8 +93,8 @@ describe("a service under the chart's probes", () => {
   it("survives a database outage longer than the liveness window and serves again within seconds of its return", async () => {
     expect(liveness.grpc.service, "liveness must not ask the database-bound name").not.toBe("");
     const address = `127.0.0.1:${grpcPort}`;
-    const live = startProber(address, liveness);
-    const ready = startProber(address, readiness);
+    const live = startProber(`127.0.0.1:${healthPort}`, liveness);
+    const ready = startProber(`127.0.0.1:${healthPort}`, readiness);
     const users = createServiceClient(UserService, {
       dependency: "user service",
       target: address,
