@@ -107,9 +107,17 @@ describe("one order, one trace", () => {
   it("links the CLI, all three services and their SQL in one trace", async () => {
     const traceId = await cliOrder();
     const createOrder = "grpc.shopmesh.order.v1.OrderService/CreateOrder";
+    // Each process exports on its own schedule: wait for the order service's server span (it
+    // ends last) and the product service's spans, not just any of them.
     await expect
-      .poll(() => traceOf(traceId).filter((span) => span.service === "product-service").length)
-      .toBeGreaterThanOrEqual(2);
+      .poll(() => {
+        const received = traceOf(traceId);
+        return (
+          received.some((span) => span.name === createOrder && span.kind === server) &&
+          received.filter((span) => span.service === "product-service").length >= 2
+        );
+      })
+      .toBe(true);
     const spans = traceOf(traceId);
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
