@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { AdminService } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { createServiceClient, Status } from "../../services/kit/index.js";
+import { meshLogsWritten } from "../support/logs.js";
 import { runCliOn, startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // Faults switched on a running server through AdminService (here through the CLI, as an
@@ -52,6 +53,8 @@ it("sets faults on a running product service, which fails orders at once, and cl
   expect(failed).toBeInstanceOf(ConnectError);
   expect((failed as ConnectError).code).toBe(Code.Unavailable);
   expect((failed as ConnectError).rawMessage).toContain("product service unavailable");
+  // The service buffers its log lines: wait until what it logged so far is written.
+  await meshLogsWritten(shop, ["product"]);
   expect(shop.output.join("\n")).toMatch(
     /^product: .*"method":"ReserveStock","fault":"abort UNAVAILABLE"/m,
   );
@@ -67,6 +70,7 @@ it("sets faults on a running product service, which fails orders at once, and cl
     .toBe(OrderStatus.CONFIRMED);
   expect(shop.mesh.process("product")?.pid).toBe(productPid);
 
+  await meshLogsWritten(shop, ["product"]);
   const logged = shop.output.filter((line) => line.startsWith("product:")).join("\n");
   expect(logged).toMatch(/"level":"warn".*"msg":"fault rules set at run time"/);
   expect(logged).toMatch(/"level":"warn".*"msg":"fault rules cleared at run time"/);
