@@ -1,10 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { integer, readConfig, text } from "../../services/kit/index.js";
-import { startEmbeddedPostgres } from "../local/embedded-postgres.js";
-import { serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
-import { ensureTrustDomain } from "../local/trust-domain.js";
 import { rampStages } from "./autoscale/load-ramp.js";
 import { rampFigures, rampPlot } from "./autoscale/ramp-figures.js";
 import { chartAutoscalers, runRamp } from "./autoscale/ramp-run.js";
@@ -12,6 +9,7 @@ import { timelineTable } from "./autoscale/report.js";
 import { simChartOverrides } from "./autoscale/sim-chart.js";
 import { timeScale } from "./autoscaler/index.js";
 import { startCluster } from "./cluster.js";
+import { startSimBacking } from "./sim-backing.js";
 
 // `make sim-autoscale`: the chart's HPAs, simulated, scale the cluster simulation under a ramp of
 // `shopmesh load`; prints every sync, then a table, and writes an SVG plot and a Markdown table.
@@ -29,25 +27,15 @@ const config = readConfig({
 const time = timeScale(config.factor);
 const overrides = await simChartOverrides(time);
 const autoscalers = await chartAutoscalers(overrides);
-const database = await startEmbeddedPostgres({
-  dataDir: path.join(config.dataDir, "postgres"),
-  port: config.postgresPort,
-});
-for (const name of serviceNames) await database.ensureDatabase(`shopmesh_sim_${name}`);
-const trust = await ensureTrustDomain({
-  dir: path.join(config.dataDir, "sim-trust"),
-  trustDomain: "cluster.local",
-  namespace: "shop",
-});
+const { database, databaseUrls, trust } = await startSimBacking(
+  config.dataDir,
+  config.postgresPort,
+);
 const minimum = (service: "user" | "product" | "order") =>
   autoscalers[service]?.spec.minReplicas ?? 1;
 const cluster = await startCluster({
   trust,
-  databaseUrls: {
-    user: database.urlOf("shopmesh_sim_user"),
-    product: database.urlOf("shopmesh_sim_product"),
-    order: database.urlOf("shopmesh_sim_order"),
-  },
+  databaseUrls,
   replicas: { user: minimum("user"), product: minimum("product"), order: minimum("order") },
   chartOverrides: overrides,
   dnsPort: config.dnsPort,

@@ -1,11 +1,10 @@
 import path from "node:path";
 import { integer, readConfig, text } from "../../services/kit/index.js";
-import { startEmbeddedPostgres } from "../local/embedded-postgres.js";
 import { formatLogLine } from "../local/log-format.js";
 import { serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
-import { ensureTrustDomain } from "../local/trust-domain.js";
 import { startCluster } from "./cluster.js";
+import { startSimBacking } from "./sim-backing.js";
 
 // `make sim`: the cluster simulation by hand. Replicas of each service run as separate processes
 // on their own loopback addresses, found through dnsmasq under the chart's headless names.
@@ -22,24 +21,13 @@ const config = readConfig({
   containerTool: { env: "CONTAINER_TOOL", parse: text, default: "podman" },
 });
 
-const database = await startEmbeddedPostgres({
-  dataDir: path.join(config.dataDir, "postgres"),
-  port: config.postgresPort,
-});
-for (const name of serviceNames) await database.ensureDatabase(`shopmesh_sim_${name}`);
-// Its own trust domain (the chart's namespace), kept beside make run's under the data folder.
-const trust = await ensureTrustDomain({
-  dir: path.join(config.dataDir, "sim-trust"),
-  trustDomain: "cluster.local",
-  namespace: "shop",
-});
+const { database, databaseUrls, trust } = await startSimBacking(
+  config.dataDir,
+  config.postgresPort,
+);
 const cluster = await startCluster({
   trust,
-  databaseUrls: {
-    user: database.urlOf("shopmesh_sim_user"),
-    product: database.urlOf("shopmesh_sim_product"),
-    order: database.urlOf("shopmesh_sim_order"),
-  },
+  databaseUrls,
   replicas: { user: config.users, product: config.products, order: config.orders },
   dnsPort: config.dnsPort,
   onOutput: (replica, line) => console.log(formatLogLine(`${replica.service}@${replica.ip}`, line)),

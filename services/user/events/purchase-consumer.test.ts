@@ -81,18 +81,9 @@ async function publish(row: OutboxRow, messageId = row.eventId): Promise<void> {
   });
 }
 
-async function eventually<T>(read: () => Promise<T>, expected: T): Promise<void> {
-  const giveUpAt = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    try {
-      expect(value).toEqual(expected);
-      return;
-    } catch (error) {
-      if (Date.now() > giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+/** Waits (up to 15 s) until `read` gives `expected`. */
+function eventually<T>(read: () => Promise<T>, expected: T): Promise<void> {
+  return expect.poll(read, { timeout: 15_000, interval: 50 }).toEqual(expected);
 }
 
 /** True when the consumer has acknowledged everything the stream holds. */
