@@ -101,11 +101,5 @@ export {
 export { createLogger, type Logger, logFlushIntervalMs } from "./telemetry/index.js";
 export { toRpcError } from "./to-rpc-error.js";
 export { formatSpiffeId, parseSpiffeId, spiffeIdSetting } from "./trust/index.js";
-export {
-  maxItems,
-  maxQuantity,
-  requireItems,
-  requireRange,
-  requireText,
-  requireUuid,
-} from "./validate.js";
+export { canonicalId, distinctItems, requirePresent } from "./validate.js";
+export { brokenRules, requestRulesInterceptor, warmRequestRules } from "./validation/index.js";

@@ -22,6 +22,7 @@ import { instrumentService } from "./telemetry/metrics.js";
 import { shutdownTelemetry } from "./telemetry/telemetry.js";
 import { toRpcError } from "./to-rpc-error.js";
 import { loadWorkloadTrust, type WorkloadTrust } from "./trust/index.js";
+import { requestRulesInterceptor, warmRequestRules } from "./validation/index.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
@@ -97,6 +98,8 @@ export async function runService<Settings extends Record<string, Setting<unknown
   const interceptors = [
     ...protection.interceptors,
     endUserInterceptor(new Set(config.endUserPeers)),
+    // Innermost: a shed or unauthorized call costs no validation.
+    requestRulesInterceptor(),
   ];
   const admin = adminHandlers({
     breakers: downstream.breakers,
@@ -105,6 +108,8 @@ export async function runService<Settings extends Record<string, Setting<unknown
     logger,
   });
   const implementations = [...parts.implementations, implement(AdminService, admin)];
+  // Before the server listens (and so before health says SERVING): the first call would pay it.
+  warmRequestRules(implementations.map((i) => i.service));
   const logCall = callLogger(logger);
   const measureCall = instrumentService({ breakers: downstream.breakers, inFlight });
   const observer: CallObserver = (outcome) => {

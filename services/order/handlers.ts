@@ -7,15 +7,15 @@ import {
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import type { EndUser } from "../kit/end-user/index.js";
 import {
+  canonicalId,
   checkFields,
+  distinctItems,
   failedPrecondition,
-  invalidArgument,
   notFound,
   page,
   pageRequest,
   RpcError,
-  requireItems,
-  requireUuid,
+  requirePresent,
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
@@ -23,9 +23,10 @@ import type { OrderCancellation } from "./cancel-order.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";
 import type { OrderPlacement } from "./place-order.js";
 
-const maxRequestIdLength = 128;
-
-/** The OrderService rules over its store, placement saga and dependencies. */
+/**
+ * The OrderService rules over its store, placement saga and dependencies. The field rules are the
+ * proto's, checked before these run; here are the ones that need the caller, the store or others.
+ */
 export function orderHandlers(
   store: OrderStore,
   placement: OrderPlacement,
@@ -45,16 +46,16 @@ export function orderHandlers(
 
   return {
     async createOrder(request, context) {
-      const { requestId, userId, items } = checkFields({
-        requestId: () => requireRequestId(request.requestId),
+      const { userId, items } = checkFields({
         userId: () => ownerOf(context.endUser, request.userId, "order for yourself"),
-        items: () => requireItems("items", request.items),
+        items: () => distinctItems("items", request.items),
       });
+      const { requestId } = request;
       return toOrder(await placement.place({ requestId, userId, items }, context));
     },
 
     async getOrder(request, context) {
-      return toOrder(await visibleOrder(requireUuid("id", request.id), context.endUser));
+      return toOrder(await visibleOrder(canonicalId(request.id), context.endUser));
     },
 
     async listOrders(request, context) {
@@ -70,7 +71,7 @@ export function orderHandlers(
     },
 
     async cancelOrder(request, context) {
-      const id = requireUuid("id", request.id);
+      const id = canonicalId(request.id);
       const order = await visibleOrder(id, context.endUser);
       if (order.status === "cancelled") return toOrder(order);
       if (order.status === "pending") {
@@ -90,11 +91,12 @@ function mayAccess(endUser: EndUser | undefined, ownerId: string): boolean {
 
 /**
  * Whose orders a call is about. For an end user: themselves (the request's user_id may be empty
- * or their own); admins may name anyone. Without an end user: the request's user_id.
+ * or their own); admins may name anyone. Without an end user: the request's user_id, which the
+ * proto lets be empty only for end users (its rules found any other value a UUID).
  */
 function ownerOf(endUser: EndUser | undefined, requested: string, action: string): string {
-  if (!endUser) return requireUuid("user_id", requested);
-  if (endUser.admin && requested !== "") return requireUuid("user_id", requested);
+  if (!endUser) return canonicalId(requirePresent("user_id", requested));
+  if (endUser.admin && requested !== "") return canonicalId(requested);
   if (!endUser.userId) {
     throw failedPrecondition("no profile for this sign-in yet: sign up (CreateUser) first", {
       reason: "NO_PROFILE",
@@ -106,14 +108,6 @@ function ownerOf(endUser: EndUser | undefined, requested: string, action: string
     });
   }
   return endUser.userId;
-}
-
-function requireRequestId(value: string): string {
-  if (value === "") throw invalidArgument("request_id", "is required");
-  if (value.length > maxRequestIdLength) {
-    throw invalidArgument("request_id", `must be at most ${maxRequestIdLength} characters`);
-  }
-  return value;
 }
 
 const statuses: Record<OrderState, OrderStatus> = {

@@ -8,16 +8,10 @@ import type {
 import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
-  checkEach,
-  checkFields,
-  invalidArgument,
-  maxItems,
+  canonicalId,
+  distinctItems,
   page,
   pageRequest,
-  requireItems,
-  requireRange,
-  requireText,
-  requireUuid,
   type ServiceHandlers,
 } from "../kit/index.js";
 import { requireCurrency } from "../kit/money/index.js";
@@ -25,10 +19,10 @@ import { productNotFound } from "./product-errors.js";
 import type { ProductRow, ProductStore } from "./product-store.js";
 import type { StockStore } from "./stock-store.js";
 
-const maxSkuLength = 64;
-const maxNameLength = 200;
-
-/** The ProductService rules over its stores. */
+/**
+ * The ProductService rules over its stores. The field rules (lengths, UUIDs, quantities) are the
+ * proto's, checked before these run; here are the ones that need the stores or platform data.
+ */
 export function productHandlers(
   products: ProductStore,
   stock: StockStore,
@@ -36,18 +30,15 @@ export function productHandlers(
   return {
     async createProduct(request, context) {
       requireAdminEndUser(context, "CreateProduct");
-      const { sku, name, price, initialStock } = checkFields({
-        sku: () => requireText("sku", request.sku, maxSkuLength),
-        name: () => requireText("name", request.name, maxNameLength),
-        price: () => requirePrice(request.price),
-        initialStock: () => requireRange("stock", request.stock, 0, 2 ** 31 - 1),
-      });
+      const sku = request.sku.trim();
+      // Required by the rules: the kit refused a request without it.
+      const price = request.price as Money;
       const product = await products.insert({
         sku,
-        name,
-        priceCurrency: price.currencyCode,
+        name: request.name.trim(),
+        priceCurrency: requireCurrency("price.currency_code", price.currencyCode),
         priceMinorUnits: price.minorUnits,
-        stock: initialStock,
+        stock: request.stock,
       });
       if (!product) {
         throw alreadyExists(`a product with sku ${sku} already exists`, {
@@ -59,7 +50,7 @@ export function productHandlers(
     },
 
     async getProduct(request) {
-      const id = requireUuid("id", request.id);
+      const id = canonicalId(request.id);
       const [product] = await products.getMany([id]);
       if (!product) throw productNotFound(id);
       return toProduct(product);
@@ -72,11 +63,7 @@ export function productHandlers(
     },
 
     async batchGetProducts(request) {
-      if (request.ids.length === 0) throw invalidArgument("ids", "must hold at least one id");
-      if (request.ids.length > maxItems) {
-        throw invalidArgument("ids", `must hold at most ${maxItems} ids`);
-      }
-      const ids = checkEach(request.ids, (id, index) => requireUuid(`ids[${index}]`, id));
+      const ids = request.ids.map(canonicalId);
       const found = new Map((await products.getMany(ids)).map((row) => [row.id, row]));
       return {
         products: ids.map((id) => {
@@ -88,30 +75,17 @@ export function productHandlers(
     },
 
     async reserveStock(request) {
-      const { orderId, items } = checkFields({
-        orderId: () => requireUuid("order_id", request.orderId),
-        items: () => requireItems("items", request.items),
-      });
+      const orderId = canonicalId(request.orderId);
+      const items = distinctItems("items", request.items);
       const reserved = await stock.reserve(orderId, items);
       return { orderId, items: reserved };
     },
 
     async releaseStock(request) {
-      const orderId = requireUuid("order_id", request.orderId);
+      const orderId = canonicalId(request.orderId);
       return { orderId, returnedItems: await stock.release(orderId) };
     },
   };
-}
-
-function requirePrice(price: Money | undefined): { currencyCode: string; minorUnits: bigint } {
-  if (!price) throw invalidArgument("price", "is required");
-  return checkFields({
-    currencyCode: () => requireCurrency("price.currency_code", price.currencyCode),
-    minorUnits: () => {
-      if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
-      return price.minorUnits;
-    },
-  });
 }
 
 function toProduct(row: ProductRow): MessageInitShape<typeof ProductSchema> {

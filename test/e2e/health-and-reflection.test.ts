@@ -1,5 +1,11 @@
+import { getOption } from "@bufbuild/protobuf";
+import { field as fieldRules } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  FieldBehavior,
+  field_behavior as fieldBehavior,
+} from "../../services/gen/google/api/field_behavior_pb.js";
 import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
@@ -154,6 +160,46 @@ describe("server reflection", () => {
       }
     },
   );
+});
+
+describe("the rules in the contract", () => {
+  // What a client in any language learns from reflection alone: which fields it must send, which
+  // the server sets, and the rules the server enforces (protovalidate reads the same options).
+  it("reflection shows each field's behavior and its buf.validate rules", async () => {
+    const { registry } = await reflect(shop.dial("order"), "shopmesh.order.v1.OrderService");
+    const field = (message: string, name: string) => {
+      const found = registry.getMessage(message)?.fields.find((f) => f.name === name);
+      if (!found) throw new Error(`${message}.${name} is not in the reflected descriptors`);
+      return found;
+    };
+    const requestId = field("shopmesh.order.v1.CreateOrderRequest", "request_id");
+    expect(getOption(requestId, fieldBehavior)).toEqual([FieldBehavior.REQUIRED]);
+    expect(getOption(requestId, fieldRules)).toMatchObject({
+      required: true,
+      type: { case: "string", value: { maxLen: 128n } },
+    });
+    const quantity = field("shopmesh.order.v1.CreateOrderItem", "quantity");
+    expect(getOption(quantity, fieldRules).type).toMatchObject({
+      case: "int32",
+      value: {
+        greaterThan: { case: "gte", value: 1 },
+        lessThan: { case: "lte", value: 1_000_000 },
+      },
+    });
+    expect(getOption(field("shopmesh.order.v1.Order", "id"), fieldBehavior)).toEqual([
+      FieldBehavior.OUTPUT_ONLY,
+    ]);
+    expect(getOption(field("shopmesh.order.v1.Order", "user_id"), fieldBehavior)).toEqual([
+      FieldBehavior.REQUIRED,
+      FieldBehavior.IMMUTABLE,
+    ]);
+    // Imported types carry theirs too: Money's currency code, reached through Order.total.
+    const currency = field("shopmesh.common.v1.Money", "currency_code");
+    expect(getOption(currency, fieldRules).type).toMatchObject({
+      case: "string",
+      value: { pattern: "^[A-Z]{3}$" },
+    });
+  });
 });
 
 describe("RpcError", () => {

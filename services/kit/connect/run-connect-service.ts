@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "../telemetry/logger.js";
 import { instrumentService } from "../telemetry/metrics.js";
 import { shutdownTelemetry } from "../telemetry/telemetry.js";
 import { loadWorkloadTrust, type WorkloadTrust } from "../trust/index.js";
+import { requestRulesInterceptor, warmRequestRules } from "../validation/index.js";
 import { connectRoutes, peerKey } from "./connect-routes.js";
 import { type ConnectServiceConfig, connectServiceSettings } from "./connect-settings.js";
 import { withCors } from "./cors.js";
@@ -92,9 +93,15 @@ export async function runConnectService<Settings extends Record<string, Setting<
     measureCall(outcome);
   };
   const health = new HealthRegistry(parts.services.map(({ service }) => service.typeName));
+  warmRequestRules(parts.services.map(({ service }) => service));
   const healthService = expose(Health, { check: health.handlers().check });
   const routes = connectRoutes(parts.services, {
-    interceptors: [...protection.interceptors, ...(parts.interceptors ?? [])],
+    // The rules last: what the edge forwards keeps them, and a refused caller costs no check.
+    interceptors: [
+      ...protection.interceptors,
+      ...(parts.interceptors ?? []),
+      requestRulesInterceptor(),
+    ],
     observer,
   });
   const handler = connectNodeAdapter({

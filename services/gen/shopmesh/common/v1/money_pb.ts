@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shopmesh/common/v1/money.proto.
  */
 export const file_shopmesh_common_v1_money: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zaG9wbWVzaC9jb21tb24vdjEvbW9uZXkucHJvdG8SEnNob3BtZXNoLmNvbW1vbi52MSIzCgVNb25leRIVCg1jdXJyZW5jeV9jb2RlGAEgASgJEhMKC21pbm9yX3VuaXRzGAIgASgDYgZwcm90bzM");
+  fileDesc("Ch5zaG9wbWVzaC9jb21tb24vdjEvbW9uZXkucHJvdG8SEnNob3BtZXNoLmNvbW1vbi52MSJVCgVNb25leRIrCg1jdXJyZW5jeV9jb2RlGAEgASgJQhTgQQK6SA5yDDIKXltBLVpdezN9JBIfCgttaW5vcl91bml0cxgCIAEoA0IK4EEBukgEIgIoAGIGcHJvdG8z", [file_buf_validate_validate, file_google_api_field_behavior]);
 
 /**
  * An amount of money in one currency. Integer minor units (cents for USD or EUR) so that sums
@@ -20,14 +22,16 @@ export const file_shopmesh_common_v1_money: GenFile = /*@__PURE__*/
  */
 export type Money = Message<"shopmesh.common.v1.Money"> & {
   /**
-   * ISO 4217 code, three upper-case letters, e.g. "EUR".
+   * ISO 4217 code, three upper-case letters, e.g. "EUR"; the server also refuses codes ISO 4217
+   * does not know (UNKNOWN_CURRENCY), from the platform's own currency data.
    *
    * @generated from field: string currency_code = 1;
    */
   currencyCode: string;
 
   /**
-   * Amount in the currency's minor unit, e.g. 1999 for 19.99 EUR.
+   * Amount in the currency's minor unit, e.g. 1999 for 19.99 EUR. Never negative: prices, totals
+   * and sums are all the mesh counts (a refund would be a message of its own).
    *
    * @generated from field: int64 minor_units = 2;
    */
