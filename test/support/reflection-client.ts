@@ -5,7 +5,11 @@ import {
   fromBinary,
   toBinary,
 } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import {
   type ServerReflectionRequest,
@@ -37,10 +41,32 @@ export async function reflect(
     fromBinary(FileDescriptorProtoSchema, bytes),
   );
   // The first file holds the symbol; the others are its imports, in no guaranteed order.
-  const [main, ...imports] = files;
-  if (!main) throw new Error(`empty descriptor response for ${symbol}`);
-  const byName = new Map(imports.map((file) => [file.name, file]));
-  return { services, registry: createFileRegistry(main, (name) => byName.get(name)) };
+  if (!files[0]) throw new Error(`empty descriptor response for ${symbol}`);
+  const set = create(FileDescriptorSetSchema, { file: importsFirst(files) });
+  return { services, registry: createFileRegistry(set) };
+}
+
+/**
+ * `files` ordered so each comes after what it imports, as a registry must add them (protobuf-es
+ * 2.13's resolver form mis-orders a file imported both directly and through another, as
+ * buf/validate/validate.proto is by order_service.proto and money.proto).
+ */
+function importsFirst(files: readonly FileDescriptorProto[]): FileDescriptorProto[] {
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const ordered: FileDescriptorProto[] = [];
+  const placed = new Set<string>();
+  const place = (file: FileDescriptorProto): void => {
+    if (placed.has(file.name)) return;
+    placed.add(file.name);
+    for (const name of file.dependency) {
+      const imported = byName.get(name);
+      if (!imported) throw new Error(`${file.name} imports ${name}, which reflection did not send`);
+      place(imported);
+    }
+    ordered.push(file);
+  };
+  for (const file of files) place(file);
+  return ordered;
 }
 
 function exchange(
