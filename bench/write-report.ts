@@ -5,6 +5,7 @@ import type { MtlsCost } from "./mtls-cost.js";
 import { type CaseResult, markdownTable, type Ratio, ratioLines, thisMachine } from "./report.js";
 import { targetRatios } from "./targets.js";
 import { handshakeLine } from "./tls-handshake.js";
+import { validationCost, validationCostLines } from "./validation-cost.js";
 
 /** Everything the run measured. */
 export interface BenchMeasurements {
@@ -23,6 +24,7 @@ export async function writeReport(measured: BenchMeasurements) {
   const { results, getUserLowRateP50Ms, mtlsRatios, handshake } = measured;
   const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...mtlsRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
+  const validation = validationCost(smoke ? 1_000 : 100_000);
   const machine = thisMachine();
   const report = {
     date: new Date().toISOString(),
@@ -32,6 +34,7 @@ export async function writeReport(measured: BenchMeasurements) {
     results,
     getUserLowRateP50Ms,
     breakerMicrosPerCall,
+    validation,
     handshake,
     ratios,
   };
@@ -42,6 +45,7 @@ export async function writeReport(measured: BenchMeasurements) {
   );
   console.log(`results: ${outFile}`);
   console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)`);
+  console.log(validationCostLines(validation));
   console.log(`${handshakeLine(handshake)}\n`);
   console.log(ratioLines(ratios));
 }

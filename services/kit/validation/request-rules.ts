@@ -1,8 +1,8 @@
 import { create, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Validator } from "@bufbuild/protovalidate";
-import { mergeFieldViolations } from "../error-details/index.js";
-import { invalidArgument, type RpcError } from "../rpc-error.js";
+import { type FieldViolation, invalidFieldReason } from "../error-details/index.js";
+import { RpcError, Status } from "../rpc-error.js";
 import { ruleText } from "./rule-texts.js";
 
 // One validator per process: it caches the plan of each message type it has seen.
@@ -28,14 +28,18 @@ export function brokenRules<Desc extends DescMessage>(
   // A rule that cannot be compiled or evaluated is the server's bug, not the caller's.
   if (result.kind === "error") throw result.error;
   const seen = new Set<string>();
-  const errors: RpcError[] = [];
+  const fieldViolations: FieldViolation[] = [];
   for (const violation of result.violations) {
     const field = pathToString(violation.field);
     if (seen.has(field)) continue;
     seen.add(field);
-    errors.push(invalidArgument(field, ruleText(violation)));
+    fieldViolations.push({ field, description: ruleText(violation) });
   }
-  return mergeFieldViolations(errors);
+  // One error, as the kit's invalidArgument and mergeFieldViolations would build it.
+  const message = fieldViolations.map((v) => `${v.field}: ${v.description}`).join("; ");
+  return new RpcError(Status.INVALID_ARGUMENT, message, {
+    details: { reason: invalidFieldReason, fieldViolations },
+  });
 }
 
 /**

@@ -34,6 +34,28 @@ export const patternTexts: ReadonlyMap<string, string> = new Map([
  * the field's own rules. A rule without a text of ours keeps protovalidate's message.
  */
 export function ruleText(violation: Violation): string {
+  // The text depends on the field's rules only, never on the value: worked out once per rule.
+  const field = lastField(violation.field);
+  if (!field) return textOf(violation);
+  let texts = cache.get(field);
+  if (!texts) cache.set(field, (texts = new Map()));
+  const key = `${violation.ruleId} ${violation.rule.map((step) => (step.kind === "field" ? step.name : "")).join(".")}`;
+  let text = texts.get(key);
+  if (text === undefined) texts.set(key, (text = textOf(violation)));
+  return text;
+}
+
+const cache = new WeakMap<DescField, Map<string, string>>();
+
+function lastField(path: Path): DescField | undefined {
+  for (let index = path.length - 1; index >= 0; index--) {
+    const step = path[index];
+    if (step?.kind === "field") return step;
+  }
+  return undefined;
+}
+
+function textOf(violation: Violation): string {
   const rules = violatedRules(violation);
   const arg = (name: string) => (rules ? ruleValue(rules.parent, name) : undefined);
   const kind = violation.ruleId.slice(violation.ruleId.indexOf(".") + 1);
@@ -68,8 +90,8 @@ export function ruleText(violation: Violation): string {
 function violatedRules(
   violation: Violation,
 ): { field: DescField; parent: ReflectMessage } | undefined {
-  const field = [...violation.field].reverse().find((step) => step.kind === "field");
-  if (field?.kind !== "field") return undefined;
+  const field = lastField(violation.field);
+  if (!field) return undefined;
   let parent: ReflectMessage = reflect(FieldRulesSchema, getOption(field, fieldRulesOption));
   // The rule path ends at the rule (e.g. string.max_len); its parent holds its siblings (lte).
   for (const step of violation.rule.slice(0, -1)) {
