@@ -102,11 +102,13 @@ describe("the edge in the chart", () => {
         rules: { backendRefs: { name: string; port: number }[] }[];
       };
     };
-    expect(route.spec.parentRefs.map((parent) => parent.name)).toEqual(["public"]);
-    expect(route.spec.hostnames).toEqual(["shop.example.com"]);
-    expect(route.spec.rules.flatMap((rule) => rule.backendRefs)).toEqual([
-      { name: "shopmesh-edge", port: 8080 },
+    expect(route.spec.parentRefs.map((parent: { name: string }) => parent.name)).toEqual([
+      "public",
     ]);
+    expect(route.spec.hostnames).toEqual(["shop.example.com"]);
+    expect(
+      route.spec.rules.flatMap((rule: { backendRefs: unknown[] }) => rule.backendRefs),
+    ).toEqual([{ name: "shopmesh-edge", port: 8080 }]);
     const data = (name: string) =>
       (find(objects, "ConfigMap", name) as K8sObject & { data: Record<string, string> }).data;
     expect(data("shopmesh-edge")).toMatchObject({
