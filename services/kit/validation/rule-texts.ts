@@ -37,11 +37,12 @@ export function ruleText(violation: Violation): string {
   // The text depends on the field's rules only, never on the value: worked out once per rule.
   const field = lastField(violation.field);
   if (!field) return textOf(violation);
-  let texts = cache.get(field);
-  if (!texts) cache.set(field, (texts = new Map()));
-  const key = `${violation.ruleId} ${violation.rule.map((step) => (step.kind === "field" ? step.name : "")).join(".")}`;
-  let text = texts.get(key);
-  if (text === undefined) texts.set(key, (text = textOf(violation)));
+  const texts = cache.get(field) ?? new Map<string, string>();
+  cache.set(field, texts);
+  const rule = violation.rule.map((step) => (step.kind === "field" ? step.name : "")).join(".");
+  const key = `${violation.ruleId} ${rule}`;
+  const text = texts.get(key) ?? textOf(violation);
+  texts.set(key, text);
   return text;
 }
 
