@@ -46,6 +46,13 @@ it("runs every case and reports every ratio", async () => {
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
   // Eight of the mesh (the read cache's two included), four of the edge, four of mTLS.
   expect(report.ratios).toHaveLength(16);
+  // Validation per call, three ways, on four messages.
+  expect(report.validation).toHaveLength(4);
+  for (const cost of report.validation) {
+    for (const way of ["protovalidateMicros", "celOnlyMicros", "oldChecksMicros"]) {
+      expect(cost[way]).toBeGreaterThan(0);
+    }
+  }
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);
