@@ -5,6 +5,7 @@ import type { CallContext } from "../call-context.js";
 import { runForCall } from "../call-scope.js";
 import { grpcStatus } from "../error-details/index.js";
 import { invalidArgument, RpcError, Status } from "../rpc-error.js";
+import { type CallSpan, serverSpans } from "../telemetry/rpc-spans.js";
 import { toRpcError } from "../to-rpc-error.js";
 import { allowingRule, callerIdentity } from "../trust/index.js";
 import { MalformedMessage, messageCodec } from "./message-codec.js";
@@ -163,27 +164,31 @@ function unaryHandler(
   encoder: ResponseEncoder,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
+  const spans = serverSpans(path);
   return (serverCall, callback) => {
-    const { context, end } = callContext(path, serverCall, observe);
-    runForCall(context, () => run(serverCall.request, context, call)).then(
-      (response) => {
-        let bytes: Buffer;
-        try {
-          bytes = encode(encoder, response);
-        } catch (thrown) {
+    const { context, end, span } = callContext(path, serverCall, observe, spans);
+    // The continuation too runs with the span active: the call's log line names its trace.
+    span.run(() =>
+      runForCall(context, () => run(serverCall.request, context, call)).then(
+        (response) => {
+          let bytes: Buffer;
+          try {
+            bytes = encode(encoder, response);
+          } catch (thrown) {
+            const error = toRpcError(thrown);
+            end(error);
+            callback(grpcStatus(error));
+            return;
+          }
+          end(undefined);
+          callback(null, bytes);
+        },
+        (thrown: unknown) => {
           const error = toRpcError(thrown);
           end(error);
           callback(grpcStatus(error));
-          return;
-        }
-        end(undefined);
-        callback(null, bytes);
-      },
-      (thrown: unknown) => {
-        const error = toRpcError(thrown);
-        end(error);
-        callback(grpcStatus(error));
-      },
+        },
+      ),
     );
   };
 }
@@ -195,8 +200,9 @@ function serverStreamingHandler(
   encoder: ResponseEncoder,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
+  const spans = serverSpans(path);
   return (serverCall) => {
-    const { context, end } = callContext(path, serverCall, observe);
+    const { context, end, span } = callContext(path, serverCall, observe, spans);
     const send = (response: unknown) => {
       // Throws RESOURCE_EXHAUSTED for an oversized message: the stream ends with it.
       const bytes = encode(encoder, response);
@@ -204,16 +210,19 @@ function serverStreamingHandler(
     };
     const stream = (request: unknown, ctx: CallContext) =>
       handler(request as MessageShape<DescMessage>, send, ctx);
-    runForCall(context, () => run(serverCall.request, context, stream)).then(
-      () => {
-        end(undefined);
-        serverCall.end();
-      },
-      (thrown: unknown) => {
-        const error = toRpcError(thrown);
-        end(error);
-        serverCall.emit("error", grpcStatus(error));
-      },
+    // The continuation too runs with the span active: the call's log line names its trace.
+    span.run(() =>
+      runForCall(context, () => run(serverCall.request, context, stream)).then(
+        () => {
+          end(undefined);
+          serverCall.end();
+        },
+        (thrown: unknown) => {
+          const error = toRpcError(thrown);
+          end(error);
+          serverCall.emit("error", grpcStatus(error));
+        },
+      ),
     );
   };
 }
@@ -235,16 +244,18 @@ async function run(
 }
 
 /**
- * The handler's view of the call, and `end`, which marks it answered (so a later close is no
- * cancel) and tells the observer how it ended: the status the client gets, which is not what the
- * handler said when the caller has gone first.
+ * The handler's view of the call, its span, and `end`, which marks it answered (so a later close
+ * is no cancel), ends the span with the status sent, and tells the observer how it ended: the
+ * status the client gets, which is not what the handler said when the caller has gone first.
  */
 function callContext(
   method: string,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
   observe: CallObserver,
-): { context: CallContext; end: (error: RpcError | undefined) => void } {
+  spans: (metadata: grpc.Metadata) => CallSpan,
+): { context: CallContext; span: CallSpan; end: (error: RpcError | undefined) => void } {
   const started = performance.now();
+  const span = spans(call.metadata);
   const controller = new AbortController();
   let finished = false;
   const deadline = call.getDeadline();
@@ -273,11 +284,13 @@ function callContext(
   };
   return {
     context,
+    span,
     end: (error) => {
       finished = true;
       const final = undeliverable(context, error) ?? error;
       const durationMs = performance.now() - started;
       observe({ method, ...who, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
+      span.end(error?.code ?? Status.OK);
     },
   };
 }
