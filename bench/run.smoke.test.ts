@@ -37,12 +37,16 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct, full stack, mTLS (Node client)",
       "CreateOrder, full stack, plaintext (Node client)",
       "CreateOrder, full stack, mTLS (Node client)",
+      "GetProduct, direct gRPC (edge baseline; CPU: product)",
+      "GetProduct via the edge, gRPC (CPU: edge)",
+      "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
+      "GetProduct via the edge, gRPC, signed in (CPU: edge)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
   // Twelve of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost and
-  // start to SERVING included), four of mTLS against plaintext.
-  expect(report.ratios).toHaveLength(16);
+  // start to SERVING included), four of the edge, four of mTLS against plaintext.
+  expect(report.ratios).toHaveLength(20);
   for (const service of ["user", "product", "order"]) {
     expect(report.startTimes).toContainEqual(expect.objectContaining({ service, telemetry: "on" }));
   }

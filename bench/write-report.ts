@@ -11,8 +11,8 @@ import { handshakeLine } from "./tls-handshake.js";
 export interface BenchMeasurements {
   readonly results: CaseResult[];
   readonly getUserLowRateP50Ms: number;
-  /** mTLS against plaintext, from the same run. */
-  readonly mtlsRatios: Ratio[];
+  /** The edge against direct calls, mTLS against plaintext, from the same run. */
+  readonly sideRatios: Ratio[];
   readonly handshake: MtlsCost["handshake"] | undefined;
   /** Start to SERVING of each service, telemetry on and with no SDK. */
   readonly startTimes: readonly StartTime[];
@@ -23,8 +23,8 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, mtlsRatios, handshake, startTimes } = measured;
-  const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...mtlsRatios];
+  const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes } = measured;
+  const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
   const report = {
