@@ -37,6 +37,9 @@ const users = implement(UserService, {
   async getCurrentUser() {
     throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   async listUsers() {
     calls.listUsers++;
     return { users: [], nextPageToken: "" };

@@ -73,6 +73,9 @@ const userHandlers: ServiceHandlers<typeof UserService> = {
   async getCurrentUser() {
     throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   async listUsers() {
     trail.push("listUsers");
     return { users: [], nextPageToken: "" };
