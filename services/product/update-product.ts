@@ -27,17 +27,19 @@ export async function updateProduct(
 ): Promise<ProductRow> {
   const product = request.product;
   if (!product) throw invalidArgument("product", "is required");
-  const { id, mask } = checkFields({
+  // Every violation at once: the mask's, and the masked fields' rules.
+  const { id, changes } = checkFields({
     id: () => requireUuid("product.id", product.id),
-    mask: () =>
-      resolveUpdateMask(request.updateMask, productMask, (path) =>
+    changes: () => {
+      const mask = resolveUpdateMask(request.updateMask, productMask, (path) =>
         path === "name" ? product.name !== "" : product.price !== undefined,
-      ),
-  });
-  const changes = checkFields({
-    name: () =>
-      mask.has("name") ? requireText("product.name", product.name, maxNameLength) : undefined,
-    price: () => (mask.has("price") ? requirePrice(product.price, "product.price") : undefined),
+      );
+      return checkFields({
+        name: () =>
+          mask.has("name") ? requireText("product.name", product.name, maxNameLength) : undefined,
+        price: () => (mask.has("price") ? requirePrice(product.price, "product.price") : undefined),
+      });
+    },
   });
   const updated = await store.update(id, product.etag || undefined, changes);
   if (updated === "missing") throw productNotFound(id);

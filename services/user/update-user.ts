@@ -33,13 +33,16 @@ export async function updateUser(
 ): Promise<UserRow> {
   const user = request.user;
   if (!user) throw invalidArgument("user", "is required");
-  const { id, mask } = checkFields({
+  // Every violation at once: the mask's, and the masked field's rules.
+  const { id, displayName } = checkFields({
     id: () => requireUuid("user.id", user.id),
-    mask: () => resolveUpdateMask(request.updateMask, userMask, () => user.displayName !== ""),
+    displayName: () => {
+      const mask = resolveUpdateMask(request.updateMask, userMask, () => user.displayName !== "");
+      return mask.has("display_name")
+        ? requireText("user.display_name", user.displayName, maxDisplayNameLength)
+        : undefined;
+    },
   });
-  const displayName = mask.has("display_name")
-    ? requireText("user.display_name", user.displayName, maxDisplayNameLength)
-    : undefined;
   if (endUser && !endUser.admin && (await store.get(id))?.subject !== endUser.subject) {
     throw userNotFound(id);
   }
