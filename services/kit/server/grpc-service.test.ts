@@ -302,6 +302,7 @@ describe("grpcService", () => {
     expect(service.typeName).toBe("shopmesh.user.v1.UserService");
     expect(Object.values(service.definition).map((method) => method.path)).toEqual([
       "/shopmesh.user.v1.UserService/CreateUser",
+      "/shopmesh.user.v1.UserService/UpdateUser",
       "/shopmesh.user.v1.UserService/GetUser",
       "/shopmesh.user.v1.UserService/ListUsers",
       "/shopmesh.user.v1.UserService/GetCurrentUser",
