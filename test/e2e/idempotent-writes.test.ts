@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meshClients } from "../../services/cli/mesh-clients.js";
 import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { wireDetails } from "../support/error-details.js";
+import { runCli } from "../support/processes.js";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
@@ -166,5 +167,25 @@ describe("creates with a request_id", () => {
       shop.clients.users.createUser({ ...request, requestId: randomUUID() }),
     );
     expect(wireDetails(taken.error)).toMatchObject({ reason: "EMAIL_TAKEN" });
+  });
+});
+
+describe("the CLI", () => {
+  it("adjusts stock once per --request-id and updates a product and a user", async () => {
+    const id = await newProduct(4);
+    const cli = async (...args: string[]) => {
+      const run = await runCli(shop.mesh.addresses, args, { SHOPMESH_TRUST_DIR: shop.trust.dir });
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as Record<string, unknown>;
+    };
+    const take = ["product", "adjust-stock", id, "--delta=-1", "--reason", "broken"];
+    expect(await cli(...take, "--request-id", "k1")).toMatchObject({ stock: 3 });
+    expect(await cli(...take, "--request-id", "k1")).toMatchObject({ stock: 3 });
+    const renamed = await cli("product", "update", id, "--name", "Green tea");
+    expect(renamed).toMatchObject({ name: "Green tea", stock: 3 });
+    const user = await shop.clients.users.createUser({ email: "cli@x.io", displayName: "C" });
+    expect(
+      await cli("user", "update", user.id, "--name", "Cee", "--etag", user.etag),
+    ).toMatchObject({ displayName: "Cee" });
   });
 });
