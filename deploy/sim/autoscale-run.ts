@@ -6,7 +6,7 @@ import { rampStages } from "./autoscale/load-ramp.js";
 import { rampFigures, rampPlot } from "./autoscale/ramp-figures.js";
 import { chartAutoscalers, runRamp } from "./autoscale/ramp-run.js";
 import { timelineTable } from "./autoscale/report.js";
-import { simChartOverrides, simCpuRequests, simRamp } from "./autoscale/sim-chart.js";
+import { simChartOverrides, simDeployments, simRamp } from "./autoscale/sim-chart.js";
 import { timeScale } from "./autoscaler/index.js";
 import { startCluster } from "./cluster.js";
 import { startSimBacking } from "./sim-backing.js";
@@ -25,7 +25,7 @@ const config = readConfig({
 });
 
 const time = timeScale(config.factor);
-const overrides = await simChartOverrides(time, simCpuRequests);
+const overrides = await simChartOverrides(time, simDeployments);
 const autoscalers = await chartAutoscalers(overrides);
 const { database, databaseUrls, trust } = await startSimBacking(
   config.dataDir,
@@ -45,7 +45,7 @@ const cluster = await startCluster({
 });
 const stages = rampStages({ ...simRamp, base: config.base, peak: config.peak });
 console.log(
-  `time compressed ×${config.factor}; CPU requests (millicores) ${JSON.stringify(simCpuRequests)}; ` +
+  `time compressed ×${config.factor}; Deployments changed for this machine ${JSON.stringify(simDeployments)}; ` +
     `load stages (journeys/s): ${JSON.stringify(stages)}`,
 );
 try {

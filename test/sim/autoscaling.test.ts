@@ -5,7 +5,7 @@ import { firstCalls, rampFigures } from "../../deploy/sim/autoscale/ramp-figures
 import { chartAutoscalers, type RampResult, runRamp } from "../../deploy/sim/autoscale/ramp-run.js";
 import {
   simChartOverrides,
-  simCpuRequests,
+  simDeployments,
   simRamp,
 } from "../../deploy/sim/autoscale/sim-chart.js";
 import { timeScale } from "../../deploy/sim/autoscaler/index.js";
@@ -24,11 +24,11 @@ import { orderLedger } from "./order-ledger.js";
 // do calls (the age's grace stays the chart's 10 s).
 const time = timeScale(10);
 const sync = time.toMs(15);
-// A ramp the shared 2-core machine carries without queueing (calls take milliseconds, not
-// seconds), `make sim-autoscale`'s (simRamp): base to peak in three steps, a hold, then the base
-// alone through the scale-in. The order and product pods' CPU requests are lowered
-// (simCpuRequests) so that this modest peak passes the chart's 70% target per pod while the base
-// stays well under it; the HPA's arithmetic is the same at any request.
+// A ramp the shared 2-core machine carries, `make sim-autoscale`'s (simRamp): base to peak in
+// three steps, a hold, then the base alone through the scale-in. The order and product pods' CPU
+// requests are halved so that this modest peak passes the chart's 70% target per pod while the
+// base stays under it, and their maxReplicas is 4: every pod is a process on the same two cores
+// (simDeployments). The HPA's arithmetic is the same at any request and maximum.
 const stages = rampStages(simRamp);
 const loadDropsAt = (simRamp.steps * simRamp.stepS + simRamp.holdS) * 1000;
 // Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
@@ -53,7 +53,7 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×10)", (
     );
     const [user, product, order] = databases.map((d) => d.url) as [string, string, string];
     trust = await temporaryTrustDomain();
-    const overrides = await simChartOverrides(time, simCpuRequests);
+    const overrides = await simChartOverrides(time, simDeployments);
     const autoscalers = await chartAutoscalers(overrides);
     const min = (s: ServiceName) => autoscalers[s]?.spec.minReplicas ?? 1;
     cluster = await startCluster({
