@@ -44,8 +44,12 @@ it("runs every case and reports every ratio", async () => {
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Eight of the mesh (the read cache's two included), four of the edge, four of mTLS.
-  expect(report.ratios).toHaveLength(16);
+  // Twelve of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost and
+  // start to SERVING included), four of the edge, four of mTLS against plaintext.
+  expect(report.ratios).toHaveLength(20);
+  for (const service of ["user", "product", "order"]) {
+    expect(report.startTimes).toContainEqual(expect.objectContaining({ service, telemetry: "on" }));
+  }
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);

@@ -3,6 +3,7 @@ import { outFile, shape, smoke } from "./bench-shape.js";
 import { breakerOverheadMicros } from "./breaker-overhead.js";
 import type { MtlsCost } from "./mtls-cost.js";
 import { type CaseResult, markdownTable, type Ratio, ratioLines, thisMachine } from "./report.js";
+import { type StartTime, startTimeLines } from "./start-time.js";
 import { targetRatios } from "./targets.js";
 import { handshakeLine } from "./tls-handshake.js";
 
@@ -13,6 +14,8 @@ export interface BenchMeasurements {
   /** The edge against direct calls, mTLS against plaintext, from the same run. */
   readonly sideRatios: Ratio[];
   readonly handshake: MtlsCost["handshake"] | undefined;
+  /** Start to SERVING of each service, telemetry on and with no SDK. */
+  readonly startTimes: readonly StartTime[];
 }
 
 /**
@@ -20,8 +23,8 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, sideRatios, handshake } = measured;
-  const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...sideRatios];
+  const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes } = measured;
+  const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
   const report = {
@@ -33,6 +36,7 @@ export async function writeReport(measured: BenchMeasurements) {
     getUserLowRateP50Ms,
     breakerMicrosPerCall,
     handshake,
+    startTimes,
     ratios,
   };
   await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -42,6 +46,7 @@ export async function writeReport(measured: BenchMeasurements) {
   );
   console.log(`results: ${outFile}`);
   console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)`);
-  console.log(`${handshakeLine(handshake)}\n`);
+  console.log(handshakeLine(handshake));
+  console.log(`${startTimeLines(startTimes)}\n`);
   console.log(ratioLines(ratios));
 }
