@@ -1,0 +1,181 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type EventMesh, startEventMesh } from "../support/event-mesh.js";
+import { readStream } from "../support/event-stream-reader.js";
+import { sample } from "../support/prometheus.js";
+
+// Order events end to end with real processes: the order service's outbox and relay, a real
+// nats-server killed and restarted, user-service replicas killed at exact steps (the crash
+// points), and every user's purchase summary checked against the orders table.
+let events: EventMesh;
+let userIds: string[];
+let products: { id: string; currency: string; minorUnits: bigint }[];
+
+beforeAll(async () => {
+  events = await startEventMesh("events_delivery", {
+    OUTBOX_RELAY_INTERVAL_MS: "50",
+    // A replica killed before its acknowledgement: redelivered after 2 s, not 30 s.
+    EVENT_ACK_WAIT_MS: "2000",
+    EVENT_MAX_DELIVERIES: "3",
+    EVENT_RETRY_BACKOFF_MS: "500",
+  });
+  const { users, products: catalog } = events.shop.clients;
+  userIds = [];
+  for (let i = 0; i < 8; i++) {
+    userIds.push((await users.createUser({ email: `e${i}@example.com`, displayName: "E" })).id);
+  }
+  products = [];
+  for (const [currency, minorUnits] of [
+    ["EUR", 1250n],
+    ["USD", 999n],
+  ] as const) {
+    const price = { currencyCode: currency, minorUnits };
+    const { id } = await catalog.createProduct({
+      sku: `EV-${currency}`,
+      name: "E",
+      price,
+      stock: 1e6,
+    });
+    products.push({ id, currency, minorUnits });
+  }
+}, 90_000);
+afterAll(async () => {
+  await events?.close();
+});
+
+/** Places order `i` (its user, product and quantity follow from i); returns its id. */
+async function place(i: number): Promise<string> {
+  const product = products[i % 3 === 0 ? 1 : 0] as (typeof products)[number];
+  const order = await events.shop.clients.orders.createOrder({
+    requestId: randomUUID(),
+    userId: userIds[i % userIds.length] as string,
+    items: [{ productId: product.id, quantity: 1 + (i % 4) }],
+  });
+  return order.id;
+}
+
+/** Runs `work` for each of `items`, `parallel` at a time. */
+async function inParallel<T>(items: T[], parallel: number, work: (item: T) => Promise<void>) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
+}
+
+type Summary = { confirmed: number; cancelled: number; spent: Record<string, string> };
+
+/** Each user's summary as the orders table says it must be. */
+async function summariesFromOrders(): Promise<Record<string, Summary>> {
+  const { rows } = await events.orders.query<{
+    user_id: string;
+    status: string;
+    currency: string;
+    total: string;
+  }>("SELECT user_id, status, currency, total_minor_units::text AS total FROM orders");
+  const expected: Record<string, Summary> = {};
+  for (const row of rows) {
+    const summary = (expected[row.user_id] ??= { confirmed: 0, cancelled: 0, spent: {} });
+    if (row.status === "cancelled") summary.cancelled++;
+    if (row.status !== "confirmed") continue;
+    summary.confirmed++;
+    summary.spent[row.currency] = String(
+      BigInt(summary.spent[row.currency] ?? 0) + BigInt(row.total),
+    );
+  }
+  return expected;
+}
+
+/** Each user's summary as GetUser returns it. */
+async function summariesFromUsers(): Promise<Record<string, Summary>> {
+  const result: Record<string, Summary> = {};
+  for (const id of userIds) {
+    const user = await events.shop.clients.users.getUser({ id });
+    const summary = user.purchaseSummary;
+    if (!summary || (summary.confirmedOrders === 0 && summary.cancelledOrders === 0)) continue;
+    result[id] = {
+      confirmed: summary.confirmedOrders,
+      cancelled: summary.cancelledOrders,
+      spent: Object.fromEntries(summary.spent.map((m) => [m.currencyCode, String(m.minorUnits)])),
+    };
+  }
+  return result;
+}
+
+async function metric(service: "order" | "user" | "user-2", name: string, labels = {}) {
+  return sample(await events.metrics(service), name, labels) ?? 0;
+}
+
+it("200 orders, cancellations, a broker killed and restarted, a consumer replica killed: every summary matches the orders table", async () => {
+  // The second replica kills itself right after committing its 10th event, before acknowledging.
+  const replica = await events.startUserReplica({ SHOPMESH_CRASH_AT: "consumer.after-commit:10" });
+  const killed = replica.exited.then(() => replica.child.signalCode);
+  const placed: string[] = [];
+  const cancel = async (from: number, to: number) =>
+    inParallel(
+      placed.slice(from, to).filter((_, k) => k % 4 === 1),
+      4,
+      async (id) => {
+        await events.shop.clients.orders.cancelOrder({ id });
+      },
+    );
+  const placeRange = (from: number, to: number) =>
+    inParallel(
+      Array.from({ length: to - from }, (_, k) => from + k),
+      6,
+      async (i) => {
+        placed.push(await place(i));
+      },
+    );
+
+  await placeRange(0, 70);
+  await cancel(0, 70);
+  await events.nats.kill();
+  // Broker down: orders are still placed and cancelled; the service is degraded, not down.
+  await placeRange(70, 140);
+  await cancel(70, 140);
+  expect(await events.health("order", "")).toBe("SERVING");
+  expect(await events.health("order", "events-broker")).toBe("NOT_SERVING");
+  expect(await events.health("user", "events-broker")).toBe("NOT_SERVING");
+  const orderMetrics = await events.metrics("order");
+  expect(sample(orderMetrics, "shopmesh_outbox_backlog")).toBeGreaterThan(0);
+  expect(sample(orderMetrics, "shopmesh_outbox_oldest_age")).toBeGreaterThan(0);
+  expect(sample(orderMetrics, "shopmesh_events_broker_connected")).toBe(0);
+  await events.nats.restart();
+  await placeRange(140, 200);
+  await cancel(140, 200);
+  expect(placed).toHaveLength(200);
+  expect(await killed).toBe("SIGKILL");
+
+  const expected = await summariesFromOrders();
+  expect(Object.keys(expected)).toHaveLength(userIds.length);
+  await expect.poll(summariesFromUsers, { timeout: 30_000, interval: 250 }).toEqual(expected);
+  await expect.poll(() => events.health("order", "events-broker")).toBe("SERVING");
+
+  // No event lost, none published twice, each applied exactly once.
+  const { rows: outbox } = await events.orders.query<{ event_id: string; sent: boolean }>(
+    "SELECT event_id, sent_at IS NOT NULL AS sent FROM order_outbox",
+  );
+  const { rows: cancelled } = await events.orders.query(
+    "SELECT id FROM orders WHERE status = 'cancelled'",
+  );
+  expect(outbox).toHaveLength(200 + cancelled.length);
+  expect(outbox.every((row) => row.sent)).toBe(true);
+  const stored = await readStream(events.nats.url, "ORDER_EVENTS");
+  expect(stored.map((e) => e.eventId).sort()).toEqual(outbox.map((r) => r.event_id).sort());
+  const { rows: processed } = await events.users.query<{ event_id: string }>(
+    "SELECT event_id FROM processed_events",
+  );
+  expect(processed.map((r) => r.event_id).sort()).toEqual(outbox.map((r) => r.event_id).sort());
+  // The killed replica's committed but unacknowledged event came again and changed nothing.
+  expect(await metric("user", "shopmesh_events_consumer_redeliveries_total")).toBeGreaterThan(0);
+  expect(
+    await metric("user", "shopmesh_events_consumer_handled_total", { outcome: "duplicate" }),
+  ).toBeGreaterThanOrEqual(1);
+  await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
+  await expect.poll(() => metric("order", "shopmesh_outbox_backlog"), { timeout: 5_000 }).toBe(0);
+  await expect
+    .poll(() => metric("user", "shopmesh_events_consumer_lag"), { timeout: 12_000 })
+    .toBe(0);
+}, 90_000);
