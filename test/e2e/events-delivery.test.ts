@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type EventMesh, startEventMesh } from "../support/event-mesh.js";
 import { readStream } from "../support/event-stream-reader.js";
@@ -179,3 +181,136 @@ it("200 orders, cancellations, a broker killed and restarted, a consumer replica
     .poll(() => metric("user", "shopmesh_events_consumer_lag"), { timeout: 12_000 })
     .toBe(0);
 }, 90_000);
+
+/** Places one order for `userId` and returns its id, even when the service dies answering. */
+async function placeFor(userId: string): Promise<string> {
+  const requestId = randomUUID();
+  const items = [{ productId: products[0]?.id ?? "", quantity: 1 }];
+  await events.shop.clients.orders.createOrder({ requestId, userId, items }).catch(() => {});
+  const { rows } = await events.orders.query<{ id: string }>(
+    "SELECT id FROM orders WHERE request_id = $1 AND status = 'confirmed'",
+    [requestId],
+  );
+  if (!rows[0]) throw new Error("the order was not placed");
+  return rows[0].id;
+}
+
+/** The signal `service`'s current process ends with. */
+function exitOf(service: "order" | "user"): Promise<NodeJS.Signals | null> {
+  const child = events.shop.mesh.process(service);
+  if (!child) throw new Error(`${service} is not running`);
+  return new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+}
+
+async function confirmedOf(userId: string): Promise<number> {
+  const user = await events.shop.clients.users.getUser({ id: userId });
+  return user.purchaseSummary?.confirmedOrders ?? 0;
+}
+
+async function eventOf(orderId: string): Promise<{ event_id: string; sent: boolean }> {
+  const { rows } = await events.orders.query(
+    "SELECT event_id, sent_at IS NOT NULL AS sent FROM order_outbox WHERE order_id = $1",
+    [orderId],
+  );
+  return rows[0];
+}
+
+async function storedTimes(eventId: string): Promise<number> {
+  const stored = await readStream(events.nats.url, "ORDER_EVENTS");
+  return stored.filter((e) => e.eventId === eventId).length;
+}
+
+it("a relay killed between the broker's acknowledgement and its mark republishes: stored once, applied once", async () => {
+  const userId = userIds[0] as string;
+  const before = await confirmedOf(userId);
+  await events.shop.mesh.stop("order");
+  await events.shop.mesh.start("order", { SHOPMESH_CRASH_AT: "outbox.after-publish:1" });
+  const died = exitOf("order");
+  const orderId = await placeFor(userId);
+  expect(await died).toBe("SIGKILL");
+  // Killed exactly there: the broker has the event, the outbox does not know it.
+  const event = await eventOf(orderId);
+  expect(event.sent).toBe(false);
+  expect(await storedTimes(event.event_id)).toBe(1);
+
+  await events.shop.mesh.start("order");
+  await expect.poll(async () => (await eventOf(orderId)).sent).toBe(true);
+  expect(
+    await metric("order", "shopmesh_outbox_republished_total", { type: "order.confirmed" }),
+  ).toBe(1);
+  expect(await storedTimes(event.event_id)).toBe(1);
+  await expect.poll(() => confirmedOf(userId)).toBe(before + 1);
+  await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
+  expect(await confirmedOf(userId)).toBe(before + 1);
+});
+
+it("a consumer killed after its commit, before its acknowledgement: the redelivery changes nothing", async () => {
+  const userId = userIds[1] as string;
+  const before = await confirmedOf(userId);
+  await events.shop.mesh.stop("user");
+  await events.shop.mesh.start("user", { SHOPMESH_CRASH_AT: "consumer.after-commit:1" });
+  const died = exitOf("user");
+  const orderId = await placeFor(userId);
+  expect(await died).toBe("SIGKILL");
+  const { event_id: eventId } = await eventOf(orderId);
+  // Committed (the effect and the event id), never acknowledged.
+  const { rows } = await events.users.query(
+    "SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1",
+    [eventId],
+  );
+  expect(rows[0].n).toBe(1);
+  expect((await events.consumerInfo()).ackPending).toBe(1);
+
+  await events.shop.mesh.start("user");
+  await expect
+    .poll(
+      () => metric("user", "shopmesh_events_consumer_handled_total", { outcome: "duplicate" }),
+      {
+        timeout: 10_000,
+      },
+    )
+    .toBe(1);
+  expect(await metric("user", "shopmesh_events_consumer_redeliveries_total")).toBe(1);
+  await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
+  expect(await confirmedOf(userId)).toBe(before + 1);
+});
+
+it("a poison event goes to the dead-letter subject after N deliveries with its error; the next order flows past it", async () => {
+  const connection = await connect({ servers: events.nats.url });
+  try {
+    await jetstream(connection).publish(
+      "order-events.order.confirmed",
+      new Uint8Array([0xff, 0xff, 0xff]),
+      { msgID: randomUUID() },
+    );
+  } finally {
+    await connection.close();
+  }
+  const userId = userIds[2] as string;
+  const before = await confirmedOf(userId);
+  const orderId = await placeFor(userId);
+  await expect.poll(() => confirmedOf(userId)).toBe(before + 1);
+  const applied = await events.users.query<{ at: Date }>(
+    "SELECT processed_at AS at FROM processed_events WHERE event_id = $1",
+    [(await eventOf(orderId)).event_id],
+  );
+  await expect
+    .poll(() => readStream(events.nats.url, "ORDER_EVENTS_DEAD_LETTER").catch(() => []), {
+      timeout: 15_000,
+    })
+    .toHaveLength(1);
+  const [dead] = await readStream(events.nats.url, "ORDER_EVENTS_DEAD_LETTER");
+  expect(dead?.subject).toBe("order-events-dead-letter.user-service");
+  expect(dead?.headers).toMatchObject({
+    "Shopmesh-Deliveries": "3",
+    "Shopmesh-Original-Subject": "order-events.order.confirmed",
+    "Shopmesh-Consumer": "user-service",
+  });
+  expect(dead?.headers["Shopmesh-Error"]).toMatch(/order\.confirmed: not a valid event/);
+  // The order placed after the poison took effect while the poison was still being retried.
+  expect(applied.rows[0]?.at.getTime()).toBeLessThan(dead?.time.getTime() ?? 0);
+  expect(await metric("user", "shopmesh_events_consumer_dead_letters_total")).toBe(1);
+  expect(await metric("user", "shopmesh_events_consumer_failures_total")).toBe(3);
+  // Terminated, not redelivered for ever.
+  await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
+});

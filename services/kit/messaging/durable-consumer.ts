@@ -173,7 +173,9 @@ export function startDurableConsumer(
         msgID: `${messageId}:dead:${spec.durable}`,
         headers,
       });
-      message.term(reason.slice(0, 200));
+      // No reason with the TERM: servers before 2.10 (Debian's 2.9) ignore "+TERM reason", and
+      // the message would come back every ack wait. The reason is in the dead letter's headers.
+      message.term();
       metrics.deadLetters.add(1);
       logger.error(
         { subject: message.subject, message_id: messageId, error: reason },
