@@ -78,7 +78,8 @@ async function summariesFromOrders(): Promise<Record<string, Summary>> {
   }>("SELECT user_id, status, currency, total_minor_units::text AS total FROM orders");
   const expected: Record<string, Summary> = {};
   for (const row of rows) {
-    const summary = (expected[row.user_id] ??= { confirmed: 0, cancelled: 0, spent: {} });
+    const summary = expected[row.user_id] ?? { confirmed: 0, cancelled: 0, spent: {} };
+    expected[row.user_id] = summary;
     if (row.status === "cancelled") summary.cancelled++;
     if (row.status !== "confirmed") continue;
     summary.confirmed++;
