@@ -37,13 +37,17 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct, full stack, mTLS (Node client)",
       "CreateOrder, full stack, plaintext (Node client)",
       "CreateOrder, full stack, mTLS (Node client)",
+      "CreateOrder, events off (no broker: rows wait in the outbox)",
+      "CreateOrder, events on (relay → NATS → user consumer)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Eight of the mesh (the read cache's two included), four of mTLS against plaintext.
-  expect(report.ratios).toHaveLength(12);
+  // Nine of the mesh (the read cache's two and the events' included), four of mTLS.
+  expect(report.ratios).toHaveLength(13);
+  expect(report.eventLag.events).toBeGreaterThan(0);
+  expect(report.eventLag.p99Ms).toBeGreaterThanOrEqual(report.eventLag.p50Ms);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);
   expect(lastLines.every((line) => /^(met|MISSED) /.test(line))).toBe(true);
-}, 240_000);
+}, 330_000);

@@ -8,6 +8,7 @@ import { serviceNames } from "../deploy/local/mesh.js";
 import { GetProductRequestSchema } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { startBareServer } from "./bare-server-process.js";
 import { log, shape, smoke } from "./bench-shape.js";
+import { type EventLag, runEventCases } from "./event-cases.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
@@ -30,6 +31,7 @@ const results: CaseResult[] = [];
 let getUserLowRateP50Ms = Number.NaN;
 let mtlsRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
+let eventLag: EventLag | undefined;
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
   log("B0: bare grpc-js server");
@@ -59,6 +61,16 @@ try {
   const stack = await runStackCases(context, floor.rate);
   results.push(...stack.results);
   getUserLowRateP50Ms = stack.getUserLowRateP50Ms;
+  const events = await runEventCases(async (label) => {
+    for (const name of serviceNames) await database.ensureDatabase(`bench_${label}_${name}`);
+    return {
+      user: database.urlOf(`bench_${label}_user`),
+      product: database.urlOf(`bench_${label}_product`),
+      order: database.urlOf(`bench_${label}_order`),
+    };
+  }, sink.endpoint);
+  results.push(...events.results);
+  eventLag = events.lag;
   const mtls = await measureMtlsCost({
     shape,
     handshakes: smoke ? 10 : 300,
@@ -74,4 +86,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, mtlsRatios, handshake });
+await writeReport({ results, getUserLowRateP50Ms, mtlsRatios, handshake, eventLag });

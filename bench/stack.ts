@@ -28,6 +28,8 @@ export function stackMeshOptions(
       OTEL_METRICS_EXPORTER: "none",
       OTEL_TRACES_EXPORTER: "otlp",
       OTEL_EXPORTER_OTLP_ENDPOINT: context.otlpEndpoint,
+      // No broker unless a case starts one (event-cases.ts): never a `make run` broker on 4222.
+      NATS_URL: "nats://127.0.0.1:1",
       ...env,
     },
     onOutput: () => {},

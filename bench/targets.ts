@@ -4,6 +4,10 @@ import type { CaseResult, Ratio } from "./report.js";
 export const heapCapOptions = "--max-old-space-size=64 --max-semi-space-size=2";
 /** GetProduct with the read cache on and every read a miss. */
 export const cacheMissCase = "GetProduct, every read a cache miss";
+/** CreateOrder with no broker reachable: the outbox row is written, the relay idles. */
+export const eventsOffCase = "CreateOrder, events off (no broker: rows wait in the outbox)";
+/** CreateOrder with the relay publishing to NATS and the user service consuming. */
+export const eventsOnCase = "CreateOrder, events on (relay → NATS → user consumer)";
 /** The GetProduct case run with {@link heapCapOptions}. */
 export const heapCappedCase = "GetProduct, heap capped";
 
@@ -27,6 +31,7 @@ export function targetRatios(results: readonly CaseResult[], getUserLowRateP50Ms
     byName("CreateOrder, breakers on, tracing off").rps /
     byName("CreateOrder, breakers off, tracing off").rps;
   const tracing = full.rps / byName("GetProduct, tracing off").rps;
+  const events = byName(eventsOnCase).rps / byName(eventsOffCase).rps;
   const fanOut = byName("CreateOrder, full stack (Node client)").p50Ms / getUserLowRateP50Ms;
   // Memory as configured by default, then with the heap capped (and what that costs).
   const peakRss = peakRssOf(results.filter((r) => r !== floor && !isHeapCapped(r)));
@@ -62,6 +67,12 @@ export function targetRatios(results: readonly CaseResult[], getUserLowRateP50Ms
       value: tracing,
       target: ">= 0.75",
       met: tracing >= 0.75,
+    },
+    {
+      name: "events on / off (CreateOrder throughput, the relay publishing and the user service consuming)",
+      value: events,
+      target: ">= 0.9",
+      met: events >= 0.9,
     },
     {
       name: "CreateOrder p50 / GetUser p50 at the low rate",

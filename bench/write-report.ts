@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { outFile, shape, smoke } from "./bench-shape.js";
 import { breakerOverheadMicros } from "./breaker-overhead.js";
+import type { EventLag } from "./event-cases.js";
 import type { MtlsCost } from "./mtls-cost.js";
 import { type CaseResult, markdownTable, type Ratio, ratioLines, thisMachine } from "./report.js";
 import { targetRatios } from "./targets.js";
@@ -13,6 +14,8 @@ export interface BenchMeasurements {
   /** mTLS against plaintext, from the same run. */
   readonly mtlsRatios: Ratio[];
   readonly handshake: MtlsCost["handshake"] | undefined;
+  /** Commit of an order's confirmation → its effect in the user service. */
+  readonly eventLag: EventLag | undefined;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, mtlsRatios, handshake } = measured;
+  const { results, getUserLowRateP50Ms, mtlsRatios, handshake, eventLag } = measured;
   const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...mtlsRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
@@ -33,6 +36,7 @@ export async function writeReport(measured: BenchMeasurements) {
     getUserLowRateP50Ms,
     breakerMicrosPerCall,
     handshake,
+    eventLag,
     ratios,
   };
   await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -42,6 +46,12 @@ export async function writeReport(measured: BenchMeasurements) {
   );
   console.log(`results: ${outFile}`);
   console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)`);
-  console.log(`${handshakeLine(handshake)}\n`);
+  console.log(handshakeLine(handshake));
+  if (eventLag) {
+    console.log(
+      `order event, commit → applied by the user service at ${eventLag.ordersPerSecond} orders/s (${eventLag.events} events): p50 ${eventLag.p50Ms.toFixed(0)} ms, p99 ${eventLag.p99Ms.toFixed(0)} ms, max ${eventLag.maxMs.toFixed(0)} ms`,
+    );
+  }
+  console.log("");
   console.log(ratioLines(ratios));
 }
