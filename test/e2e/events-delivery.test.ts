@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type EventMesh, startEventMesh } from "../support/event-mesh.js";
 import { readStream } from "../support/event-stream-reader.js";
 import { sample } from "../support/prometheus.js";
+import { runCliOn } from "../support/test-mesh.js";
 
 // Order events end to end with real processes: the order service's outbox and relay, a real
 // nats-server killed and restarted, user-service replicas killed at exact steps (the crash
@@ -141,6 +142,14 @@ it("200 orders, cancellations, a broker killed and restarted, a consumer replica
   expect(await events.health("order", "")).toBe("SERVING");
   expect(await events.health("order", "events-broker")).toBe("NOT_SERVING");
   expect(await events.health("user", "events-broker")).toBe("NOT_SERVING");
+  // The CLI's health check: all three serve (exit 0), order and user degraded.
+  const health = await runCliOn(events.shop, ["health"]);
+  expect(health.code, health.stderr).toBe(0);
+  expect(JSON.parse(health.stdout).statuses).toMatchObject({
+    order: { status: "SERVING" },
+    "order/events-broker": { status: "NOT_SERVING" },
+    "user/events-broker": { status: "NOT_SERVING" },
+  });
   const orderMetrics = await events.metrics("order");
   expect(sample(orderMetrics, "shopmesh_outbox_backlog")).toBeGreaterThan(0);
   expect(sample(orderMetrics, "shopmesh_outbox_oldest_age")).toBeGreaterThan(0);
