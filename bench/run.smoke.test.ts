@@ -39,11 +39,16 @@ it("runs every case and reports every ratio", async () => {
       "CreateOrder, full stack, mTLS (Node client)",
       "CreateOrder, events off (no broker: rows wait in the outbox)",
       "CreateOrder, events on (relay → NATS → user consumer)",
+      "GetProduct, direct gRPC (edge baseline; CPU: product)",
+      "GetProduct via the edge, gRPC (CPU: edge)",
+      "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
+      "GetProduct via the edge, gRPC, signed in (CPU: edge)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Nine of the mesh (the read cache's two and the events' included), four of mTLS.
-  expect(report.ratios).toHaveLength(13);
+  // Nine of the mesh (the read cache's two and the events' included), four of the edge, four
+  // of mTLS.
+  expect(report.ratios).toHaveLength(17);
   expect(report.eventLag.events).toBeGreaterThan(0);
   expect(report.eventLag.p99Ms).toBeGreaterThanOrEqual(report.eventLag.p50Ms);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { serviceNames } from "../deploy/local/mesh.js";
 import { GetProductRequestSchema } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { startBareServer } from "./bare-server-process.js";
 import { log, shape, smoke } from "./bench-shape.js";
+import { measureEdgeCost } from "./edge-cost.js";
 import { type EventLag, runEventCases } from "./event-cases.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
@@ -29,7 +30,7 @@ const database = await startEmbeddedPostgres({
 const sink = await startOtlpSink();
 const results: CaseResult[] = [];
 let getUserLowRateP50Ms = Number.NaN;
-let mtlsRatios: Ratio[] = [];
+const sideRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
 let eventLag: EventLag | undefined;
 try {
@@ -71,6 +72,9 @@ try {
   }, sink.endpoint);
   results.push(...events.results);
   eventLag = events.lag;
+  const edge = await measureEdgeCost(context);
+  results.push(...edge.results);
+  sideRatios.push(...edge.ratios);
   const mtls = await measureMtlsCost({
     shape,
     handshakes: smoke ? 10 : 300,
@@ -78,7 +82,7 @@ try {
     log,
   });
   results.push(...mtls.results);
-  mtlsRatios = mtls.ratios;
+  sideRatios.push(...mtls.ratios);
   handshake = mtls.handshake;
 } finally {
   await sink.close();
@@ -86,4 +90,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, mtlsRatios, handshake, eventLag });
+await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, eventLag });

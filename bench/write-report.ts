@@ -11,8 +11,8 @@ import { handshakeLine } from "./tls-handshake.js";
 export interface BenchMeasurements {
   readonly results: CaseResult[];
   readonly getUserLowRateP50Ms: number;
-  /** mTLS against plaintext, from the same run. */
-  readonly mtlsRatios: Ratio[];
+  /** The edge against direct calls, mTLS against plaintext, from the same run. */
+  readonly sideRatios: Ratio[];
   readonly handshake: MtlsCost["handshake"] | undefined;
   /** Commit of an order's confirmation → its effect in the user service. */
   readonly eventLag: EventLag | undefined;
@@ -23,8 +23,8 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, mtlsRatios, handshake, eventLag } = measured;
-  const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...mtlsRatios];
+  const { results, getUserLowRateP50Ms, sideRatios, handshake, eventLag } = measured;
+  const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
   const report = {
