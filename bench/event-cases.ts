@@ -97,10 +97,7 @@ async function measureLag(
         }),
       { concurrency: shape.concurrency, durationSeconds: seconds, rate },
     );
-    const committed = await caughtUp(orders, users, since);
-    const lags = committed
-      .map(({ eventId, at }) => (applied.get(eventId) ?? 0) - at)
-      .sort((a, b) => a - b);
+    const lags = (await caughtUp(orders, users, since)).sort((a, b) => a - b);
     return {
       ordersPerSecond: rate,
       events: lags.length,
@@ -115,16 +112,13 @@ async function measureLag(
   }
 }
 
-// When the user service applied each event (ms since the epoch), filled by caughtUp.
-const applied = new Map<string, number>();
-
-/** Polls until every event committed since `since` was applied; returns those events. */
-async function caughtUp(
-  orders: pg.Pool,
-  users: pg.Pool,
-  since: string,
-): Promise<{ eventId: string; at: number }[]> {
+/**
+ * Polls until every event committed since `since` was applied; returns, per event, the time from
+ * its commit to its application in milliseconds.
+ */
+async function caughtUp(orders: pg.Pool, users: pg.Pool, since: string): Promise<number[]> {
   const giveUpAt = Date.now() + 300_000;
+  const applied = new Map<string, number>();
   for (;;) {
     const { rows } = await orders.query<{ event_id: string; at: Date }>(
       "SELECT event_id, event_time AS at FROM order_outbox WHERE event_time >= $1",
@@ -136,7 +130,7 @@ async function caughtUp(
     );
     for (const row of done.rows) applied.set(row.event_id, row.at.getTime());
     if (rows.every((row) => applied.has(row.event_id))) {
-      return rows.map((row) => ({ eventId: row.event_id, at: row.at.getTime() }));
+      return rows.map((row) => (applied.get(row.event_id) ?? 0) - row.at.getTime());
     }
     if (Date.now() > giveUpAt) throw new Error("the user service never caught up with the events");
     await new Promise((resolve) => setTimeout(resolve, 200));
