@@ -10,7 +10,7 @@ import { createOrderCase, type OrderFixture } from "./create-order-case.js";
 import type { CaseResult } from "./report.js";
 import { clientsOf, type StackContext, withStack } from "./stack.js";
 import { createFixture } from "./stack-cases.js";
-import { eventsOffCase, eventsOnCase } from "./targets.js";
+import { eventsOffCase, eventsOnCase, relayOnCase } from "./targets.js";
 import { percentile, runUnaryLoad } from "./unary-load.js";
 
 /** Commit of an order's confirmation → its effect in the user service, at a steady rate. */
@@ -33,10 +33,11 @@ const noBroker = "nats://127.0.0.1:1";
 const natsPort = 50190;
 
 /**
- * CreateOrder with the outbox relay off (no broker) and on (a real nats-server, the user service
- * consuming), each on fresh databases so that neither inherits the other's backlog; then, with
- * events on, the lag from commit to the consumer's effect at a steady order rate. Tracing is
- * off in both, so the difference is the events' alone.
+ * CreateOrder with the outbox relay off (no broker), on (publishing to a real nats-server, no
+ * consumer), and with the whole flow (the user service consuming too), each on fresh databases
+ * so that none inherits another's backlog; then, with the whole flow, the lag from commit to the
+ * consumer's effect at a steady order rate. Tracing is off in all, so the differences are the
+ * events' alone.
  */
 export async function runEventCases(
   freshDatabases: (label: string) => Promise<StackContext["databaseUrls"]>,
@@ -50,9 +51,20 @@ export async function runEventCases(
   });
   const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-nats-"));
   const nats = await startLocalNats({ dir, host: "127.0.0.1", port: natsPort, onOutput: () => {} });
+  const relayOn = { databaseUrls: await freshDatabases("relay_on"), otlpEndpoint };
   const on = { databaseUrls: await freshDatabases("events_on"), otlpEndpoint };
   let lag: EventLag | undefined;
   try {
+    // The relay alone: the user service has no broker, so nothing consumes on these cores.
+    await withStack(
+      relayOn,
+      relayOnCase,
+      { ...env, NATS_URL: nats.url },
+      async (mesh, pids) => {
+        results.push(await createOrderCase(relayOnCase, mesh, pids, await createFixture(mesh)));
+      },
+      { user: { NATS_URL: noBroker } },
+    );
     await withStack(on, eventsOnCase, { ...env, NATS_URL: nats.url }, async (mesh, pids) => {
       const fixture = await createFixture(mesh);
       results.push(await createOrderCase(eventsOnCase, mesh, pids, fixture));

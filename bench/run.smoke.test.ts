@@ -38,6 +38,7 @@ it("runs every case and reports every ratio", async () => {
       "CreateOrder, full stack, plaintext (Node client)",
       "CreateOrder, full stack, mTLS (Node client)",
       "CreateOrder, events off (no broker: rows wait in the outbox)",
+      "CreateOrder, relay on (publishing to NATS, no consumer)",
       "CreateOrder, events on (relay → NATS → user consumer)",
       "GetProduct, direct gRPC (edge baseline; CPU: product)",
       "GetProduct via the edge, gRPC (CPU: edge)",
@@ -46,9 +47,9 @@ it("runs every case and reports every ratio", async () => {
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Nine of the mesh (the read cache's two and the events' included), four of the edge, four
-  // of mTLS.
-  expect(report.ratios).toHaveLength(17);
+  // Ten of the mesh (the read cache's two and the events' two included), four of the edge,
+  // four of mTLS.
+  expect(report.ratios).toHaveLength(18);
   expect(report.eventLag.events).toBeGreaterThan(0);
   expect(report.eventLag.p99Ms).toBeGreaterThanOrEqual(report.eventLag.p50Ms);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);

@@ -45,10 +45,12 @@ export async function withStack(
   label: string,
   env: Record<string, string>,
   work: (mesh: Mesh, pids: Record<string, number>) => Promise<void>,
+  serviceEnv: MeshOptions["serviceEnv"] = {},
 ): Promise<void> {
   log(`stack: ${label}`);
   // h2load cannot present a client certificate: these cases run the stack in plaintext.
-  const mesh = await startMesh({ ...stackMeshOptions(context, env), trust: "plaintext" });
+  const options = { ...stackMeshOptions(context, env), serviceEnv, trust: "plaintext" as const };
+  const mesh = await startMesh(options);
   try {
     const pids = Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0]));
     await work(mesh, pids);
