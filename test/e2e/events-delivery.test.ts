@@ -3,6 +3,15 @@ import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type EventMesh, startEventMesh } from "../support/event-mesh.js";
+import {
+  confirmedOf,
+  eventOf,
+  exitOf,
+  placeFor,
+  storedTimes,
+  summariesFromOrders,
+  summariesFromUsers,
+} from "../support/event-orders.js";
 import { readStream } from "../support/event-stream-reader.js";
 import { sample } from "../support/prometheus.js";
 import { runCliOn } from "../support/test-mesh.js";
@@ -67,46 +76,6 @@ async function inParallel<T>(items: T[], parallel: number, work: (item: T) => Pr
   );
 }
 
-type Summary = { confirmed: number; cancelled: number; spent: Record<string, string> };
-
-/** Each user's summary as the orders table says it must be. */
-async function summariesFromOrders(): Promise<Record<string, Summary>> {
-  const { rows } = await events.orders.query<{
-    user_id: string;
-    status: string;
-    currency: string;
-    total: string;
-  }>("SELECT user_id, status, currency, total_minor_units::text AS total FROM orders");
-  const expected: Record<string, Summary> = {};
-  for (const row of rows) {
-    const summary = expected[row.user_id] ?? { confirmed: 0, cancelled: 0, spent: {} };
-    expected[row.user_id] = summary;
-    if (row.status === "cancelled") summary.cancelled++;
-    if (row.status !== "confirmed") continue;
-    summary.confirmed++;
-    summary.spent[row.currency] = String(
-      BigInt(summary.spent[row.currency] ?? 0) + BigInt(row.total),
-    );
-  }
-  return expected;
-}
-
-/** Each user's summary as GetUser returns it. */
-async function summariesFromUsers(): Promise<Record<string, Summary>> {
-  const result: Record<string, Summary> = {};
-  for (const id of userIds) {
-    const user = await events.shop.clients.users.getUser({ id });
-    const summary = user.purchaseSummary;
-    if (!summary || (summary.confirmedOrders === 0 && summary.cancelledOrders === 0)) continue;
-    result[id] = {
-      confirmed: summary.confirmedOrders,
-      cancelled: summary.cancelledOrders,
-      spent: Object.fromEntries(summary.spent.map((m) => [m.currencyCode, String(m.minorUnits)])),
-    };
-  }
-  return result;
-}
-
 async function metric(service: "order" | "user" | "user-2", name: string, labels = {}) {
   return sample(await events.metrics(service), name, labels) ?? 0;
 }
@@ -160,9 +129,11 @@ it("200 orders, cancellations, a broker killed and restarted, a consumer replica
   expect(placed).toHaveLength(200);
   expect(await killed).toBe("SIGKILL");
 
-  const expected = await summariesFromOrders();
+  const expected = await summariesFromOrders(events);
   expect(Object.keys(expected)).toHaveLength(userIds.length);
-  await expect.poll(summariesFromUsers, { timeout: 30_000, interval: 250 }).toEqual(expected);
+  await expect
+    .poll(() => summariesFromUsers(events, userIds), { timeout: 30_000, interval: 250 })
+    .toEqual(expected);
   await expect.poll(() => events.health("order", "events-broker")).toBe("SERVING");
 
   // No event lost, none published twice, each applied exactly once.
@@ -192,77 +163,39 @@ it("200 orders, cancellations, a broker killed and restarted, a consumer replica
     .toBe(0);
 }, 90_000);
 
-/** Places one order for `userId` and returns its id, even when the service dies answering. */
-async function placeFor(userId: string): Promise<string> {
-  const requestId = randomUUID();
-  const items = [{ productId: products[0]?.id ?? "", quantity: 1 }];
-  await events.shop.clients.orders.createOrder({ requestId, userId, items }).catch(() => {});
-  const { rows } = await events.orders.query<{ id: string }>(
-    "SELECT id FROM orders WHERE request_id = $1 AND status = 'confirmed'",
-    [requestId],
-  );
-  if (!rows[0]) throw new Error("the order was not placed");
-  return rows[0].id;
-}
-
-/** The signal `service`'s current process ends with. */
-function exitOf(service: "order" | "user"): Promise<NodeJS.Signals | null> {
-  const child = events.shop.mesh.process(service);
-  if (!child) throw new Error(`${service} is not running`);
-  return new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
-}
-
-async function confirmedOf(userId: string): Promise<number> {
-  const user = await events.shop.clients.users.getUser({ id: userId });
-  return user.purchaseSummary?.confirmedOrders ?? 0;
-}
-
-async function eventOf(orderId: string): Promise<{ event_id: string; sent: boolean }> {
-  const { rows } = await events.orders.query(
-    "SELECT event_id, sent_at IS NOT NULL AS sent FROM order_outbox WHERE order_id = $1",
-    [orderId],
-  );
-  return rows[0];
-}
-
-async function storedTimes(eventId: string): Promise<number> {
-  const stored = await readStream(events.nats.url, "ORDER_EVENTS");
-  return stored.filter((e) => e.eventId === eventId).length;
-}
-
 it("a relay killed between the broker's acknowledgement and its mark republishes: stored once, applied once", async () => {
   const userId = userIds[0] as string;
-  const before = await confirmedOf(userId);
+  const before = await confirmedOf(events, userId);
   await events.shop.mesh.stop("order");
   await events.shop.mesh.start("order", { SHOPMESH_CRASH_AT: "outbox.after-publish:1" });
-  const died = exitOf("order");
-  const orderId = await placeFor(userId);
+  const died = exitOf(events, "order");
+  const orderId = await placeFor(events, userId, products[0]?.id ?? "");
   expect(await died).toBe("SIGKILL");
   // Killed exactly there: the broker has the event, the outbox does not know it.
-  const event = await eventOf(orderId);
+  const event = await eventOf(events, orderId);
   expect(event.sent).toBe(false);
-  expect(await storedTimes(event.event_id)).toBe(1);
+  expect(await storedTimes(events, event.event_id)).toBe(1);
 
   await events.shop.mesh.start("order");
-  await expect.poll(async () => (await eventOf(orderId)).sent).toBe(true);
+  await expect.poll(async () => (await eventOf(events, orderId)).sent).toBe(true);
   expect(
     await metric("order", "shopmesh_outbox_republished_total", { type: "order.confirmed" }),
   ).toBe(1);
-  expect(await storedTimes(event.event_id)).toBe(1);
-  await expect.poll(() => confirmedOf(userId)).toBe(before + 1);
+  expect(await storedTimes(events, event.event_id)).toBe(1);
+  await expect.poll(() => confirmedOf(events, userId)).toBe(before + 1);
   await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
-  expect(await confirmedOf(userId)).toBe(before + 1);
+  expect(await confirmedOf(events, userId)).toBe(before + 1);
 });
 
 it("a consumer killed after its commit, before its acknowledgement: the redelivery changes nothing", async () => {
   const userId = userIds[1] as string;
-  const before = await confirmedOf(userId);
+  const before = await confirmedOf(events, userId);
   await events.shop.mesh.stop("user");
   await events.shop.mesh.start("user", { SHOPMESH_CRASH_AT: "consumer.after-commit:1" });
-  const died = exitOf("user");
-  const orderId = await placeFor(userId);
+  const died = exitOf(events, "user");
+  const orderId = await placeFor(events, userId, products[0]?.id ?? "");
   expect(await died).toBe("SIGKILL");
-  const { event_id: eventId } = await eventOf(orderId);
+  const { event_id: eventId } = await eventOf(events, orderId);
   // Committed (the effect and the event id), never acknowledged.
   const { rows } = await events.users.query(
     "SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1",
@@ -282,7 +215,7 @@ it("a consumer killed after its commit, before its acknowledgement: the redelive
     .toBe(1);
   expect(await metric("user", "shopmesh_events_consumer_redeliveries_total")).toBe(1);
   await expect.poll(() => events.consumerInfo()).toMatchObject({ pending: 0, ackPending: 0 });
-  expect(await confirmedOf(userId)).toBe(before + 1);
+  expect(await confirmedOf(events, userId)).toBe(before + 1);
 });
 
 it("a poison event goes to the dead-letter subject after N deliveries with its error; the next order flows past it", async () => {
@@ -297,12 +230,12 @@ it("a poison event goes to the dead-letter subject after N deliveries with its e
     await connection.close();
   }
   const userId = userIds[2] as string;
-  const before = await confirmedOf(userId);
-  const orderId = await placeFor(userId);
-  await expect.poll(() => confirmedOf(userId)).toBe(before + 1);
+  const before = await confirmedOf(events, userId);
+  const orderId = await placeFor(events, userId, products[0]?.id ?? "");
+  await expect.poll(() => confirmedOf(events, userId)).toBe(before + 1);
   const applied = await events.users.query<{ at: Date }>(
     "SELECT processed_at AS at FROM processed_events WHERE event_id = $1",
-    [(await eventOf(orderId)).event_id],
+    [(await eventOf(events, orderId)).event_id],
   );
   await expect
     .poll(() => readStream(events.nats.url, "ORDER_EVENTS_DEAD_LETTER").catch(() => []), {
