@@ -47,9 +47,12 @@ it("runs every case and reports every ratio", async () => {
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Ten of the mesh (the read cache's two and the events' two included), four of the edge,
-  // four of mTLS.
-  expect(report.ratios).toHaveLength(18);
+  // Fourteen of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost,
+  // start to SERVING and the events' two included), four of the edge, four of mTLS.
+  expect(report.ratios).toHaveLength(22);
+  for (const service of ["user", "product", "order"]) {
+    expect(report.startTimes).toContainEqual(expect.objectContaining({ service, telemetry: "on" }));
+  }
   expect(report.eventLag.events).toBeGreaterThan(0);
   expect(report.eventLag.p99Ms).toBeGreaterThanOrEqual(report.eventLag.p50Ms);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);

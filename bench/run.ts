@@ -16,6 +16,7 @@ import { startOtlpSink } from "./otlp-sink.js";
 import type { CaseResult, Ratio } from "./report.js";
 import { stackMeshOptions } from "./stack.js";
 import { runStackCases } from "./stack-cases.js";
+import { measureStartTimes, type StartTime } from "./start-time.js";
 import { writeReport } from "./write-report.js";
 
 // `make bench`: what each part of the mesh costs, as ratios to a bare grpc-js server measured
@@ -33,6 +34,7 @@ let getUserLowRateP50Ms = Number.NaN;
 const sideRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
 let eventLag: EventLag | undefined;
+let startTimes: StartTime[] = [];
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
   log("B0: bare grpc-js server");
@@ -84,10 +86,12 @@ try {
   results.push(...mtls.results);
   sideRatios.push(...mtls.ratios);
   handshake = mtls.handshake;
+  log("start to SERVING, each service");
+  startTimes = await measureStartTimes(context, smoke ? 1 : 5);
 } finally {
   await sink.close();
   await database.stop();
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, eventLag });
+await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, eventLag });

@@ -4,6 +4,7 @@ import { breakerOverheadMicros } from "./breaker-overhead.js";
 import type { EventLag } from "./event-cases.js";
 import type { MtlsCost } from "./mtls-cost.js";
 import { type CaseResult, markdownTable, type Ratio, ratioLines, thisMachine } from "./report.js";
+import { type StartTime, startTimeLines } from "./start-time.js";
 import { targetRatios } from "./targets.js";
 import { handshakeLine } from "./tls-handshake.js";
 
@@ -14,6 +15,8 @@ export interface BenchMeasurements {
   /** The edge against direct calls, mTLS against plaintext, from the same run. */
   readonly sideRatios: Ratio[];
   readonly handshake: MtlsCost["handshake"] | undefined;
+  /** Start to SERVING of each service, telemetry on and with no SDK. */
+  readonly startTimes: readonly StartTime[];
   /** Commit of an order's confirmation → its effect in the user service. */
   readonly eventLag: EventLag | undefined;
 }
@@ -23,8 +26,8 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, sideRatios, handshake, eventLag } = measured;
-  const ratios = [...targetRatios(results, getUserLowRateP50Ms), ...sideRatios];
+  const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, eventLag } = measured;
+  const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
   const report = {
@@ -36,6 +39,7 @@ export async function writeReport(measured: BenchMeasurements) {
     getUserLowRateP50Ms,
     breakerMicrosPerCall,
     handshake,
+    startTimes,
     eventLag,
     ratios,
   };
@@ -52,6 +56,6 @@ export async function writeReport(measured: BenchMeasurements) {
       `order event, commit → applied by the user service at ${eventLag.ordersPerSecond} orders/s (${eventLag.events} events): p50 ${eventLag.p50Ms.toFixed(0)} ms, p99 ${eventLag.p99Ms.toFixed(0)} ms, max ${eventLag.maxMs.toFixed(0)} ms`,
     );
   }
-  console.log("");
+  console.log(`${startTimeLines(startTimes)}\n`);
   console.log(ratioLines(ratios));
 }

@@ -1,9 +1,9 @@
 // Loaded before anything else with `node --import ./dist/services/kit/telemetry-register.js`, so
-// that grpc-js and pg are instrumented before they load. Configured by the standard OTEL_*
-// variables; below are only shopmesh's defaults for those left unset.
-import { register } from "node:module";
+// that pg is instrumented before it loads (the kit makes the gRPC spans itself). Configured by
+// the standard OTEL_* variables; below are only shopmesh's defaults for those left unset.
 import path from "node:path";
 import { registerTelemetryShutdown } from "./telemetry/telemetry.js";
+import { readTelemetrySettings, type TelemetrySettings } from "./telemetry/telemetry-settings.js";
 
 // The service is the folder of the entry point: dist/services/order/main.js → "order".
 const service = path.basename(path.dirname(process.argv[1] ?? "")) || "unknown";
@@ -26,23 +26,16 @@ for (const [name, value] of Object.entries(defaults)) {
   if (!process.env[name]) process.env[name] = value;
 }
 
-// Switched off, telemetry costs nothing: not even loading the SDK (~0.6 s of start-up).
+// Switched off, telemetry costs nothing: not even loading the SDK.
 if (process.env.OTEL_SDK_DISABLED !== "true") {
-  // Our code is ESM: import-in-the-middle lets the instrumentations patch modules it imports.
-  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
-  const [{ NodeSDK }, { GrpcInstrumentation }, { PgInstrumentation }] = await Promise.all([
-    import("@opentelemetry/sdk-node"),
-    import("@opentelemetry/instrumentation-grpc"),
-    import("@opentelemetry/instrumentation-pg"),
-  ]);
-  const sdk = new NodeSDK({
-    instrumentations: [
-      new GrpcInstrumentation(),
-      // Only queries made while serving a call: pool pings and migrations would be noise.
-      new PgInstrumentation({ requireParentSpan: true }),
-    ],
-  });
-  sdk.start();
+  let settings: TelemetrySettings;
+  try {
+    settings = readTelemetrySettings();
+  } catch (error) {
+    process.stderr.write(`${service} service: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const { startTelemetry } = await import("./telemetry/telemetry-start.js");
   // The service flushes spans and metrics last in its graceful shutdown: none lost on SIGTERM.
-  registerTelemetryShutdown(() => sdk.shutdown());
+  registerTelemetryShutdown(await startTelemetry(settings));
 }

@@ -59,8 +59,9 @@ export class OrderStore {
    * for an order row that was.
    */
   async insertPending(order: NewOrder): Promise<boolean> {
-    const { rows } = await this.pool.query<{ inserted: boolean }>(
-      `WITH inserted AS (
+    const { rows } = await this.pool.query<{ inserted: boolean }>({
+      name: "insert pending order",
+      text: `WITH inserted AS (
          INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
            total_minor_units)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6)
@@ -73,7 +74,7 @@ export class OrderStore {
            AS t(product_id, quantity, unit_price, position)
        )
        SELECT EXISTS (SELECT FROM inserted) AS inserted`,
-      [
+      values: [
         order.id,
         order.requestId,
         order.requestFingerprint,
@@ -84,7 +85,7 @@ export class OrderStore {
         order.items.map((item) => item.quantity),
         order.items.map((item) => item.unitPriceMinorUnits),
       ],
-    );
+    });
     return rows[0]?.inserted === true;
   }
 
@@ -96,6 +97,7 @@ export class OrderStore {
     // The event a confirmation or cancellation reports is written by the same statement (the
     // outbox), with the trace context of the call: it exists exactly when the change committed.
     const changed = await this.query(
+      "order transition",
       `WITH changed AS (
          UPDATE orders o SET status = $3, update_time = now() WHERE o.id = $1 AND o.status = $2
          RETURNING ${orderColumns}
@@ -113,21 +115,23 @@ export class OrderStore {
 
   /** The order with this id, whatever its state. */
   async get(id: string): Promise<OrderRow | undefined> {
-    return (await this.query(`${selectOrders} WHERE o.id = $1`, [id]))[0];
+    return (await this.query("order by id", `${selectOrders} WHERE o.id = $1`, [id]))[0];
   }
 
   /** The order this user placed with this request_id, whatever its state. */
   async findByRequestId(userId: string, requestId: string): Promise<OrderRow | undefined> {
-    const found = await this.query(`${selectOrders} WHERE o.user_id = $1 AND o.request_id = $2`, [
-      userId,
-      requestId,
-    ]);
+    const found = await this.query(
+      "order by request id",
+      `${selectOrders} WHERE o.user_id = $1 AND o.request_id = $2`,
+      [userId, requestId],
+    );
     return found[0];
   }
 
   /** Up to `page.size + 1` visible orders after `page.after`, optionally of one user. */
   list(page: PageRequest, userId: string | undefined): Promise<OrderRow[]> {
     return this.query(
+      "orders page",
       `${selectOrders} WHERE o.seq > $1 AND o.status <> 'abandoned'
          AND ($3::uuid IS NULL OR o.user_id = $3)
        ORDER BY o.seq LIMIT $2`,
@@ -164,8 +168,9 @@ export class OrderStore {
     await this.pool.query("UPDATE orders SET reconcile_lease_until = now() WHERE id = $1", [id]);
   }
 
-  private async query(sql: string, params: unknown[]): Promise<OrderRow[]> {
-    const { rows } = await this.pool.query<RawRow>(sql, params);
+  /** Runs `text` as the prepared statement `name` (parsed and planned once per connection). */
+  private async query(name: string, text: string, values: unknown[]): Promise<OrderRow[]> {
+    const { rows } = await this.pool.query<RawRow>({ name, text, values });
     return rows.map((row) => ({
       ...row,
       items: (row.items ?? []).map((item) => ({

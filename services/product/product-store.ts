@@ -78,10 +78,11 @@ export class ProductStore {
   }
 
   private async select(ids: readonly string[]): Promise<ProductRow[]> {
-    const { rows } = await this.db.query<ProductRow>(
-      `SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const { rows } = await this.db.query<ProductRow>({
+      name: "products by ids",
+      text: `SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`,
+      values: [ids],
+    });
     return rows;
   }
 }

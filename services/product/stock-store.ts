@@ -25,11 +25,11 @@ export class StockStore {
    * FAILED_PRECONDITION naming the product that is short, or when the order was released.
    */
   async reserve(orderId: string, lines: readonly StockLine[]): Promise<StockLine[]> {
-    const { rows } = await this.pool.query<LockedLine & { claimed: boolean }>(reserveAll, [
-      orderId,
-      lines.map((line) => line.productId),
-      lines.map((line) => line.quantity),
-    ]);
+    const { rows } = await this.pool.query<LockedLine & { claimed: boolean }>({
+      name: "reserve stock",
+      text: reserveAll,
+      values: [orderId, lines.map((line) => line.productId), lines.map((line) => line.quantity)],
+    });
     if (rows[0]?.claimed) return [...lines];
     // Nothing was taken: the order id is known already (a replay, or released), or a line is short.
     const replayed = await replayedReservation(this.pool, orderId, lines);

@@ -54,9 +54,11 @@ export class UserStore {
   /** The user with this id, if any. */
   async get(id: string): Promise<UserRow | undefined> {
     const load = async () => {
-      const { rows } = await this.db.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [
-        id,
-      ]);
+      const { rows } = await this.db.query<UserRow>({
+        name: "user by id",
+        text: `SELECT ${columns} FROM users WHERE id = $1`,
+        values: [id],
+      });
       return rows[0];
     };
     if (!this.cache) return load();

@@ -5,6 +5,7 @@ import type { CallContext } from "../call-context.js";
 import { type RpcError, Status } from "../rpc-error.js";
 import { messageCodec } from "../server/message-codec.js";
 import { CallerGaveUp } from "../status-semantics.js";
+import { clientSpans } from "../telemetry/rpc-spans.js";
 import type { BreakerRegistry } from "./circuit-breaker.js";
 import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 import { type AttemptBounds, type DownstreamMethod, sendUnary } from "./unary-attempt.js";
@@ -107,15 +108,18 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   const client: Record<string, unknown> = { close: () => channel.close() };
   const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
   const minTimeoutMs = options.minTimeoutMs ?? 0;
+  const target = channel.getChannel().getTarget();
   for (const method of service.methods) {
     if (method.methodKind !== "unary") continue;
     if (options.onlyListedMethods && !(method.localName in policies)) continue;
+    const path = `/${service.typeName}/${method.name}`;
     const downstream: DownstreamMethod = {
       dependency: options.dependency,
       name: method.name,
-      path: `/${service.typeName}/${method.name}`,
+      path,
       serialize: messageCodec(method.input).serialize as (message: unknown) => Buffer,
       deserialize: messageCodec(method.output).deserialize,
+      span: clientSpans(path, target),
     };
     const policy = policies[method.localName] ?? {};
     const attempt = (request: unknown, bounds: AttemptBounds) =>

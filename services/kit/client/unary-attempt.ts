@@ -4,6 +4,7 @@ import { type ErrorDetails, receivedDetails } from "../error-details/index.js";
 import { RpcError, Status } from "../rpc-error.js";
 import { MalformedMessage } from "../server/message-codec.js";
 import { CallerGaveUp, meaningOf } from "../status-semantics.js";
+import type { ClientSpan } from "../telemetry/rpc-spans.js";
 
 /** One downstream method, as {@link sendUnary} needs it. */
 export interface DownstreamMethod {
@@ -14,6 +15,8 @@ export interface DownstreamMethod {
   readonly path: string;
   readonly serialize: (message: unknown) => Buffer;
   readonly deserialize: (bytes: Buffer) => unknown;
+  /** Starts each attempt's CLIENT span (and puts its trace context in the metadata). */
+  readonly span: (metadata: grpc.Metadata) => ClientSpan;
 }
 
 /** The bounds of one attempt: its deadline, and whose it is. */
@@ -42,14 +45,17 @@ export function sendUnary(
   if (signal?.aborted) return Promise.reject(callerGone({ deadline: bounds.deadline, signal }));
   return new Promise<unknown>((resolve, reject) => {
     const cancel = () => call.cancel();
+    const metadata = toMetadata(bounds.metadata);
+    const span = method.span(metadata);
     const call = channel.makeUnaryRequest(
       method.path,
       method.serialize,
       method.deserialize,
       request,
-      toMetadata(bounds.metadata),
+      metadata,
       { deadline: bounds.deadline },
       (error, response) => {
+        span.end(error);
         signal?.removeEventListener("abort", cancel);
         if (error) {
           if (signal?.aborted) reject(callerGone({ deadline: bounds.deadline, signal }, error));

@@ -4,17 +4,12 @@ import type * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "../call-context.js";
 import { runForCall } from "../call-scope.js";
 import { grpcStatus } from "../error-details/index.js";
-import { invalidArgument, RpcError, Status } from "../rpc-error.js";
+import { invalidArgument } from "../rpc-error.js";
+import { serverSpans } from "../telemetry/rpc-spans.js";
 import { toRpcError } from "../to-rpc-error.js";
-import { allowingRule, callerIdentity } from "../trust/index.js";
 import { MalformedMessage, messageCodec } from "./message-codec.js";
-import {
-  encode,
-  errorField,
-  passThrough,
-  type ResponseEncoder,
-  undeliverable,
-} from "./response-outcome.js";
+import { encode, passThrough, type ResponseEncoder } from "./response-outcome.js";
+import { type CallObserver, servedCall } from "./served-call.js";
 
 /** A unary method: one request in, one response out. */
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
@@ -59,23 +54,7 @@ export type UnaryCall = (request: unknown, context: CallContext) => Promise<unkn
  */
 export type UnaryInterceptor = (next: UnaryCall, method: DescMethod) => UnaryCall;
 
-/** How one call ended, for logs and metrics. */
-export interface CallOutcome {
-  readonly method: string;
-  /** The caller's SPIFFE ID, when it presented one. */
-  readonly peer?: string | undefined;
-  /** Serial of the caller's certificate: shows which one it used during a rotation. */
-  readonly peerSerial?: string | undefined;
-  /** The authorization rule that let the call in, when a policy is in force. */
-  readonly rule?: string | undefined;
-  readonly code: Status;
-  readonly durationMs: number;
-  /** Set when the call failed; its cause holds the original error. */
-  readonly error?: RpcError;
-}
-
-/** Told about every call that ends, whatever its outcome. */
-export type CallObserver = (outcome: CallOutcome) => void;
+export type { CallObserver, CallOutcome } from "./served-call.js";
 
 type UntypedCodec = {
   serialize(message: unknown): Buffer;
@@ -163,27 +142,31 @@ function unaryHandler(
   encoder: ResponseEncoder,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
+  const spans = serverSpans(path);
   return (serverCall, callback) => {
-    const { context, end } = callContext(path, serverCall, observe);
-    runForCall(context, () => run(serverCall.request, context, call)).then(
-      (response) => {
-        let bytes: Buffer;
-        try {
-          bytes = encode(encoder, response);
-        } catch (thrown) {
+    const { context, end, span } = servedCall(path, serverCall, observe, spans);
+    // The continuation too runs with the span active: the call's log line names its trace.
+    span.run(() =>
+      runForCall(context, () => run(serverCall.request, context, call)).then(
+        (response) => {
+          let bytes: Buffer;
+          try {
+            bytes = encode(encoder, response);
+          } catch (thrown) {
+            const error = toRpcError(thrown);
+            end(error);
+            callback(grpcStatus(error));
+            return;
+          }
+          end(undefined);
+          callback(null, bytes);
+        },
+        (thrown: unknown) => {
           const error = toRpcError(thrown);
           end(error);
           callback(grpcStatus(error));
-          return;
-        }
-        end(undefined);
-        callback(null, bytes);
-      },
-      (thrown: unknown) => {
-        const error = toRpcError(thrown);
-        end(error);
-        callback(grpcStatus(error));
-      },
+        },
+      ),
     );
   };
 }
@@ -195,8 +178,9 @@ function serverStreamingHandler(
   encoder: ResponseEncoder,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const path = `/${method.parent.typeName}/${method.name}`;
+  const spans = serverSpans(path);
   return (serverCall) => {
-    const { context, end } = callContext(path, serverCall, observe);
+    const { context, end, span } = servedCall(path, serverCall, observe, spans);
     const send = (response: unknown) => {
       // Throws RESOURCE_EXHAUSTED for an oversized message: the stream ends with it.
       const bytes = encode(encoder, response);
@@ -204,16 +188,19 @@ function serverStreamingHandler(
     };
     const stream = (request: unknown, ctx: CallContext) =>
       handler(request as MessageShape<DescMessage>, send, ctx);
-    runForCall(context, () => run(serverCall.request, context, stream)).then(
-      () => {
-        end(undefined);
-        serverCall.end();
-      },
-      (thrown: unknown) => {
-        const error = toRpcError(thrown);
-        end(error);
-        serverCall.emit("error", grpcStatus(error));
-      },
+    // The continuation too runs with the span active: the call's log line names its trace.
+    span.run(() =>
+      runForCall(context, () => run(serverCall.request, context, stream)).then(
+        () => {
+          end(undefined);
+          serverCall.end();
+        },
+        (thrown: unknown) => {
+          const error = toRpcError(thrown);
+          end(error);
+          serverCall.emit("error", grpcStatus(error));
+        },
+      ),
     );
   };
 }
@@ -232,52 +219,4 @@ async function run(
     );
   }
   return call(request, context);
-}
-
-/**
- * The handler's view of the call, and `end`, which marks it answered (so a later close is no
- * cancel) and tells the observer how it ended: the status the client gets, which is not what the
- * handler said when the caller has gone first.
- */
-function callContext(
-  method: string,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  observe: CallObserver,
-): { context: CallContext; end: (error: RpcError | undefined) => void } {
-  const started = performance.now();
-  const controller = new AbortController();
-  let finished = false;
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  // grpc-js emits "cancelled" whenever the stream closes, also after a normal end; and at the
-  // deadline, when it has already answered DEADLINE_EXCEEDED.
-  call.once("cancelled", () => {
-    if (finished) return;
-    if (Date.now() >= deadlineMs) {
-      controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
-    } else controller.abort(new RpcError(Status.CANCELLED, "call cancelled"));
-  });
-  const caller = callerIdentity(call.getAuthContext());
-  const who = {
-    peer: caller?.spiffeId,
-    peerSerial: caller?.serial,
-    rule: allowingRule(call.metadata),
-  };
-  const context: CallContext = {
-    method,
-    peer: caller?.spiffeId,
-    metadata: call.metadata,
-    deadline: deadlineMs,
-    signal: controller.signal,
-    address: call.getPeer(),
-  };
-  return {
-    context,
-    end: (error) => {
-      finished = true;
-      const final = undeliverable(context, error) ?? error;
-      const durationMs = performance.now() - started;
-      observe({ method, ...who, code: final?.code ?? Status.OK, durationMs, ...errorField(final) });
-    },
-  };
 }

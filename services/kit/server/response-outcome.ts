@@ -32,7 +32,12 @@ export function encode(encoder: ResponseEncoder, response: unknown): Buffer {
  * The status the client got instead of ours when the caller went first: grpc-js ended the call
  * with DEADLINE_EXCEEDED at the deadline, or the client cancelled. Undefined while it waits.
  */
-export function undeliverable(context: CallContext, answer?: RpcError): RpcError | undefined {
+export function undeliverable(
+  context: Pick<CallContext, "deadline"> & {
+    readonly signal: Pick<AbortSignal, "aborted" | "reason">;
+  },
+  answer?: RpcError,
+): RpcError | undefined {
   if (!context.signal.aborted && Date.now() < context.deadline) return undefined;
   const reason = context.signal.reason as RpcError | undefined;
   const code = reason?.code ?? Status.DEADLINE_EXCEEDED;
