@@ -3,10 +3,16 @@ import { parseArgs } from "node:util";
 /** What `shopmesh --help` prints. */
 export const usage = `usage: shopmesh <resource> <action> [options]
 
-  user create --email EMAIL --name NAME
+  user create --email EMAIL --name NAME [--request-id ID]
+  user update ID --name NAME [--etag ETAG]
   user get ID
   user list [--page-size N] [--page-token TOKEN]
-  product create --sku SKU --name NAME --price 12.50 --currency EUR --stock N
+  product create --sku SKU --name NAME --price 12.50 --currency EUR --stock N [--request-id ID]
+  product update ID [--name NAME] [--price 13.00 --currency EUR] [--etag ETAG]
+      changes only the fields given; with --etag, refused (ABORTED) if the product changed since
+  product adjust-stock ID --delta N --reason TEXT [--request-id ID]
+      N > 0 adds stock, N < 0 (written --delta=-5) takes it away, never below what orders
+      reserved; a retry with the same --request-id applies once (default: a new one)
   product get ID
   product list [--page-size N] [--page-token TOKEN]
   order create --user USER_ID --item PRODUCT_ID:QUANTITY [--item …] [--request-id ID]
@@ -51,6 +57,9 @@ const cliOptions = {
   user: { type: "string" },
   item: { type: "string", multiple: true },
   "request-id": { type: "string" },
+  etag: { type: "string", default: "" },
+  delta: { type: "string" },
+  reason: { type: "string" },
   "page-size": { type: "string", default: "0" },
   "page-token": { type: "string", default: "" },
   service: { type: "string" },

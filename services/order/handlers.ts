@@ -9,7 +9,6 @@ import type { EndUser } from "../kit/end-user/index.js";
 import {
   checkFields,
   failedPrecondition,
-  invalidArgument,
   notFound,
   page,
   pageRequest,
@@ -19,11 +18,10 @@ import {
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
+import { requireRequestId } from "../kit/writes/index.js";
 import type { OrderCancellation } from "./cancel-order.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";
 import type { OrderPlacement } from "./place-order.js";
-
-const maxRequestIdLength = 128;
 
 /** The OrderService rules over its store, placement saga and dependencies. */
 export function orderHandlers(
@@ -108,14 +106,6 @@ function ownerOf(endUser: EndUser | undefined, requested: string, action: string
   return endUser.userId;
 }
 
-function requireRequestId(value: string): string {
-  if (value === "") throw invalidArgument("request_id", "is required");
-  if (value.length > maxRequestIdLength) {
-    throw invalidArgument("request_id", `must be at most ${maxRequestIdLength} characters`);
-  }
-  return value;
-}
-
 const statuses: Record<OrderState, OrderStatus> = {
   pending: OrderStatus.PENDING,
   confirmed: OrderStatus.CONFIRMED,
@@ -142,5 +132,6 @@ function toOrder(row: OrderRow): MessageInitShape<typeof OrderSchema> {
     total: { currencyCode: row.currency, minorUnits: row.totalMinorUnits },
     status: statuses[row.status],
     createTime: timestampFromDate(row.createTime),
+    updateTime: timestampFromDate(row.updateTime),
   };
 }

@@ -1,10 +1,5 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Money } from "../gen/shopmesh/common/v1/money_pb.js";
-import type {
-  ProductSchema,
-  ProductService,
-} from "../gen/shopmesh/product/v1/product_service_pb.js";
+import type { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
@@ -20,42 +15,93 @@ import {
   requireUuid,
   type ServiceHandlers,
 } from "../kit/index.js";
-import { requireCurrency } from "../kit/money/index.js";
+import {
+  optionalRequestId,
+  requestFingerprint,
+  requestIdReused,
+  requireRequestId,
+} from "../kit/writes/index.js";
 import { productNotFound } from "./product-errors.js";
-import type { ProductRow, ProductStore } from "./product-store.js";
+import { maxNameLength, requirePrice, toProduct } from "./product-fields.js";
+import type { ProductStore } from "./product-store.js";
+import type { StockAdjustments } from "./stock-adjustments.js";
 import type { StockStore } from "./stock-store.js";
+import { updateProduct } from "./update-product.js";
 
 const maxSkuLength = 64;
-const maxNameLength = 200;
+const maxReasonLength = 200;
 
 /** The ProductService rules over its stores. */
 export function productHandlers(
   products: ProductStore,
   stock: StockStore,
+  adjustments: StockAdjustments,
 ): ServiceHandlers<typeof ProductService> {
   return {
+    // A request_id makes it idempotent: a retry returns the product the first call created.
     async createProduct(request, context) {
       requireAdminEndUser(context, "CreateProduct");
-      const { sku, name, price, initialStock } = checkFields({
+      const { sku, name, price, initialStock, requestId } = checkFields({
         sku: () => requireText("sku", request.sku, maxSkuLength),
         name: () => requireText("name", request.name, maxNameLength),
         price: () => requirePrice(request.price),
         initialStock: () => requireRange("stock", request.stock, 0, 2 ** 31 - 1),
+        requestId: () => optionalRequestId(request.requestId),
       });
+      const key =
+        requestId === undefined
+          ? undefined
+          : {
+              scope: context.endUser?.subject ?? "",
+              requestId,
+              fingerprint: requestFingerprint([sku, name, price, initialStock]),
+            };
       const product = await products.insert({
         sku,
         name,
         priceCurrency: price.currencyCode,
         priceMinorUnits: price.minorUnits,
         stock: initialStock,
+        key,
       });
-      if (!product) {
-        throw alreadyExists(`a product with sku ${sku} already exists`, {
-          reason: "SKU_TAKEN",
-          metadata: { sku },
-        });
+      if (product) return toProduct(product);
+      if (key) {
+        // Not inserted: a retry finds its first result; another request's key is refused.
+        const first = await products.getByRequest(key);
+        if (first?.requestFingerprint === key.fingerprint) return toProduct(first);
+        if (first) throw requestIdReused(key.requestId, "product");
       }
-      return toProduct(product);
+      throw alreadyExists(`a product with sku ${sku} already exists`, {
+        reason: "SKU_TAKEN",
+        metadata: { sku },
+      });
+    },
+
+    async updateProduct(request, context) {
+      requireAdminEndUser(context, "UpdateProduct");
+      return toProduct(await updateProduct(products, request));
+    },
+
+    async adjustStock(request, context) {
+      requireAdminEndUser(context, "AdjustStock");
+      const checked = checkFields({
+        productId: () => requireUuid("product_id", request.productId),
+        delta: () => {
+          if (request.delta === 0) throw invalidArgument("delta", "must not be 0");
+          return request.delta;
+        },
+        reason: () => requireText("reason", request.reason, maxReasonLength),
+        requestId: () => requireRequestId(request.requestId),
+      });
+      const done = await adjustments.adjust(checked);
+      return {
+        productId: done.productId,
+        delta: done.delta,
+        reason: done.reason,
+        requestId: done.requestId,
+        stock: done.stock,
+        createTime: timestampFromDate(done.createTime),
+      };
     },
 
     async getProduct(request) {
@@ -100,27 +146,5 @@ export function productHandlers(
       const orderId = requireUuid("order_id", request.orderId);
       return { orderId, returnedItems: await stock.release(orderId) };
     },
-  };
-}
-
-function requirePrice(price: Money | undefined): { currencyCode: string; minorUnits: bigint } {
-  if (!price) throw invalidArgument("price", "is required");
-  return checkFields({
-    currencyCode: () => requireCurrency("price.currency_code", price.currencyCode),
-    minorUnits: () => {
-      if (price.minorUnits < 0n) throw invalidArgument("price.minor_units", "must not be negative");
-      return price.minorUnits;
-    },
-  });
-}
-
-function toProduct(row: ProductRow): MessageInitShape<typeof ProductSchema> {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    price: { currencyCode: row.priceCurrency, minorUnits: row.priceMinorUnits },
-    stock: row.stock,
-    createTime: timestampFromDate(row.createTime),
   };
 }

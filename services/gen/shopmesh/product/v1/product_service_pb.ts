@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../common/v1/money_pb.js";
 import { file_shopmesh_common_v1_money } from "../../common/v1/money_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/product/v1/product_service.proto.
  */
 export const file_shopmesh_product_v1_product_service: GenFile = /*@__PURE__*/
-  fileDesc("CilzaG9wbWVzaC9wcm9kdWN0L3YxL3Byb2R1Y3Rfc2VydmljZS5wcm90bxITc2hvcG1lc2gucHJvZHVjdC52MSKaAQoHUHJvZHVjdBIKCgJpZBgBIAEoCRILCgNza3UYAiABKAkSDAoEbmFtZRgDIAEoCRIoCgVwcmljZRgEIAEoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leRINCgVzdG9jaxgFIAEoBRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSKAoFcHJpY2UYAyABKAsyGS5zaG9wbWVzaC5jb21tb24udjEuTW9uZXkSDQoFc3RvY2sYBCABKAUiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiPAoTTGlzdFByb2R1Y3RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJfChRMaXN0UHJvZHVjdHNSZXNwb25zZRIuCghwcm9kdWN0cxgBIAMoCzIcLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJgoXQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QSCwoDaWRzGAEgAygJIkoKGEJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRIuCghwcm9kdWN0cxgBIAMoCzIcLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdCIxCglTdG9ja0l0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJWChNSZXNlcnZlU3RvY2tSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJEi0KBWl0ZW1zGAIgAygLMh4uc2hvcG1lc2gucHJvZHVjdC52MS5TdG9ja0l0ZW0iVwoUUmVzZXJ2ZVN0b2NrUmVzcG9uc2USEAoIb3JkZXJfaWQYASABKAkSLQoFaXRlbXMYAiADKAsyHi5zaG9wbWVzaC5wcm9kdWN0LnYxLlN0b2NrSXRlbSInChNSZWxlYXNlU3RvY2tSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJImAKFFJlbGVhc2VTdG9ja1Jlc3BvbnNlEhAKCG9yZGVyX2lkGAEgASgJEjYKDnJldHVybmVkX2l0ZW1zGAIgAygLMh4uc2hvcG1lc2gucHJvZHVjdC52MS5TdG9ja0l0ZW0y3gQKDlByb2R1Y3RTZXJ2aWNlElgKDUNyZWF0ZVByb2R1Y3QSKS5zaG9wbWVzaC5wcm9kdWN0LnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0Ghwuc2hvcG1lc2gucHJvZHVjdC52MS5Qcm9kdWN0ElIKCkdldFByb2R1Y3QSJi5zaG9wbWVzaC5wcm9kdWN0LnYxLkdldFByb2R1Y3RSZXF1ZXN0Ghwuc2hvcG1lc2gucHJvZHVjdC52MS5Qcm9kdWN0EmMKDExpc3RQcm9kdWN0cxIoLnNob3BtZXNoLnByb2R1Y3QudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBopLnNob3BtZXNoLnByb2R1Y3QudjEuTGlzdFByb2R1Y3RzUmVzcG9uc2USbwoQQmF0Y2hHZXRQcm9kdWN0cxIsLnNob3BtZXNoLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QaLS5zaG9wbWVzaC5wcm9kdWN0LnYxLkJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRJjCgxSZXNlcnZlU3RvY2sSKC5zaG9wbWVzaC5wcm9kdWN0LnYxLlJlc2VydmVTdG9ja1JlcXVlc3QaKS5zaG9wbWVzaC5wcm9kdWN0LnYxLlJlc2VydmVTdG9ja1Jlc3BvbnNlEmMKDFJlbGVhc2VTdG9jaxIoLnNob3BtZXNoLnByb2R1Y3QudjEuUmVsZWFzZVN0b2NrUmVxdWVzdBopLnNob3BtZXNoLnByb2R1Y3QudjEuUmVsZWFzZVN0b2NrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CilzaG9wbWVzaC9wcm9kdWN0L3YxL3Byb2R1Y3Rfc2VydmljZS5wcm90bxITc2hvcG1lc2gucHJvZHVjdC52MSLZAQoHUHJvZHVjdBIKCgJpZBgBIAEoCRILCgNza3UYAiABKAkSDAoEbmFtZRgDIAEoCRIoCgVwcmljZRgEIAEoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leRINCgVzdG9jaxgFIAEoBRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgUIAEoCRIvCgt1cGRhdGVfdGltZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifgoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSKAoFcHJpY2UYAyABKAsyGS5zaG9wbWVzaC5jb21tb24udjEuTW9uZXkSDQoFc3RvY2sYBCABKAUSEgoKcmVxdWVzdF9pZBgUIAEoCSJ2ChRVcGRhdGVQcm9kdWN0UmVxdWVzdBItCgdwcm9kdWN0GAEgASgLMhwuc2hvcG1lc2gucHJvZHVjdC52MS5Qcm9kdWN0Ei8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJbChJBZGp1c3RTdG9ja1JlcXVlc3QSEgoKcHJvZHVjdF9pZBgBIAEoCRINCgVkZWx0YRgCIAEoBRIOCgZyZWFzb24YAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSKYAQoPU3RvY2tBZGp1c3RtZW50EhIKCnByb2R1Y3RfaWQYASABKAkSDQoFZGVsdGEYAiABKAUSDgoGcmVhc29uGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSDQoFc3RvY2sYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KEUdldFByb2R1Y3RSZXF1ZXN0EgoKAmlkGAEgASgJIjwKE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiXwoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLgoIcHJvZHVjdHMYASADKAsyHC5zaG9wbWVzaC5wcm9kdWN0LnYxLlByb2R1Y3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiYKF0JhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJKChhCYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USLgoIcHJvZHVjdHMYASADKAsyHC5zaG9wbWVzaC5wcm9kdWN0LnYxLlByb2R1Y3QiMQoJU3RvY2tJdGVtEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAUiVgoTUmVzZXJ2ZVN0b2NrUmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCRItCgVpdGVtcxgCIAMoCzIeLnNob3BtZXNoLnByb2R1Y3QudjEuU3RvY2tJdGVtIlcKFFJlc2VydmVTdG9ja1Jlc3BvbnNlEhAKCG9yZGVyX2lkGAEgASgJEi0KBWl0ZW1zGAIgAygLMh4uc2hvcG1lc2gucHJvZHVjdC52MS5TdG9ja0l0ZW0iJwoTUmVsZWFzZVN0b2NrUmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCSJgChRSZWxlYXNlU3RvY2tSZXNwb25zZRIQCghvcmRlcl9pZBgBIAEoCRI2Cg5yZXR1cm5lZF9pdGVtcxgCIAMoCzIeLnNob3BtZXNoLnByb2R1Y3QudjEuU3RvY2tJdGVtMpYGCg5Qcm9kdWN0U2VydmljZRJYCg1DcmVhdGVQcm9kdWN0Eikuc2hvcG1lc2gucHJvZHVjdC52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJYCg1VcGRhdGVQcm9kdWN0Eikuc2hvcG1lc2gucHJvZHVjdC52MS5VcGRhdGVQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJcCgtBZGp1c3RTdG9jaxInLnNob3BtZXNoLnByb2R1Y3QudjEuQWRqdXN0U3RvY2tSZXF1ZXN0GiQuc2hvcG1lc2gucHJvZHVjdC52MS5TdG9ja0FkanVzdG1lbnQSUgoKR2V0UHJvZHVjdBImLnNob3BtZXNoLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlcXVlc3QaHC5zaG9wbWVzaC5wcm9kdWN0LnYxLlByb2R1Y3QSYwoMTGlzdFByb2R1Y3RzEiguc2hvcG1lc2gucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0Gikuc2hvcG1lc2gucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXNwb25zZRJvChBCYXRjaEdldFByb2R1Y3RzEiwuc2hvcG1lc2gucHJvZHVjdC52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBotLnNob3BtZXNoLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEmMKDFJlc2VydmVTdG9jaxIoLnNob3BtZXNoLnByb2R1Y3QudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBopLnNob3BtZXNoLnByb2R1Y3QudjEuUmVzZXJ2ZVN0b2NrUmVzcG9uc2USYwoMUmVsZWFzZVN0b2NrEiguc2hvcG1lc2gucHJvZHVjdC52MS5SZWxlYXNlU3RvY2tSZXF1ZXN0Gikuc2hvcG1lc2gucHJvZHVjdC52MS5SZWxlYXNlU3RvY2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * An item for sale.
@@ -63,6 +63,21 @@ export type Product = Message<"shopmesh.product.v1.Product"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 6;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Changes whenever the product does (stock included); pass it back in
+   * UpdateProduct to make the update conditional. Opaque: compare, never parse.
+   *
+   * @generated from field: string etag = 20;
+   */
+  etag: string;
+
+  /**
+   * Output only. When the product last changed (stock included).
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 21;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -105,6 +120,15 @@ export type CreateProductRequest = Message<"shopmesh.product.v1.CreateProductReq
    * @generated from field: int32 stock = 4;
    */
   stock: number;
+
+  /**
+   * Optional idempotency key, at most 128 characters: a retry with the same one returns the
+   * product the first call created; with different content, ALREADY_EXISTS (REQUEST_ID_REUSED).
+   * Through the edge it is scoped to the signed-in user.
+   *
+   * @generated from field: string request_id = 20;
+   */
+  requestId: string;
 };
 
 /**
@@ -113,6 +137,134 @@ export type CreateProductRequest = Message<"shopmesh.product.v1.CreateProductReq
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
   messageDesc(file_shopmesh_product_v1_product_service, 1);
+
+/**
+ * Request of UpdateProduct.
+ *
+ * @generated from message shopmesh.product.v1.UpdateProductRequest
+ */
+export type UpdateProductRequest = Message<"shopmesh.product.v1.UpdateProductRequest"> & {
+  /**
+   * The product's id, the new values of the fields in update_mask and, optionally, the etag
+   * the change was based on.
+   *
+   * @generated from field: shopmesh.product.v1.Product product = 1;
+   */
+  product?: Product | undefined;
+
+  /**
+   * Which fields change: name, price, or `*` for both. Empty: the fields set in product.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.UpdateProductRequest.
+ * Use `create(UpdateProductRequestSchema)` to create a new message.
+ */
+export const UpdateProductRequestSchema: GenMessage<UpdateProductRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 2);
+
+/**
+ * Request of AdjustStock.
+ *
+ * @generated from message shopmesh.product.v1.AdjustStockRequest
+ */
+export type AdjustStockRequest = Message<"shopmesh.product.v1.AdjustStockRequest"> & {
+  /**
+   * The product's UUID.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Units added (positive) or taken away (negative); not 0.
+   *
+   * @generated from field: int32 delta = 2;
+   */
+  delta: number;
+
+  /**
+   * Why, for the record (a delivery, a count, breakage): 1 to 200 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The idempotency key, 1 to 128 characters: a retry returns the first result and changes
+   * the stock once.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.AdjustStockRequest.
+ * Use `create(AdjustStockRequestSchema)` to create a new message.
+ */
+export const AdjustStockRequestSchema: GenMessage<AdjustStockRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 3);
+
+/**
+ * One recorded stock adjustment.
+ *
+ * @generated from message shopmesh.product.v1.StockAdjustment
+ */
+export type StockAdjustment = Message<"shopmesh.product.v1.StockAdjustment"> & {
+  /**
+   * The product adjusted.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * The units added or taken away.
+   *
+   * @generated from field: int32 delta = 2;
+   */
+  delta: number;
+
+  /**
+   * Why, as given.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The idempotency key it was made with.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+
+  /**
+   * The product's stock (units available, not counting reserved ones) right after it.
+   *
+   * @generated from field: int32 stock = 5;
+   */
+  stock: number;
+
+  /**
+   * When it was made.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 6;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.StockAdjustment.
+ * Use `create(StockAdjustmentSchema)` to create a new message.
+ */
+export const StockAdjustmentSchema: GenMessage<StockAdjustment> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 4);
 
 /**
  * Request of GetProduct.
@@ -133,7 +285,7 @@ export type GetProductRequest = Message<"shopmesh.product.v1.GetProductRequest">
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 2);
+  messageDesc(file_shopmesh_product_v1_product_service, 5);
 
 /**
  * Request of ListProducts.
@@ -161,7 +313,7 @@ export type ListProductsRequest = Message<"shopmesh.product.v1.ListProductsReque
  * Use `create(ListProductsRequestSchema)` to create a new message.
  */
 export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 3);
+  messageDesc(file_shopmesh_product_v1_product_service, 6);
 
 /**
  * Response of ListProducts.
@@ -189,7 +341,7 @@ export type ListProductsResponse = Message<"shopmesh.product.v1.ListProductsResp
  * Use `create(ListProductsResponseSchema)` to create a new message.
  */
 export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 4);
+  messageDesc(file_shopmesh_product_v1_product_service, 7);
 
 /**
  * Request of BatchGetProducts.
@@ -210,7 +362,7 @@ export type BatchGetProductsRequest = Message<"shopmesh.product.v1.BatchGetProdu
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 5);
+  messageDesc(file_shopmesh_product_v1_product_service, 8);
 
 /**
  * Response of BatchGetProducts.
@@ -231,7 +383,7 @@ export type BatchGetProductsResponse = Message<"shopmesh.product.v1.BatchGetProd
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 6);
+  messageDesc(file_shopmesh_product_v1_product_service, 9);
 
 /**
  * A quantity of one product.
@@ -259,7 +411,7 @@ export type StockItem = Message<"shopmesh.product.v1.StockItem"> & {
  * Use `create(StockItemSchema)` to create a new message.
  */
 export const StockItemSchema: GenMessage<StockItem> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 7);
+  messageDesc(file_shopmesh_product_v1_product_service, 10);
 
 /**
  * Request of ReserveStock.
@@ -287,7 +439,7 @@ export type ReserveStockRequest = Message<"shopmesh.product.v1.ReserveStockReque
  * Use `create(ReserveStockRequestSchema)` to create a new message.
  */
 export const ReserveStockRequestSchema: GenMessage<ReserveStockRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 8);
+  messageDesc(file_shopmesh_product_v1_product_service, 11);
 
 /**
  * Response of ReserveStock.
@@ -315,7 +467,7 @@ export type ReserveStockResponse = Message<"shopmesh.product.v1.ReserveStockResp
  * Use `create(ReserveStockResponseSchema)` to create a new message.
  */
 export const ReserveStockResponseSchema: GenMessage<ReserveStockResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 9);
+  messageDesc(file_shopmesh_product_v1_product_service, 12);
 
 /**
  * Request of ReleaseStock.
@@ -336,7 +488,7 @@ export type ReleaseStockRequest = Message<"shopmesh.product.v1.ReleaseStockReque
  * Use `create(ReleaseStockRequestSchema)` to create a new message.
  */
 export const ReleaseStockRequestSchema: GenMessage<ReleaseStockRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 10);
+  messageDesc(file_shopmesh_product_v1_product_service, 13);
 
 /**
  * Response of ReleaseStock.
@@ -364,7 +516,7 @@ export type ReleaseStockResponse = Message<"shopmesh.product.v1.ReleaseStockResp
  * Use `create(ReleaseStockResponseSchema)` to create a new message.
  */
 export const ReleaseStockResponseSchema: GenMessage<ReleaseStockResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 11);
+  messageDesc(file_shopmesh_product_v1_product_service, 14);
 
 /**
  * The catalogue and its stock. Stock is taken by reservations keyed by order id, so that an
@@ -374,7 +526,8 @@ export const ReleaseStockResponseSchema: GenMessage<ReleaseStockResponse> = /*@_
  */
 export const ProductService: GenService<{
   /**
-   * Creates a product. SKUs are unique (ALREADY_EXISTS).
+   * Creates a product. SKUs are unique (ALREADY_EXISTS). With a request_id, a retry returns the
+   * product the first call created.
    *
    * @generated from rpc shopmesh.product.v1.ProductService.CreateProduct
    */
@@ -382,6 +535,28 @@ export const ProductService: GenService<{
     methodKind: "unary";
     input: typeof CreateProductRequestSchema;
     output: typeof ProductSchema;
+  },
+  /**
+   * Changes the fields named in update_mask (name, price). With the product's etag, ABORTED when
+   * the product changed since that etag was read (AIP-154).
+   *
+   * @generated from rpc shopmesh.product.v1.ProductService.UpdateProduct
+   */
+  updateProduct: {
+    methodKind: "unary";
+    input: typeof UpdateProductRequestSchema;
+    output: typeof ProductSchema;
+  },
+  /**
+   * Adds delta units to a product's stock, or takes them away; never below what orders have
+   * reserved (FAILED_PRECONDITION). Idempotent per request_id: a retry returns the first result.
+   *
+   * @generated from rpc shopmesh.product.v1.ProductService.AdjustStock
+   */
+  adjustStock: {
+    methodKind: "unary";
+    input: typeof AdjustStockRequestSchema;
+    output: typeof StockAdjustmentSchema;
   },
   /**
    * Returns one product, NOT_FOUND if the id is unknown.

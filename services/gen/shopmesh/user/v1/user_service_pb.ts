@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../common/v1/money_pb.js";
 import { file_shopmesh_common_v1_money } from "../../common/v1/money_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/user/v1/user_service.proto.
  */
 export const file_shopmesh_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSKlAQoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKEHB1cmNoYXNlX3N1bW1hcnkYKCABKAsyIS5zaG9wbWVzaC51c2VyLnYxLlB1cmNoYXNlU3VtbWFyeSJvCg9QdXJjaGFzZVN1bW1hcnkSGAoQY29uZmlybWVkX29yZGVycxgBIAEoBRIYChBjYW5jZWxsZWRfb3JkZXJzGAIgASgFEigKBXNwZW50GAMgAygLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IjgKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCSIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJTChFMaXN0VXNlcnNSZXNwb25zZRIlCgV1c2VycxgBIAMoCzIWLnNob3BtZXNoLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkyxgIKC1VzZXJTZXJ2aWNlEkkKCkNyZWF0ZVVzZXISIy5zaG9wbWVzaC51c2VyLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyEkMKB0dldFVzZXISIC5zaG9wbWVzaC51c2VyLnYxLkdldFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyElQKCUxpc3RVc2VycxIiLnNob3BtZXNoLnVzZXIudjEuTGlzdFVzZXJzUmVxdWVzdBojLnNob3BtZXNoLnVzZXIudjEuTGlzdFVzZXJzUmVzcG9uc2USUQoOR2V0Q3VycmVudFVzZXISJy5zaG9wbWVzaC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBoWLnNob3BtZXNoLnVzZXIudjEuVXNlcmIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSLkAQoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYFCABKAkSLwoLdXBkYXRlX3RpbWUYFSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKEHB1cmNoYXNlX3N1bW1hcnkYKCABKAsyIS5zaG9wbWVzaC51c2VyLnYxLlB1cmNoYXNlU3VtbWFyeSJvCg9QdXJjaGFzZVN1bW1hcnkSGAoQY29uZmlybWVkX29yZGVycxgBIAEoBRIYChBjYW5jZWxsZWRfb3JkZXJzGAIgASgFEigKBXNwZW50GAMgAygLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IkwKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRISCgpyZXF1ZXN0X2lkGBQgASgJImoKEVVwZGF0ZVVzZXJSZXF1ZXN0EiQKBHVzZXIYASABKAsyFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIhwKDkdldFVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlMKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuc2hvcG1lc2gudXNlci52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKRAwoLVXNlclNlcnZpY2USSQoKQ3JlYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISSQoKVXBkYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuVXBkYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISQwoHR2V0VXNlchIgLnNob3BtZXNoLnVzZXIudjEuR2V0VXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISVAoJTGlzdFVzZXJzEiIuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXF1ZXN0GiMuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZRJRCg5HZXRDdXJyZW50VXNlchInLnNob3BtZXNoLnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * A customer.
@@ -49,6 +49,21 @@ export type User = Message<"shopmesh.user.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Changes whenever the user does; pass it back in UpdateUser to make the update
+   * conditional. Opaque: compare, never parse.
+   *
+   * @generated from field: string etag = 20;
+   */
+  etag: string;
+
+  /**
+   * Output only. When the user last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 21;
+   */
+  updateTime?: Timestamp | undefined;
 
   /**
    * What the user bought, kept from the order service's events (eventually consistent: an
@@ -120,6 +135,15 @@ export type CreateUserRequest = Message<"shopmesh.user.v1.CreateUserRequest"> & 
    * @generated from field: string display_name = 2;
    */
   displayName: string;
+
+  /**
+   * Optional idempotency key, at most 128 characters: a retry with the same one returns the
+   * user the first call created; with different content, ALREADY_EXISTS (REQUEST_ID_REUSED).
+   * Through the edge it is scoped to the signed-in user.
+   *
+   * @generated from field: string request_id = 20;
+   */
+  requestId: string;
 };
 
 /**
@@ -128,6 +152,35 @@ export type CreateUserRequest = Message<"shopmesh.user.v1.CreateUserRequest"> & 
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
   messageDesc(file_shopmesh_user_v1_user_service, 2);
+
+/**
+ * Request of UpdateUser.
+ *
+ * @generated from message shopmesh.user.v1.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<"shopmesh.user.v1.UpdateUserRequest"> & {
+  /**
+   * The user's id, the new values of the fields in update_mask and, optionally, the etag the
+   * change was based on.
+   *
+   * @generated from field: shopmesh.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * Which fields change: display_name (or `*`). Empty: the fields set in user.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message shopmesh.user.v1.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
+ */
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_user_v1_user_service, 3);
 
 /**
  * Request of GetUser.
@@ -148,7 +201,7 @@ export type GetUserRequest = Message<"shopmesh.user.v1.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 3);
+  messageDesc(file_shopmesh_user_v1_user_service, 4);
 
 /**
  * Request of GetCurrentUser; who is asking comes from the call, not the request.
@@ -163,7 +216,7 @@ export type GetCurrentUserRequest = Message<"shopmesh.user.v1.GetCurrentUserRequ
  * Use `create(GetCurrentUserRequestSchema)` to create a new message.
  */
 export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 4);
+  messageDesc(file_shopmesh_user_v1_user_service, 5);
 
 /**
  * Request of ListUsers.
@@ -191,7 +244,7 @@ export type ListUsersRequest = Message<"shopmesh.user.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 5);
+  messageDesc(file_shopmesh_user_v1_user_service, 6);
 
 /**
  * Response of ListUsers.
@@ -219,7 +272,7 @@ export type ListUsersResponse = Message<"shopmesh.user.v1.ListUsersResponse"> & 
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 6);
+  messageDesc(file_shopmesh_user_v1_user_service, 7);
 
 /**
  * Customers of the shop.
@@ -228,13 +281,25 @@ export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE_
  */
 export const UserService: GenService<{
   /**
-   * Creates a user. Emails are unique regardless of case (ALREADY_EXISTS).
+   * Creates a user. Emails are unique regardless of case (ALREADY_EXISTS). With a request_id, a
+   * retry returns the user the first call created.
    *
    * @generated from rpc shopmesh.user.v1.UserService.CreateUser
    */
   createUser: {
     methodKind: "unary";
     input: typeof CreateUserRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Changes the fields named in update_mask (display_name). With the user's etag, ABORTED when
+   * the user changed since that etag was read (AIP-154). An end user may update only themselves.
+   *
+   * @generated from rpc shopmesh.user.v1.UserService.UpdateUser
+   */
+  updateUser: {
+    methodKind: "unary";
+    input: typeof UpdateUserRequestSchema;
     output: typeof UserSchema;
   },
   /**

@@ -1,0 +1,18 @@
+// services/kit/writes: what makes a write safe to retry and to race (AIP-134, 154, 155).
+export {
+  type ConditionalUpdate,
+  etagMatchesSql,
+  etagMismatch,
+  etagSql,
+  updateIfCurrent,
+  versionMigrationSql,
+} from "./etag.js";
+export {
+  type CreateKey,
+  maxRequestIdLength,
+  optionalRequestId,
+  requestFingerprint,
+  requestIdReused,
+  requireRequestId,
+} from "./request-id.js";
+export { type MaskRules, resolveUpdateMask } from "./update-mask.js";
