@@ -19,7 +19,8 @@ export const usage = `usage: shopmesh <resource> <action> [options]
   order get ID
   order list [--user USER_ID] [--page-size N] [--page-token TOKEN]
   order cancel ID
-  health                      exits 0 when all three services answer SERVING
+  health                      exits 0 when all three services answer SERVING (degraded
+                              components such as order/events-broker are listed)
   login --email EMAIL [--admin]   development sign-in (make run's issuer); stores the token
   events tail [--nats nats://127.0.0.1:4222] [--count N]
       prints order events (and dead letters) as they pass, one JSON line each (NATS_URL too)
