@@ -37,6 +37,9 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct, full stack, mTLS (Node client)",
       "CreateOrder, full stack, plaintext (Node client)",
       "CreateOrder, full stack, mTLS (Node client)",
+      "CreateOrder, events off (no broker: rows wait in the outbox)",
+      "CreateOrder, relay on (publishing to NATS, no consumer)",
+      "CreateOrder, events on (relay → NATS → user consumer)",
       "GetProduct, direct gRPC (edge baseline; CPU: product)",
       "GetProduct via the edge, gRPC (CPU: edge)",
       "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
@@ -44,9 +47,9 @@ it("runs every case and reports every ratio", async () => {
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Twelve of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost and
-  // start to SERVING included), four of the edge, four of mTLS against plaintext.
-  expect(report.ratios).toHaveLength(20);
+  // Fourteen of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost,
+  // start to SERVING and the events' two included), four of the edge, four of mTLS.
+  expect(report.ratios).toHaveLength(22);
   for (const service of ["user", "product", "order"]) {
     expect(report.startTimes).toContainEqual(expect.objectContaining({ service, telemetry: "on" }));
   }
@@ -57,8 +60,10 @@ it("runs every case and reports every ratio", async () => {
       expect(cost[way]).toBeGreaterThan(0);
     }
   }
+  expect(report.eventLag.events).toBeGreaterThan(0);
+  expect(report.eventLag.p99Ms).toBeGreaterThanOrEqual(report.eventLag.p50Ms);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);
   expect(lastLines.every((line) => /^(met|MISSED) /.test(line))).toBe(true);
-}, 240_000);
+}, 400_000);

@@ -9,6 +9,7 @@ import { GetProductRequestSchema } from "../services/gen/shopmesh/product/v1/pro
 import { startBareServer } from "./bare-server-process.js";
 import { log, shape, smoke } from "./bench-shape.js";
 import { measureEdgeCost } from "./edge-cost.js";
+import { type EventLag, runEventCases } from "./event-cases.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
@@ -32,6 +33,7 @@ const results: CaseResult[] = [];
 let getUserLowRateP50Ms = Number.NaN;
 const sideRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
+let eventLag: EventLag | undefined;
 let startTimes: StartTime[] = [];
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
@@ -62,6 +64,16 @@ try {
   const stack = await runStackCases(context, floor.rate);
   results.push(...stack.results);
   getUserLowRateP50Ms = stack.getUserLowRateP50Ms;
+  const events = await runEventCases(async (label) => {
+    for (const name of serviceNames) await database.ensureDatabase(`bench_${label}_${name}`);
+    return {
+      user: database.urlOf(`bench_${label}_user`),
+      product: database.urlOf(`bench_${label}_product`),
+      order: database.urlOf(`bench_${label}_order`),
+    };
+  }, sink.endpoint);
+  results.push(...events.results);
+  eventLag = events.lag;
   const edge = await measureEdgeCost(context);
   results.push(...edge.results);
   sideRatios.push(...edge.ratios);
@@ -82,4 +94,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, startTimes });
+await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, eventLag });

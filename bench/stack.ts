@@ -28,6 +28,8 @@ export function stackMeshOptions(
       OTEL_METRICS_EXPORTER: "none",
       OTEL_TRACES_EXPORTER: "otlp",
       OTEL_EXPORTER_OTLP_ENDPOINT: context.otlpEndpoint,
+      // No broker unless a case starts one (event-cases.ts): never a `make run` broker on 4222.
+      NATS_URL: "nats://127.0.0.1:1",
       ...env,
     },
     onOutput: () => {},
@@ -43,10 +45,12 @@ export async function withStack(
   label: string,
   env: Record<string, string>,
   work: (mesh: Mesh, pids: Record<string, number>) => Promise<void>,
+  serviceEnv: MeshOptions["serviceEnv"] = {},
 ): Promise<void> {
   log(`stack: ${label}`);
   // h2load cannot present a client certificate: these cases run the stack in plaintext.
-  const mesh = await startMesh({ ...stackMeshOptions(context, env), trust: "plaintext" });
+  const options = { ...stackMeshOptions(context, env), serviceEnv, trust: "plaintext" as const };
+  const mesh = await startMesh(options);
   try {
     const pids = Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0]));
     await work(mesh, pids);

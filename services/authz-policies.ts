@@ -82,10 +82,17 @@ export function defaultPolicies(
           },
         },
         {
-          // The edge forwards an admin's CreateProduct; the product service checks the role.
+          // The edge forwards an admin's catalogue and stock writes; the product service checks
+          // the role. No other workload may write the catalogue or move stock this way.
           name: "catalog-writes-from-operator",
           source: { principals: [ids.operator, ids.edge] },
-          request: { paths: [`${product}/CreateProduct`] },
+          request: {
+            paths: [
+              `${product}/CreateProduct`,
+              `${product}/UpdateProduct`,
+              `${product}/AdjustStock`,
+            ],
+          },
         },
       ],
       [`${product}/GetProduct`, `${product}/ListProducts`],
@@ -98,6 +105,13 @@ export function defaultPolicies(
           name: "listing-from-operator",
           source: { principals: [ids.operator, ids.edge] },
           request: { paths: [`${user}/ListUsers`] },
+        },
+        {
+          // The edge forwards an end user's change of their own profile (the user service checks
+          // whose it is); the operator may change anyone's.
+          name: "profile-writes-from-operator",
+          source: { principals: [ids.operator, ids.edge] },
+          request: { paths: [`${user}/UpdateUser`] },
         },
         {
           // Only a caller speaking for a signed-in end user has a current user.

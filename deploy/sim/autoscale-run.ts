@@ -6,7 +6,7 @@ import { rampStages } from "./autoscale/load-ramp.js";
 import { rampFigures, rampPlot } from "./autoscale/ramp-figures.js";
 import { chartAutoscalers, runRamp } from "./autoscale/ramp-run.js";
 import { timelineTable } from "./autoscale/report.js";
-import { simChartOverrides } from "./autoscale/sim-chart.js";
+import { simChartOverrides, simDeployments, simRamp } from "./autoscale/sim-chart.js";
 import { timeScale } from "./autoscaler/index.js";
 import { startCluster } from "./cluster.js";
 import { startSimBacking } from "./sim-backing.js";
@@ -16,8 +16,8 @@ import { startSimBacking } from "./sim-backing.js";
 
 const config = readConfig({
   factor: { env: "SIM_TIME_FACTOR", parse: integer(1, 60), default: 10 },
-  base: { env: "SIM_BASE_RATE", parse: integer(1, 500), default: 4 },
-  peak: { env: "SIM_PEAK_RATE", parse: integer(1, 2000), default: 40 },
+  base: { env: "SIM_BASE_RATE", parse: integer(1, 500), default: simRamp.base },
+  peak: { env: "SIM_PEAK_RATE", parse: integer(1, 2000), default: simRamp.peak },
   dnsPort: { env: "SIM_DNS_PORT", parse: integer(1, 65535), default: 5353 },
   postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
   dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
@@ -25,7 +25,7 @@ const config = readConfig({
 });
 
 const time = timeScale(config.factor);
-const overrides = await simChartOverrides(time);
+const overrides = await simChartOverrides(time, simDeployments);
 const autoscalers = await chartAutoscalers(overrides);
 const { database, databaseUrls, trust } = await startSimBacking(
   config.dataDir,
@@ -43,17 +43,10 @@ const cluster = await startCluster({
   subnets: { user: "127.0.11", product: "127.0.12", order: "127.0.13" },
   env: { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" },
 });
-// Scale-in takes the scale-down window plus one period per pod removed (simulated seconds).
-const stages = rampStages({
-  base: config.base,
-  peak: config.peak,
-  steps: 3,
-  stepS: 5,
-  holdS: 25,
-  totalS: 110,
-});
+const stages = rampStages({ ...simRamp, base: config.base, peak: config.peak });
 console.log(
-  `time compressed ×${config.factor}; load stages (journeys/s): ${JSON.stringify(stages)}`,
+  `time compressed ×${config.factor}; Deployments changed for this machine ${JSON.stringify(simDeployments)}; ` +
+    `load stages (journeys/s): ${JSON.stringify(stages)}`,
 );
 try {
   const result = await runRamp({

@@ -3,17 +3,24 @@ import { parseArgs } from "node:util";
 /** What `shopmesh --help` prints. */
 export const usage = `usage: shopmesh <resource> <action> [options]
 
-  user create --email EMAIL --name NAME
+  user create --email EMAIL --name NAME [--request-id ID]
+  user update ID --name NAME [--etag ETAG]
   user get ID
   user list [--page-size N] [--page-token TOKEN]
-  product create --sku SKU --name NAME --price 12.50 --currency EUR --stock N
+  product create --sku SKU --name NAME --price 12.50 --currency EUR --stock N [--request-id ID]
+  product update ID [--name NAME] [--price 13.00 --currency EUR] [--etag ETAG]
+      changes only the fields given; with --etag, refused (ABORTED) if the product changed since
+  product adjust-stock ID --delta N --reason TEXT [--request-id ID]
+      N > 0 adds stock, N < 0 (written --delta=-5) takes it away, never below what orders
+      reserved; a retry with the same --request-id applies once (default: a new one)
   product get ID
   product list [--page-size N] [--page-token TOKEN]
   order create --user USER_ID --item PRODUCT_ID:QUANTITY [--item …] [--request-id ID]
   order get ID
   order list [--user USER_ID] [--page-size N] [--page-token TOKEN]
   order cancel ID
-  health                      exits 0 when all three services answer SERVING
+  health                      exits 0 when all three services answer SERVING (degraded
+                              components such as order/events-broker are listed)
   login --email EMAIL [--admin]   development sign-in (make run's issuer); stores the token
   events tail [--nats nats://127.0.0.1:4222] [--count N]
       prints order events (and dead letters) as they pass, one JSON line each (NATS_URL too)
@@ -50,6 +57,9 @@ const cliOptions = {
   user: { type: "string" },
   item: { type: "string", multiple: true },
   "request-id": { type: "string" },
+  etag: { type: "string", default: "" },
+  delta: { type: "string" },
+  reason: { type: "string" },
   "page-size": { type: "string", default: "0" },
   "page-token": { type: "string", default: "" },
   service: { type: "string" },

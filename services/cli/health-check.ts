@@ -7,10 +7,15 @@ import {
 } from "../gen/grpc/health/v1/health_pb.js";
 import type { MeshClients } from "./mesh-clients.js";
 
+// Names a server reports besides "" and its services: components it works without (the event
+// broker), shown as `service/component`. A full service name has dots; liveness is for probes.
+const isComponent = (name: string) => name !== "" && name !== "liveness" && !name.includes(".");
+
 /**
- * Asks each server for its overall health (what Kubernetes probes ask). Resolves with every
- * status when all three serve; rejects with UNAVAILABLE naming those that don't. The Helm
- * chart's `helm test` runs this.
+ * Asks each server for its overall health (what Kubernetes probes ask), and for the components
+ * it reports (`order/events-broker` NOT_SERVING: degraded, still serving). Resolves with every
+ * status when all three serve, degraded or not; rejects with UNAVAILABLE naming those that
+ * don't. The Helm chart's `helm test` runs this.
  */
 export async function checkHealth(clients: MeshClients): Promise<HealthListResponse> {
   const entries = await Promise.all(
@@ -19,15 +24,25 @@ export async function checkHealth(clients: MeshClients): Promise<HealthListRespo
         (response) => response.status,
         () => ServingStatus.UNKNOWN,
       );
-      return [name, status] as const;
+      const components = await health.list({}, { timeoutMs: 5_000 }).then(
+        (response) =>
+          Object.entries(response.statuses)
+            .filter(([component]) => isComponent(component))
+            .map(([component, value]) => [`${name}/${component}`, value.status] as const),
+        () => [],
+      );
+      return { overall: [name, status] as const, components };
     }),
   );
-  const failing = entries.filter(([, status]) => status !== ServingStatus.SERVING);
+  const failing = entries
+    .map((entry) => entry.overall)
+    .filter(([, status]) => status !== ServingStatus.SERVING);
   if (failing.length > 0) {
     const list = failing.map(([name, status]) => `${name} ${ServingStatus[status]}`).join(", ");
     throw new ConnectError(`not serving: ${list}`, Code.Unavailable);
   }
+  const all = entries.flatMap((entry) => [entry.overall, ...entry.components]);
   return create(HealthListResponseSchema, {
-    statuses: Object.fromEntries(entries.map(([name, status]) => [name, { status }])),
+    statuses: Object.fromEntries(all.map(([name, status]) => [name, { status }])),
   });
 }

@@ -6,6 +6,7 @@ import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { type OperatorIdentity, operatorTlsOptions } from "./operator-identity.js";
+import { guardedSessionManager, retryRefusedStreams } from "./refused-streams.js";
 
 /** Where the CLI finds each service. */
 export interface MeshAddresses {
@@ -59,14 +60,18 @@ export function meshClients(
 ): MeshClients {
   // One transport (one HTTP/2 connection) per server, shared by every client of that server;
   // per service, not per address, because each server is checked for its own SPIFFE ID.
-  const transport = (service: MeshService): Transport =>
-    identity === "plaintext"
-      ? createGrpcTransport({ baseUrl: `http://${addresses[service]}`, interceptors })
-      : createGrpcTransport({
-          baseUrl: `https://${addresses[service]}`,
-          interceptors,
-          nodeOptions: operatorTlsOptions(identity, service),
-        });
+  // Refused streams go again innermost, so the caller's interceptors see one call.
+  const chain = [...interceptors, retryRefusedStreams];
+  const transport = (service: MeshService): Transport => {
+    const plaintext = identity === "plaintext";
+    const baseUrl = `${plaintext ? "http" : "https"}://${addresses[service]}`;
+    const nodeOptions = plaintext ? undefined : operatorTlsOptions(identity, service);
+    return createGrpcTransport({
+      baseUrl,
+      interceptors: chain,
+      sessionManager: guardedSessionManager(baseUrl, nodeOptions),
+    });
+  };
   const transports = {
     user: transport("user"),
     product: transport("product"),

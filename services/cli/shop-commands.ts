@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { HealthListResponseSchema } from "../gen/grpc/health/v1/health_pb.js";
 import {
   ListOrdersResponseSchema,
@@ -7,6 +8,8 @@ import {
 import {
   ListProductsResponseSchema,
   ProductSchema,
+  StockAdjustmentSchema,
+  type UpdateProductRequestSchema,
 } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { ListUsersResponseSchema, UserSchema } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { type CommandLine, UsageError } from "./command-line.js";
@@ -38,8 +41,19 @@ export async function runShopCommand(
         await users.createUser({
           email: line.required("email"),
           displayName: line.required("name"),
+          requestId: line.options["request-id"] ?? "",
         }),
       );
+    case "user update": {
+      const user = { id: line.argument(2, "ID"), displayName: line.required("name") };
+      return out(
+        UserSchema,
+        await users.updateUser({
+          user: { ...user, etag: line.options.etag },
+          updateMask: { paths: ["display_name"] },
+        }),
+      );
+    }
     case "user get":
       return out(UserSchema, await users.getUser({ id: line.argument(2, "ID") }));
     case "user list":
@@ -53,9 +67,23 @@ export async function runShopCommand(
           name: line.required("name"),
           price: { currencyCode, minorUnits: price(line.required("price"), currencyCode) },
           stock: line.wholeNumber("stock", 0, int32Max),
+          requestId: line.options["request-id"] ?? "",
         }),
       );
     }
+    case "product update":
+      return out(ProductSchema, await products.updateProduct(productUpdate(line)));
+    case "product adjust-stock":
+      return out(
+        StockAdjustmentSchema,
+        await products.adjustStock({
+          productId: line.argument(2, "ID"),
+          delta: line.wholeNumber("delta", -int32Max, int32Max),
+          reason: line.required("reason"),
+          // A fresh key per invocation; pass --request-id to make a retry of it apply once.
+          requestId: line.options["request-id"] ?? randomUUID(),
+        }),
+      );
     case "product get":
       return out(ProductSchema, await products.getProduct({ id: line.argument(2, "ID") }));
     case "product list":
@@ -89,6 +117,22 @@ export async function runShopCommand(
     default:
       throw new UsageError(`unknown command: ${line.positionals.join(" ") || "(none)"}`);
   }
+}
+
+/** An UpdateProduct of the fields given: --name, --price (with --currency). */
+function productUpdate(line: CommandLine): MessageInitShape<typeof UpdateProductRequestSchema> {
+  const { name, price: amount, currency = "", etag } = line.options;
+  const paths = [...(name ? ["name"] : []), ...(amount ? ["price"] : [])];
+  if (paths.length === 0) throw new UsageError("give --name, --price or both");
+  return {
+    product: {
+      id: line.argument(2, "ID"),
+      ...(name ? { name } : {}),
+      ...(amount ? { price: { currencyCode: currency, minorUnits: price(amount, currency) } } : {}),
+      etag,
+    },
+    updateMask: { paths },
+  };
 }
 
 function price(amount: string, currencyCode: string): bigint {

@@ -9,8 +9,9 @@ export function connectDependencies(
   targets: Readonly<Record<"user" | "product" | "order", string>>,
   identities: Readonly<Record<"user" | "product" | "order", string | undefined>>,
 ) {
-  // Reads are safe to retry; so are CreateOrder (keyed by request_id) and CancelOrder (a second
-  // cancel changes nothing). CreateUser and CreateProduct are never resent by the edge.
+  // Reads are safe to retry; so are CreateOrder and AdjustStock (keyed by request_id) and
+  // CancelOrder (a second cancel changes nothing). Creates (their request_id is optional) and
+  // updates (their etag is too) are never resent by the edge.
   return {
     users: downstream.connect(UserService, {
       dependency: "user service",
@@ -18,6 +19,7 @@ export function connectDependencies(
       identity: identities.user,
       methods: {
         createUser: {},
+        updateUser: {},
         getUser: { idempotent: true },
         getCurrentUser: { idempotent: true },
         listUsers: { idempotent: true },
@@ -29,6 +31,8 @@ export function connectDependencies(
       identity: identities.product,
       methods: {
         createProduct: {},
+        updateProduct: {},
+        adjustStock: { idempotent: true },
         getProduct: { idempotent: true },
         listProducts: { idempotent: true },
       },

@@ -4,7 +4,12 @@ import { RpcError, Status, type UnaryInterceptor } from "../kit/index.js";
 export const anonymousMethods: ReadonlySet<string> = new Set(["GetProduct", "ListProducts"]);
 
 /** Calls only admins may make (the services behind check again). */
-export const adminMethods: ReadonlySet<string> = new Set(["CreateProduct", "ListUsers"]);
+export const adminMethods: ReadonlySet<string> = new Set([
+  "CreateProduct",
+  "UpdateProduct",
+  "AdjustStock",
+  "ListUsers",
+]);
 
 /** Refuses admin methods to signed-in users without the admin role, before any work is done. */
 export function adminsOnly(): UnaryInterceptor {

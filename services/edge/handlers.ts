@@ -18,6 +18,8 @@ export function edgeServices(deps: EdgeDependencies, profiles: Profiles): Expose
       getProduct: async (request, context) => products.getProduct(request, await as(context)),
       listProducts: async (request, context) => products.listProducts(request, await as(context)),
       createProduct: async (request, context) => products.createProduct(request, await as(context)),
+      updateProduct: async (request, context) => products.updateProduct(request, await as(context)),
+      adjustStock: async (request, context) => products.adjustStock(request, await as(context)),
     }),
     expose(UserService, {
       // Sign-up: the new profile is linked to the token's subject by the user service.
@@ -27,6 +29,7 @@ export function edgeServices(deps: EdgeDependencies, profiles: Profiles): Expose
         return user;
       },
       getUser: async (request, context) => users.getUser(request, await as(context)),
+      updateUser: async (request, context) => users.updateUser(request, await as(context)),
       getCurrentUser: async (request, context) => users.getCurrentUser(request, await as(context)),
       listUsers: async (request, context) => users.listUsers(request, await as(context)),
     }),

@@ -33,6 +33,11 @@ export interface ServiceDeps<Config> {
   readonly logger: Logger;
   /** Connects to other services with deadlines, retries and breakers; closed at shutdown. */
   readonly downstream: Downstream;
+  /**
+   * Reports a component the service works without (the event broker) up or down: health shows
+   * it under its own name (degraded), never as the whole service NOT_SERVING.
+   */
+  readonly reportComponent: (name: string, up: boolean) => void;
 }
 
 /** What a service's `start` returns: its implementations and what to close at shutdown. */
@@ -92,7 +97,15 @@ export async function runService<Settings extends Record<string, Setting<unknown
     process.exit(2);
   }
   const downstream = new Downstream(config, logger, trust);
-  const parts = spec.start({ config, pool, logger, downstream });
+  // Components report before the health registry exists (it needs start's services): kept here
+  // and handed over once it does.
+  const components = new Map<string, boolean>();
+  let reportTo: HealthRegistry | undefined;
+  const reportComponent = (name: string, up: boolean) => {
+    components.set(name, up);
+    reportTo?.setComponent(name, up);
+  };
+  const parts = spec.start({ config, pool, logger, downstream, reportComponent });
   const protection = serverProtection(config, logger);
   const { inFlight, faults } = protection;
   const interceptors = [
@@ -125,6 +138,8 @@ export async function runService<Settings extends Record<string, Setting<unknown
     services.map((service) => service.typeName),
     { maxWatches: config.healthMaxWatches },
   );
+  for (const [name, up] of components) health.setComponent(name, up);
+  reportTo = health;
   // Health stays outside load shedding and fault injection: probes must see the truth. Its Watch
   // streams are bounded by HEALTH_MAX_WATCHES instead.
   const healthService = grpcService(Health, health.handlers(), {

@@ -80,15 +80,10 @@ export const statusSemantics: { readonly [code in Status]: StatusMeaning } = {
   // dependency that keeps shedding is overloaded, which is what a breaker is for.
   [Status.RESOURCE_EXHAUSTED]: unavailable,
   [Status.FAILED_PRECONDITION]: callerMistake(Status.FAILED_PRECONDITION),
-  // A conflicting transaction was rolled back: an idempotent call can simply run again.
-  [Status.ABORTED]: {
-    callerFault: false,
-    retryable: true,
-    dependencyFailure: false,
-    logLevel: "info",
-    relayedAs: Status.ABORTED,
-    relayMessage: false,
-  },
+  // A conflicting transaction was rolled back: an idempotent call can simply run again. Or the
+  // caller's etag is stale (ETAG_MISMATCH): its reason must reach the client through the edge.
+  // Every ABORTED of the mesh is worded by us (toRpcError replaces the database's text).
+  [Status.ABORTED]: { ...callerMistake(Status.ABORTED), retryable: true },
   [Status.OUT_OF_RANGE]: callerMistake(Status.OUT_OF_RANGE),
   // Served: the caller named a method we lack. Received: version skew inside the mesh, a bug.
   [Status.UNIMPLEMENTED]: {

@@ -136,5 +136,6 @@ function toOrder(row: OrderRow): MessageInitShape<typeof OrderSchema> {
     total: { currencyCode: row.currency, minorUnits: row.totalMinorUnits },
     status: statuses[row.status],
     createTime: timestampFromDate(row.createTime),
+    updateTime: timestampFromDate(row.updateTime),
   };
 }

@@ -44,7 +44,7 @@ await runService({
     reconcileLeaseMs: { env: "RECONCILE_LEASE_MS", parse: integer(1_000), default: 60_000 },
     ...outboxSettings,
   },
-  start: ({ config, pool, logger, downstream }) => {
+  start: ({ config, pool, logger, downstream, reportComponent }) => {
     const dependencies = connectDependencies(downstream, config);
     const store = new OrderStore(pool);
     const placement = new OrderPlacement(store, dependencies, logger);
@@ -54,7 +54,7 @@ await runService({
       stalledMs: config.pendingOrderTimeoutMs,
       leaseMs: config.reconcileLeaseMs,
     });
-    const stopOutbox = startOutbox(config, pool, logger);
+    const stopOutbox = startOutbox(config, pool, logger, reportComponent);
     return {
       implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],
       stop: async () => {

@@ -29,11 +29,12 @@ export interface OrderRow {
   readonly currency: string;
   readonly totalMinorUnits: bigint;
   readonly createTime: Date;
+  readonly updateTime: Date;
   readonly items: readonly OrderLine[];
 }
 
 /** What placing an order stores before it reserves stock. */
-export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime">;
+export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime" | "updateTime">;
 
 type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
@@ -43,7 +44,7 @@ type RawRow = Omit<OrderRow, "items"> & {
 const orderColumns = `
   o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
   o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
-  o.create_time AS "createTime",
+  o.create_time AS "createTime", o.update_time AS "updateTime",
   (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
       'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
    FROM order_items i WHERE i.order_id = o.id) AS items`;

@@ -1,8 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import type { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import {
-  alreadyExists,
   type CallContext,
   type Logger,
   outlivingCaller,
@@ -10,6 +9,7 @@ import {
   type ServiceClient,
   Status,
 } from "../kit/index.js";
+import { requestFingerprint, requestIdReused } from "../kit/writes/index.js";
 import type { NewOrder, OrderRow, OrderStore } from "./order-store.js";
 import { type PricedOrder, priceOrder } from "./pricing.js";
 
@@ -57,10 +57,7 @@ export class OrderPlacement {
       const existing = await this.store.findByRequestId(request.userId, request.requestId);
       if (existing) {
         if (existing.requestFingerprint !== fingerprint) {
-          throw alreadyExists(
-            `request_id ${request.requestId} was already used for a different order`,
-            { reason: "REQUEST_ID_REUSED", metadata: { requestId: request.requestId } },
-          );
+          throw requestIdReused(request.requestId, "order");
         }
         if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
         if (existing.status === "pending") {
@@ -172,7 +169,5 @@ function fingerprintOf(request: OrderRequest): string {
   const lines = request.items
     .map((item) => [item.productId, item.quantity] as const)
     .sort(([a], [b]) => a.localeCompare(b));
-  return createHash("sha256")
-    .update(JSON.stringify([request.userId, lines]))
-    .digest("hex");
+  return requestFingerprint([request.userId, lines]);
 }

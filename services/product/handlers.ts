@@ -1,10 +1,6 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../gen/shopmesh/common/v1/money_pb.js";
-import type {
-  ProductSchema,
-  ProductService,
-} from "../gen/shopmesh/product/v1/product_service_pb.js";
+import type { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
@@ -14,10 +10,13 @@ import {
   pageRequest,
   type ServiceHandlers,
 } from "../kit/index.js";
-import { requireCurrency } from "../kit/money/index.js";
+import { createKey, requestIdReused } from "../kit/writes/index.js";
 import { productNotFound } from "./product-errors.js";
-import type { ProductRow, ProductStore } from "./product-store.js";
+import { knownCurrencyPrice, toProduct } from "./product-fields.js";
+import type { ProductStore } from "./product-store.js";
+import type { StockAdjustments } from "./stock-adjustments.js";
 import type { StockStore } from "./stock-store.js";
+import { updateProduct } from "./update-product.js";
 
 /**
  * The ProductService rules over its stores. The field rules (lengths, UUIDs, quantities) are the
@@ -26,27 +25,65 @@ import type { StockStore } from "./stock-store.js";
 export function productHandlers(
   products: ProductStore,
   stock: StockStore,
+  adjustments: StockAdjustments,
 ): ServiceHandlers<typeof ProductService> {
   return {
+    // A request_id makes it idempotent: a retry returns the product the first call created.
     async createProduct(request, context) {
       requireAdminEndUser(context, "CreateProduct");
       const sku = request.sku.trim();
+      const name = request.name.trim();
       // Required by the rules: the kit refused a request without it.
-      const price = request.price as Money;
+      const price = knownCurrencyPrice(request.price as Money);
+      const key = createKey(context.endUser?.subject ?? "", request.requestId, [
+        sku,
+        name,
+        price,
+        request.stock,
+      ]);
       const product = await products.insert({
         sku,
-        name: request.name.trim(),
-        priceCurrency: requireCurrency("price.currency_code", price.currencyCode),
+        name,
+        priceCurrency: price.currencyCode,
         priceMinorUnits: price.minorUnits,
         stock: request.stock,
+        key,
       });
-      if (!product) {
-        throw alreadyExists(`a product with sku ${sku} already exists`, {
-          reason: "SKU_TAKEN",
-          metadata: { sku },
-        });
+      if (product) return toProduct(product);
+      if (key) {
+        // Not inserted: a retry finds its first result; another request's key is refused.
+        const first = await products.getByRequest(key);
+        if (first?.requestFingerprint === key.fingerprint) return toProduct(first);
+        if (first) throw requestIdReused(key.requestId, "product");
       }
-      return toProduct(product);
+      throw alreadyExists(`a product with sku ${sku} already exists`, {
+        reason: "SKU_TAKEN",
+        metadata: { sku },
+      });
+    },
+
+    async updateProduct(request, context) {
+      requireAdminEndUser(context, "UpdateProduct");
+      return toProduct(await updateProduct(products, request));
+    },
+
+    async adjustStock(request, context) {
+      requireAdminEndUser(context, "AdjustStock");
+      // The rules checked the fields; the reason is kept as its words, without the padding.
+      const done = await adjustments.adjust({
+        productId: canonicalId(request.productId),
+        delta: request.delta,
+        reason: request.reason.trim(),
+        requestId: request.requestId,
+      });
+      return {
+        productId: done.productId,
+        delta: done.delta,
+        reason: done.reason,
+        requestId: done.requestId,
+        stock: done.stock,
+        createTime: timestampFromDate(done.createTime),
+      };
     },
 
     async getProduct(request) {
@@ -85,16 +122,5 @@ export function productHandlers(
       const orderId = canonicalId(request.orderId);
       return { orderId, returnedItems: await stock.release(orderId) };
     },
-  };
-}
-
-function toProduct(row: ProductRow): MessageInitShape<typeof ProductSchema> {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    price: { currencyCode: row.priceCurrency, minorUnits: row.priceMinorUnits },
-    stock: row.stock,
-    createTime: timestampFromDate(row.createTime),
   };
 }

@@ -5,6 +5,7 @@ import { productHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { ProductStore } from "./product-store.js";
 import { startReservationRetention } from "./reservation-retention.js";
+import { StockAdjustments } from "./stock-adjustments.js";
 import { StockStore } from "./stock-store.js";
 
 const hour = 3_600_000;
@@ -36,7 +37,10 @@ await runService({
     });
     return {
       implementations: [
-        implement(ProductService, productHandlers(new ProductStore(pool, reads.cache), stock)),
+        implement(
+          ProductService,
+          productHandlers(new ProductStore(pool, reads.cache), stock, new StockAdjustments(pool)),
+        ),
       ],
       stop: async () => {
         await retention.stop();

@@ -1,5 +1,6 @@
 import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
+import { versionMigrationSql } from "../kit/writes/index.js";
 
 /** The product service's schema, oldest first. */
 export const migrations: readonly Migration[] = [
@@ -56,5 +57,43 @@ export const migrations: readonly Migration[] = [
     name: "notify the read caches of every product change",
     // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
     sql: invalidationTriggerSql("products", "id"),
+  }, // 20 and on: the API methods' work (#19 item 3), a number range of its own.
+  {
+    version: 20,
+    name: "product versions and update times",
+    // Every change moves them on, a reservation's stock included.
+    sql: versionMigrationSql("products"),
+  },
+  {
+    version: 21,
+    name: "idempotent product creation",
+    sql: `
+      -- CreateProduct's optional request_id, unique per scope: the signed-in admin's subject
+      -- through the edge, '' for the mesh's own workloads (the operator). The fingerprint tells a
+      -- retry from a reuse of the key for another product.
+      ALTER TABLE products ADD COLUMN request_scope text, ADD COLUMN request_id text,
+        ADD COLUMN request_fingerprint text;
+      CREATE UNIQUE INDEX products_request_key ON products (request_scope, request_id)
+        WHERE request_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 22,
+    name: "stock adjustments",
+    sql: `
+      -- One row per AdjustStock that changed the stock: the record of why stock moved, and the
+      -- idempotency record of its request_id (a retry returns this row, and changes nothing).
+      CREATE TABLE stock_adjustments (
+        request_id text PRIMARY KEY,
+        request_fingerprint text NOT NULL,
+        product_id uuid NOT NULL REFERENCES products (id),
+        delta integer NOT NULL CHECK (delta <> 0),
+        reason text NOT NULL,
+        -- the product's stock right after this adjustment: what a retry answers
+        stock_after integer NOT NULL CHECK (stock_after >= 0),
+        create_time timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX stock_adjustments_product_idx ON stock_adjustments (product_id, create_time);
+    `,
   },
 ];

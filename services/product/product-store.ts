@@ -1,5 +1,12 @@
 import { type CoherentCache, insertKey, type Loaded, rowKey } from "../kit/cache/index.js";
 import type { PageRequest, Queryable } from "../kit/index.js";
+import {
+  type ConditionalUpdate,
+  type CreateKey,
+  etagMatchesSql,
+  etagSql,
+  updateIfCurrent,
+} from "../kit/writes/index.js";
 
 /** A product as stored. */
 export interface ProductRow {
@@ -11,6 +18,11 @@ export interface ProductRow {
   readonly priceMinorUnits: bigint;
   readonly stock: number;
   readonly createTime: Date;
+  readonly updateTime: Date;
+  /** Opaque; new whenever the row changes, stock included (kit/writes). */
+  readonly etag: string;
+  /** The digest of the CreateProduct request that made it, when it came with a request_id. */
+  readonly requestFingerprint: string | null;
 }
 
 /** What CreateProduct stores. */
@@ -20,10 +32,18 @@ export interface NewProduct {
   readonly priceCurrency: string;
   readonly priceMinorUnits: bigint;
   readonly stock: number;
+  readonly key?: CreateKey | undefined;
+}
+
+/** What UpdateProduct may change; undefined fields stay as they are. */
+export interface ProductChanges {
+  readonly name?: string | undefined;
+  readonly price?: { readonly currencyCode: string; readonly minorUnits: bigint } | undefined;
 }
 
 const columns = `id, seq, sku, name, price_currency AS "priceCurrency",
-  price_minor_units AS "priceMinorUnits", stock, create_time AS "createTime"`;
+  price_minor_units AS "priceMinorUnits", stock, create_time AS "createTime",
+  update_time AS "updateTime", ${etagSql()} AS etag, request_fingerprint AS "requestFingerprint"`;
 
 const table = "products";
 
@@ -37,16 +57,62 @@ export class ProductStore {
     private readonly cache?: CoherentCache,
   ) {}
 
-  /** Inserts a product; undefined when the SKU is taken. */
+  /** Inserts a product; undefined when the SKU or the request key is taken. */
   async insert(product: NewProduct): Promise<ProductRow | undefined> {
     const { rows } = await this.db.query<ProductRow>(
-      `INSERT INTO products (sku, name, price_currency, price_minor_units, stock)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (sku) DO NOTHING
+      `INSERT INTO products (sku, name, price_currency, price_minor_units, stock, request_scope,
+         request_id, request_fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT DO NOTHING
        RETURNING ${columns}`,
-      [product.sku, product.name, product.priceCurrency, product.priceMinorUnits, product.stock],
+      [
+        product.sku,
+        product.name,
+        product.priceCurrency,
+        product.priceMinorUnits,
+        product.stock,
+        product.key?.scope ?? null,
+        product.key?.requestId ?? null,
+        product.key?.fingerprint ?? null,
+      ],
     );
     return rows[0];
+  }
+
+  /** The product created with this request key, if any. */
+  async getByRequest(key: CreateKey): Promise<ProductRow | undefined> {
+    const { rows } = await this.db.query<ProductRow>(
+      `SELECT ${columns} FROM products WHERE request_scope = $1 AND request_id = $2`,
+      [key.scope, key.requestId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Applies `changes` to product `id` if `etag` is current (or not given); see
+   * {@link updateIfCurrent}. The version and update time move on in the trigger.
+   */
+  async update(
+    id: string,
+    etag: string | undefined,
+    changes: ProductChanges,
+  ): Promise<ConditionalUpdate<ProductRow>> {
+    const updated = await updateIfCurrent<ProductRow>(this.db, table, {
+      sql: `UPDATE products SET name = COALESCE($3, name),
+              price_currency = COALESCE($4, price_currency),
+              price_minor_units = COALESCE($5, price_minor_units)
+            WHERE id = $1 AND ${etagMatchesSql("$2")} RETURNING ${columns}`,
+      params: [
+        id,
+        etag ?? null,
+        changes.name ?? null,
+        changes.price?.currencyCode ?? null,
+        changes.price?.minorUnits ?? null,
+      ],
+    });
+    // Read-your-writes on this replica; the others hear the trigger's notification.
+    this.cache?.invalidate(rowKey(table, id));
+    return updated;
   }
 
   /** The products with these ids that exist, in no particular order. */

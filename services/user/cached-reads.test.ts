@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedPool } from "../../test/support/database.js";
-import { type ReadCache, readCacheSettings, startReadCache } from "../kit/cache/index.js";
-import { createLogger, type Pool, readConfig } from "../kit/index.js";
+import { eventually, startListening } from "../../test/support/read-cache.js";
+import type { ReadCache } from "../kit/cache/index.js";
+import type { Pool } from "../kit/index.js";
 import { migrations } from "./migrations.js";
 import { UserStore } from "./store.js";
 
@@ -13,7 +14,7 @@ let store: UserStore;
 beforeAll(async () => {
   const database = await migratedPool("user_cache", migrations);
   ({ pool, close } = database);
-  reads = await startListening({});
+  reads = await startListening(pool, "user");
   store = new UserStore(pool, reads.cache);
 });
 
@@ -21,14 +22,6 @@ afterAll(async () => {
   await reads?.close();
   await close?.();
 });
-
-/** Waits (up to 2 s) until `done` says so. */
-async function eventually(done: () => Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; !(await done()); tries++) {
-    if (tries > 200) throw new Error(`never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("GetUser's reads through the cache", () => {
   it("serves a user from memory until a write to the users table notifies", async () => {
@@ -51,6 +44,13 @@ describe("GetUser's reads through the cache", () => {
     // Any write path notifies on commit, e.g. one added by another team to this table.
     await pool.query("UPDATE users SET display_name = 'After' WHERE id = $1", [user.id]);
     await eventually(async () => (await store.get(user.id))?.displayName === "After", "After");
+    // UpdateUser's write, made by another replica's store (no cache of ours to drop).
+    const updated = await new UserStore(pool).update(user.id, undefined, {
+      displayName: "Renamed",
+    });
+    if (typeof updated === "string") throw new Error(updated);
+    await eventually(async () => (await store.get(user.id))?.etag === updated.etag, "renamed");
+    expect((await store.get(user.id))?.displayName).toBe("Renamed");
     await pool.query("DELETE FROM users WHERE id = $1", [user.id]);
     await eventually(async () => (await store.get(user.id)) === undefined, "deleted");
   });
@@ -59,7 +59,7 @@ describe("GetUser's reads through the cache", () => {
     [{ CACHE_MAX_ENTRIES: "5" }, 5, Number.POSITIVE_INFINITY],
     [{ CACHE_MAX_BYTES: "2000" }, Number.POSITIVE_INFINITY, 2000],
   ])("keeps within its bounds (%j) however many users are read", async (env, entries, bytes) => {
-    const bounded = await startListening(env);
+    const bounded = await startListening(pool, "user", env);
     try {
       const boundedStore = new UserStore(pool, bounded.cache);
       const ids: string[] = [];
@@ -83,11 +83,3 @@ describe("GetUser's reads through the cache", () => {
     }
   });
 });
-
-async function startListening(env: NodeJS.ProcessEnv): Promise<ReadCache> {
-  const url = (pool.options as { connectionString: string }).connectionString;
-  const config = { ...readConfig(readCacheSettings, env), databaseUrl: url };
-  const started = startReadCache("user", config, createLogger("test", "silent"));
-  await eventually(async () => started.cache.serving, "the read cache listens");
-  return started;
-}

@@ -21,7 +21,7 @@ afterAll(() => close());
 
 const create = (email: string, displayName = "Someone") =>
   handlers.createUser(
-    { $typeName: "shopmesh.user.v1.CreateUserRequest", email, displayName },
+    { $typeName: "shopmesh.user.v1.CreateUserRequest", email, displayName, requestId: "" },
     context,
   );
 

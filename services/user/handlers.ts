@@ -1,6 +1,4 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { UserSchema, UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
+import type { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import { type EndUser, requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
@@ -12,8 +10,11 @@ import {
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
-import type { PurchaseStore, PurchaseSummaryRow } from "./events/index.js";
+import { createKey, requestIdReused } from "../kit/writes/index.js";
+import type { PurchaseStore } from "./events/index.js";
 import type { UserRow, UserStore } from "./store.js";
+import { updateUser } from "./update-user.js";
+import { toUser, userNotFound, userType } from "./user-resource.js";
 
 /** The UserService rules over a store (and the purchase summaries the order events keep). */
 export function userHandlers(
@@ -26,13 +27,26 @@ export function userHandlers(
   return {
     // Through the edge this is sign-up: the profile is linked to the caller's subject. The
     // proto's rules checked the fields (an email's syntax, a name's length): what is left here
-    // is what needs the store.
+    // is what needs the store. A request_id makes it idempotent: a retry returns the user the
+    // first call created.
     async createUser(request, context) {
       const { email } = request;
       const displayName = request.displayName.trim();
       const subject = context.endUser?.subject;
-      const user = await store.insert({ email, displayName, ...(subject ? { subject } : {}) });
+      const key = createKey(subject ?? "", request.requestId, [email, displayName]);
+      const user = await store.insert({
+        email,
+        displayName,
+        ...(subject ? { subject } : {}),
+        key,
+      });
       if (user) return toUser(user);
+      if (key) {
+        // Not inserted: a retry finds its first result; another request's key is refused.
+        const first = await store.getByRequest(key);
+        if (first?.requestFingerprint === key.fingerprint) return toUser(first);
+        if (first) throw requestIdReused(key.requestId, "user");
+      }
       if (subject && (await store.getBySubject(subject))) {
         throw alreadyExists("you already have a profile; GetCurrentUser returns it", {
           reason: "PROFILE_EXISTS",
@@ -48,10 +62,12 @@ export function userHandlers(
     async getUser(request, context) {
       const id = canonicalId(request.id);
       const user = await store.get(id);
-      if (!user || !mayRead(context.endUser, user)) {
-        throw notFound(`user ${id}`, "USER_NOT_FOUND", userResource(id));
-      }
+      if (!user || !mayRead(context.endUser, user)) throw userNotFound(id);
       return withSummary(user);
+    },
+
+    async updateUser(request, context) {
+      return withSummary(await updateUser(store, request, context.endUser));
     },
 
     async getCurrentUser(_request, context) {
@@ -80,34 +96,6 @@ export function userHandlers(
   };
 }
 
-const userType = "shopmesh.user.v1.User";
-
-/** The ResourceInfo of user `id`. */
-function userResource(id: string) {
-  return { resourceType: userType, resourceName: id };
-}
-
 function mayRead(endUser: EndUser | undefined, user: UserRow): boolean {
   return !endUser || endUser.admin || user.subject === endUser.subject;
-}
-
-function toUser(row: UserRow, summary?: PurchaseSummaryRow): MessageInitShape<typeof UserSchema> {
-  return {
-    id: row.id,
-    email: row.email,
-    displayName: row.displayName,
-    createTime: timestampFromDate(row.createTime),
-    ...(summary
-      ? {
-          purchaseSummary: {
-            confirmedOrders: summary.confirmedOrders,
-            cancelledOrders: summary.cancelledOrders,
-            spent: summary.spent.map((s) => ({
-              currencyCode: s.currency,
-              minorUnits: s.minorUnits,
-            })),
-          },
-        }
-      : {}),
-  };
 }

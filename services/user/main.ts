@@ -11,10 +11,10 @@ await runService({
   defaultPort: 50051,
   migrations,
   settings: { ...readCacheSettings, ...purchaseConsumerSettings },
-  start: ({ config, pool, logger }) => {
+  start: ({ config, pool, logger, reportComponent }) => {
     const reads = startReadCache("user", config, logger);
     const purchases = new PurchaseStore(pool);
-    const stopConsumer = startPurchaseConsumer(config, purchases, logger);
+    const stopConsumer = startPurchaseConsumer(config, purchases, logger, reportComponent);
     return {
       implementations: [
         implement(UserService, userHandlers(new UserStore(pool, reads.cache), purchases)),

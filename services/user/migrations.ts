@@ -1,5 +1,6 @@
 import { invalidationTriggerSql } from "../kit/cache/index.js";
 import type { Migration } from "../kit/index.js";
+import { versionMigrationSql } from "../kit/writes/index.js";
 import { purchaseMigration } from "./events/index.js";
 
 /** The user service's schema, oldest first. */
@@ -35,6 +36,25 @@ export const migrations: readonly Migration[] = [
     name: "notify the read caches of every user change",
     // In the writing transaction, whoever writes: delivered on commit (see kit/cache).
     sql: invalidationTriggerSql("users", "id"),
+  },
+  // 20 and on: the API methods' work (#19 item 3), a number range of its own.
+  {
+    version: 20,
+    name: "user versions and update times",
+    sql: versionMigrationSql("users"),
+  },
+  {
+    version: 21,
+    name: "idempotent user creation",
+    sql: `
+      -- CreateUser's optional request_id, unique per scope: the signed-in end user's subject
+      -- through the edge, '' for the mesh's own workloads. The fingerprint tells a retry from a
+      -- reuse of the key for another user.
+      ALTER TABLE users ADD COLUMN request_scope text, ADD COLUMN request_id text,
+        ADD COLUMN request_fingerprint text;
+      CREATE UNIQUE INDEX users_request_key ON users (request_scope, request_id)
+        WHERE request_id IS NOT NULL;
+    `,
   },
   purchaseMigration,
 ];

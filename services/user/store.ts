@@ -1,5 +1,12 @@
 import { type CoherentCache, rowKey } from "../kit/cache/index.js";
 import type { PageRequest, Queryable } from "../kit/index.js";
+import {
+  type ConditionalUpdate,
+  type CreateKey,
+  etagMatchesSql,
+  etagSql,
+  updateIfCurrent,
+} from "../kit/writes/index.js";
 
 /** A user as stored. */
 export interface UserRow {
@@ -8,11 +15,18 @@ export interface UserRow {
   readonly email: string;
   readonly displayName: string;
   readonly createTime: Date;
+  readonly updateTime: Date;
+  /** Opaque; new whenever the row changes (kit/writes). */
+  readonly etag: string;
   /** The sign-in subject linked to this profile, null for users made by operators. */
   readonly subject: string | null;
+  /** The digest of the CreateUser request that made it, when it came with a request_id. */
+  readonly requestFingerprint: string | null;
 }
 
-const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime", subject`;
+const columns = `id, seq, email, display_name AS "displayName", create_time AS "createTime",
+  update_time AS "updateTime", ${etagSql()} AS etag, subject,
+  request_fingerprint AS "requestFingerprint"`;
 
 /**
  * The users table. `get` goes through `cache` when given: every write to the table notifies it
@@ -25,21 +39,59 @@ export class UserStore {
   ) {}
 
   /**
-   * Inserts a user; undefined when the email (in any case) or the subject is taken. Without a
-   * target, ON CONFLICT covers both unique indexes.
+   * Inserts a user; undefined when the email (in any case), the subject or the request key is
+   * taken. Without a target, ON CONFLICT covers every unique index.
    */
   async insert(user: {
     email: string;
     displayName: string;
     subject?: string;
+    key?: CreateKey | undefined;
   }): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(
-      `INSERT INTO users (email, display_name, subject) VALUES ($1, $2, $3)
+      `INSERT INTO users (email, display_name, subject, request_scope, request_id,
+         request_fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT DO NOTHING
        RETURNING ${columns}`,
-      [user.email, user.displayName, user.subject ?? null],
+      [
+        user.email,
+        user.displayName,
+        user.subject ?? null,
+        user.key?.scope ?? null,
+        user.key?.requestId ?? null,
+        user.key?.fingerprint ?? null,
+      ],
     );
     return rows[0];
+  }
+
+  /** The user created with this request key, if any. */
+  async getByRequest(key: CreateKey): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${columns} FROM users WHERE request_scope = $1 AND request_id = $2`,
+      [key.scope, key.requestId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Sets the given fields of user `id` if `etag` is current (or not given); see
+   * {@link updateIfCurrent}. The version and update time move on in the trigger.
+   */
+  async update(
+    id: string,
+    etag: string | undefined,
+    fields: { readonly displayName?: string | undefined },
+  ): Promise<ConditionalUpdate<UserRow>> {
+    const updated = await updateIfCurrent<UserRow>(this.db, "users", {
+      sql: `UPDATE users SET display_name = COALESCE($3, display_name)
+            WHERE id = $1 AND ${etagMatchesSql("$2")} RETURNING ${columns}`,
+      params: [id, etag ?? null, fields.displayName ?? null],
+    });
+    // Read-your-writes on this replica; the others hear the trigger's notification.
+    this.cache?.invalidate(rowKey("users", id));
+    return updated;
   }
 
   /** The profile linked to this sign-in subject, if any. */

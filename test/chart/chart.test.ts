@@ -26,8 +26,9 @@ describe.each([
     "production-like (external database, NetworkPolicies)",
     ["production.yaml"],
     {
-      external: ["Secret shopmesh-database-urls"],
+      external: ["Secret shopmesh-database-urls", "Secret shopmesh-nats-credentials"],
       externalDatabase: { ip: "10.20.3.4", port: 5432 },
+      externalBroker: { ip: "10.30.1.2", port: 4222 },
     },
   ],
   [
@@ -65,25 +66,25 @@ describe.each([
 });
 
 describe("what each value set renders", () => {
-  it("defaults: per service a Deployment, ServiceAccount, ClusterIP + headless Services, HPA, PDB; PostgreSQL; NetworkPolicies", async () => {
+  it("defaults: per service a Deployment, ServiceAccount, ClusterIP + headless Services, HPA, PDB; PostgreSQL; NATS; NetworkPolicies", async () => {
     const objects = await render();
     expect(kinds(objects)).toEqual(
       [
-        // 4 before mTLS, a policy per service, the operator's trust folder.
-        ...Array(8).fill("ConfigMap"),
+        // 4 before mTLS, a policy per service, the operator's trust folder, NATS's config.
+        ...Array(9).fill("ConfigMap"),
         ...Array(3).fill("Deployment"),
         ...Array(3).fill("HorizontalPodAutoscaler"),
         // The certificate Job (a hook) and its own: it may reach the API server only.
         "Job",
-        ...Array(8).fill("NetworkPolicy"),
+        ...Array(9).fill("NetworkPolicy"),
         "Pod",
-        ...Array(4).fill("PodDisruptionBudget"),
+        ...Array(5).fill("PodDisruptionBudget"),
         "Role",
         "RoleBinding",
         ...Array(2).fill("Secret"),
-        ...Array(8).fill("Service"),
+        ...Array(10).fill("Service"),
         ...Array(5).fill("ServiceAccount"),
-        "StatefulSet",
+        ...Array(2).fill("StatefulSet"),
       ].sort(),
     );
     const order = objects.find(

@@ -20,6 +20,8 @@ export interface CrossReferenceOptions {
   readonly namespace?: string;
   /** Where an external database is, for the NetworkPolicy checks. */
   readonly externalDatabase?: { ip: string; port: number };
+  /** Where an external event broker (NATS) is, for the NetworkPolicy checks. */
+  readonly externalBroker?: { ip: string; port: number };
 }
 
 /** Every cross-reference problem of a set of manifests (empty when they all agree). */
@@ -39,11 +41,10 @@ export function crossReferenceProblems(
     ...grpcTargetProblems(objects),
     ...referenceProblems(objects, workloads, external),
     ...imageProblems(workloads),
-    ...networkPolicyProblems(
-      objects,
-      workloads,
-      options.externalDatabase ? { externalDatabase: options.externalDatabase } : {},
-    ),
+    ...networkPolicyProblems(objects, workloads, {
+      ...(options.externalDatabase ? { externalDatabase: options.externalDatabase } : {}),
+      ...(options.externalBroker ? { externalBroker: options.externalBroker } : {}),
+    }),
   ];
 }
 

@@ -123,7 +123,11 @@ export const clusterDns: Peer = {
 export function networkPolicyProblems(
   objects: readonly K8sObject[],
   workloads: Workload[],
-  options: { dns?: Peer; externalDatabase?: { ip: string; port: number } } = {},
+  options: {
+    dns?: Peer;
+    externalDatabase?: { ip: string; port: number };
+    externalBroker?: { ip: string; port: number };
+  } = {},
 ): string[] {
   const policies = objects.filter((object) => object.kind === "NetworkPolicy");
   if (policies.length === 0) return [];
@@ -141,7 +145,9 @@ export function networkPolicyProblems(
         .map((o) => o.data ?? {}),
     );
   };
-  const postgres = workloads.find((p) => p.kind === "StatefulSet");
+  const postgres = workloads.find(
+    (p) => p.kind === "StatefulSet" && p.labels["app.kubernetes.io/component"] === "postgresql",
+  );
   for (const w of workloads.filter((w) => w.kind === "Deployment")) {
     const env = envOf(w);
     if (!env.GRPC_PORT) continue; // not a mesh service (Jaeger)
@@ -174,6 +180,7 @@ export function networkPolicyProblems(
     if (database && usesDatabase && !reachable(policies, pod(w), database.peer, database.port)) {
       problems.push(`${w.name}: its database on ${database.port} is unreachable`);
     }
+    problems.push(...brokerProblems(objects, workloads, policies, w, env, options.externalBroker));
     const otlp = env.OTEL_TRACES_EXPORTER === "otlp" ? env.OTEL_EXPORTER_OTLP_ENDPOINT : undefined;
     if (otlp) {
       const otlpPort = Number(/:(\d+)\/?$/.exec(otlp)?.[1] ?? 4318);
@@ -187,6 +194,39 @@ export function networkPolicyProblems(
       if (collector && !reachable(policies, pod(w), collector, otlpPort)) {
         problems.push(`${w.name}: traces to the OTLP endpoint ${otlp} are blocked`);
       }
+    }
+  }
+  return problems;
+}
+
+/** A publisher's or consumer's way to the event broker (NATS_URL), bundled or external. */
+function brokerProblems(
+  objects: readonly K8sObject[],
+  workloads: Workload[],
+  policies: readonly K8sObject[],
+  client: Workload,
+  env: Record<string, string>,
+  externalBroker: { ip: string; port: number } | undefined,
+): string[] {
+  if (!env.NATS_URL) return [];
+  const namespace = policies[0]?.metadata?.namespace ?? "default";
+  const problems: string[] = [];
+  for (const server of env.NATS_URL.split(",")) {
+    const [, host = "", port = "4222"] = /^\w+:\/\/([^:]+):(\d+)$/.exec(server) ?? [];
+    const service = objects.find(
+      (o) => o.kind === "Service" && host.startsWith(`${o.metadata?.name}.${namespace}.svc`),
+    );
+    const broker = service
+      ? workloads.find((b) => matchesSelector({ matchLabels: service.spec?.selector }, b.labels))
+      : undefined;
+    // An external broker's address is not in the chart: the caller names it.
+    const peer: Peer | undefined = broker
+      ? podIn(namespace, broker.labels)
+      : externalBroker && { ip: externalBroker.ip };
+    if (!peer) continue;
+    const target = broker ? Number(port) : (externalBroker?.port ?? Number(port));
+    if (!reachable(policies, podIn(namespace, client.labels), peer, target)) {
+      problems.push(`${client.name}: the event broker ${server} is unreachable`);
     }
   }
   return problems;

@@ -98,6 +98,7 @@ describe("what operators set per service", () => {
         "shopmesh-edge",
         "shopmesh-jaeger",
         "shopmesh-load-generator",
+        "shopmesh-nats",
         "shopmesh-postgresql",
         "shopmesh-smoke-test",
         "shopmesh-trust-issuer",

@@ -151,6 +151,26 @@ describe("profiles", () => {
     });
     expect((await rpcFailure(() => alice.getUser({ id: ids.bob }))).code).toBe("NotFound");
     expect((await alice.getUser({ id: ids.alice })).email).toBe("a@x.io");
+    // Their own display name only: anyone else's profile is unknown to them.
+    const rename = (id: string) =>
+      alice.updateUser({
+        user: { id, displayName: "Al" },
+        updateMask: { paths: ["display_name"] },
+      });
+    expect((await rpcFailure(() => rename(ids.bob))).code).toBe("NotFound");
+    expect((await rename(ids.alice)).displayName).toBe("Al");
+  });
+
+  it("scopes a sign-up's request_id to the signed-in user", async () => {
+    const dave = edge.clients(await edge.issuer.issue("idp|dave")).users;
+    const erin = edge.clients(await edge.issuer.issue("idp|erin")).users;
+    const requestId = "sign-up-1";
+    const daves = await dave.createUser({ email: "d@x.io", displayName: "Dave", requestId });
+    expect((await dave.createUser({ email: "d@x.io", displayName: "Dave", requestId })).id).toBe(
+      daves.id,
+    );
+    const erins = await erin.createUser({ email: "e@x.io", displayName: "Erin", requestId });
+    expect(erins.id).not.toBe(daves.id);
   });
 
   it("asks a user without a profile to sign up before ordering", async () => {
@@ -202,7 +222,8 @@ describe("orders belong to their user", () => {
     const { orders } = await admin.orders.listOrders({ pageSize: 1000 });
     expect(new Set(orders.map((listed) => listed.userId))).toEqual(new Set([ids.alice, ids.bob]));
     expect((await admin.orders.cancelOrder({ id: bobs.id })).status).toBe(OrderStatus.CANCELLED);
-    expect((await admin.users.listUsers({})).users).toHaveLength(2);
+    const listed = (await admin.users.listUsers({})).users.map((user) => user.id);
+    expect(listed).toEqual(expect.arrayContaining([ids.alice, ids.bob]));
     const alice = edge.clients(tokens.alice);
     expect(await rpcFailure(() => alice.users.listUsers({}))).toMatchObject({
       code: "PermissionDenied",
@@ -212,6 +233,20 @@ describe("orders belong to their user", () => {
     expect((await rpcFailure(() => alice.products.createProduct(product))).code).toBe(
       "PermissionDenied",
     );
+    // Stock and catalogue writes: admins only, refused at the edge before any work is done.
+    const adjustment = { productId, delta: 5, reason: "delivery", requestId: randomUUID() };
+    expect(await rpcFailure(() => alice.products.adjustStock(adjustment))).toMatchObject({
+      code: "PermissionDenied",
+      message: "AdjustStock is for admins only",
+    });
+    const rename = { product: { id: productId, name: "Cup" }, updateMask: { paths: ["name"] } };
+    expect((await rpcFailure(() => alice.products.updateProduct(rename))).code).toBe(
+      "PermissionDenied",
+    );
+    const stock = (await admin.products.getProduct({ id: productId })).stock;
+    expect((await admin.products.adjustStock(adjustment)).stock).toBe(stock + 5);
+    expect((await admin.products.adjustStock(adjustment)).stock).toBe(stock + 5); // a retry
+    expect((await admin.products.updateProduct(rename)).name).toBe("Cup");
   });
 });
 

@@ -128,7 +128,7 @@ describe("server reflection", () => {
     [
       "user",
       "shopmesh.user.v1.UserService",
-      ["CreateUser", "GetUser", "ListUsers", "GetCurrentUser"],
+      ["CreateUser", "UpdateUser", "GetUser", "ListUsers", "GetCurrentUser"],
     ],
     [
       "order",
@@ -140,6 +140,8 @@ describe("server reflection", () => {
       "shopmesh.product.v1.ProductService",
       [
         "CreateProduct",
+        "UpdateProduct",
+        "AdjustStock",
         "GetProduct",
         "ListProducts",
         "BatchGetProducts",

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestNats, type TestNats } from "../support/nats-server.js";
 import { type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver.js";
 import { freePort } from "../support/ports.js";
+import { sample, scrapeMetrics } from "../support/prometheus.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // The services export real OTLP to a receiver in this test (Jaeger can't run here) and serve
@@ -87,20 +88,8 @@ function traceOf(traceId: string): ReceivedSpan[] {
   return receiver.spans.filter((span) => span.traceId === traceId);
 }
 
-async function scrape(name: keyof typeof metricsPorts): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${metricsPorts[name]}/metrics`);
-  return response.text();
-}
-
-/** The value of the first sample of `metric` whose labels include all of `labels`. */
-function sample(text: string, metric: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${metric}{`)) continue;
-    if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) {
-      return Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-  }
-  return undefined;
+function scrape(name: keyof typeof metricsPorts): Promise<string> {
+  return scrapeMetrics(metricsPorts[name]);
 }
 
 describe("one order, one trace", () => {

@@ -3,7 +3,11 @@ import type { ServiceName } from "../../deploy/local/mesh.js";
 import { rampStages } from "../../deploy/sim/autoscale/load-ramp.js";
 import { firstCalls, rampFigures } from "../../deploy/sim/autoscale/ramp-figures.js";
 import { chartAutoscalers, type RampResult, runRamp } from "../../deploy/sim/autoscale/ramp-run.js";
-import { simChartOverrides } from "../../deploy/sim/autoscale/sim-chart.js";
+import {
+  simChartOverrides,
+  simDeployments,
+  simRamp,
+} from "../../deploy/sim/autoscale/sim-chart.js";
 import { timeScale } from "../../deploy/sim/autoscaler/index.js";
 import { type Cluster, startCluster } from "../../deploy/sim/cluster.js";
 import { OrderService } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
@@ -16,19 +20,27 @@ import { orderLedger } from "./order-ledger.js";
 
 // The chart's HPAs, run by the simulated controller over the cluster simulation, under a ramp of
 // `shopmesh load` (open loop). Time is compressed ×10: the HPA's sync period, windows and policy
-// periods, and the servers' max connection age; pods start, serve and drain in real time.
+// periods, and the servers' max connection age; pods start, serve and drain in real time, and so
+// do calls (the age's grace stays the chart's 10 s).
 const time = timeScale(10);
 const sync = time.toMs(15);
-// Peak: journeys/s high enough that the order and product pods pass their 70% CPU target.
-const stages = rampStages({ base: 3, peak: 36, steps: 3, stepS: 3, holdS: 15, totalS: 75 });
-const loadDropsAt = (3 * 3 + 15) * 1000;
+// A ramp the shared 2-core machine carries, `make sim-autoscale`'s (simRamp): base to peak in
+// three steps, a hold, then the base alone through the scale-in. The product pods' CPU request is
+// halved so that this modest peak passes the chart's 70% target, and maxReplicas is 4: every pod
+// is a process on the same two cores (simDeployments). The HPA's arithmetic is the same at any
+// request and maximum.
+const stages = rampStages(simRamp);
+const loadDropsAt = (simRamp.steps * simRamp.stepS + simRamp.holdS) * 1000;
 // Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
 const subnets = { user: "127.0.21", product: "127.0.22", order: "127.0.23" };
 
-// NOT YET PASSING, so kept out of `make test` until it does (SIM_AUTOSCALE_TEST=1 runs it):
-// at ×15 every call of the load through the ClusterIP stand-in timed out; at ×10 (what
-// `make sim-autoscale` ran, where the controller scaled 2→4→2 as asserted below) a peak this
-// steep overloaded the shared 2-core VM and calls failed, also during scale-in.
+// NOT YET PASSING, so kept out of `make test` (SIM_AUTOSCALE_TEST=1 runs it). Last run (15m/20m
+// requests would starve the machine; at 50m/75m): no call of the load failed, scale-in included,
+// and the order and product services scaled 2→4 within policy; it failed on CPU noise: readings
+// over the compressed 1.5 s window swing by 100-250% of a 50m request on an idle pod (a 200 ms
+// burst), which held the scale-down window's recommendation up (order, idling at ~50m, never
+// scaled in; product only 90 s after the drop) and scaled product out once more after scaling
+// in. Next: average each pod's CPU over a window longer than the compressed sync period.
 describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
   "the chart's HPAs under a load ramp (cluster simulation, time ×10)",
   () => {
@@ -50,7 +62,7 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
       );
       const [user, product, order] = databases.map((d) => d.url) as [string, string, string];
       trust = await temporaryTrustDomain();
-      const overrides = await simChartOverrides(time);
+      const overrides = await simChartOverrides(time, simDeployments);
       const autoscalers = await chartAutoscalers(overrides);
       const min = (s: ServiceName) => autoscalers[s]?.spec.minReplicas ?? 1;
       cluster = await startCluster({
@@ -118,7 +130,12 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
     });
 
     it("sends each new pod calls: in-mesh within max connection age + grace, and a fair share", () => {
-      const reach = time.toMs(30 + 10) + 2 * sync; // age + grace, plus the sync that counts calls
+      // Max connection age + grace as the pods run them, plus the syncs that count calls.
+      const env = cluster.config.services.product.env;
+      const reach =
+        Number(env.GRPC_MAX_CONNECTION_AGE_MS) +
+        Number(env.GRPC_MAX_CONNECTION_AGE_GRACE_MS) +
+        2 * sync;
       const added = firstCalls(result);
       expect(added.length).toBeGreaterThan(0);
       for (const pod of added) {
@@ -167,7 +184,15 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
     });
 
     it("fails no call while pods drain during scale-in, and loses no order", async () => {
-      expect(rampFigures(result).failedDuringScaleIn).toBe(0);
+      const firstScaleIn = result.records.find(
+        (r) => r.decision.desiredReplicas < r.decision.currentReplicas,
+      )?.at;
+      const failures = result.load.seconds
+        .filter((second) => second.failed > 0 && second.at > (firstScaleIn ?? Infinity))
+        .map((second) => `${second.at - result.startedAt} ms: ${second.errors}`);
+      expect(rampFigures(result).failedDuringScaleIn, failures.join("; ")).toBe(0);
+      // Every load process ran to its end: one that died would fail no call it never made.
+      expect(result.load.exitCodes).toEqual(stages.map(() => 0));
       const [order] = cluster.endpoints("order");
       const [product] = cluster.endpoints("product");
       if (!order || !product) throw new Error("no order or product pod left");

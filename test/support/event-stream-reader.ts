@@ -14,6 +14,8 @@ export interface StoredOrderEvent {
   readonly eventId: string;
   readonly orderId: string;
   readonly headers: Record<string, string>;
+  /** When the broker stored it. */
+  readonly time: Date;
 }
 
 /** Reads what a stream holds, in stream order, straight from the broker. */
@@ -47,6 +49,7 @@ export async function readStream(url: string, stream: string): Promise<StoredOrd
         eventId,
         orderId,
         headers,
+        time: message.time,
       });
     }
     return events;

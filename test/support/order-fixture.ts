@@ -22,6 +22,7 @@ import type { OrderDependencies } from "../../services/order/place-order.js";
 import { productHandlers } from "../../services/product/handlers.js";
 import { migrations as productMigrations } from "../../services/product/migrations.js";
 import { ProductStore } from "../../services/product/product-store.js";
+import { StockAdjustments } from "../../services/product/stock-adjustments.js";
 import { StockStore } from "../../services/product/stock-store.js";
 import { userHandlers } from "../../services/user/handlers.js";
 import { migrations as userMigrations } from "../../services/user/migrations.js";
@@ -89,6 +90,7 @@ export async function orderFixture(
   const handlers = productHandlers(
     new ProductStore(productDb.pool),
     new StockStore(productDb.pool),
+    new StockAdjustments(productDb.pool),
   );
   // Each handler first checks whether the test asked it to fail.
   const faulty = Object.fromEntries(

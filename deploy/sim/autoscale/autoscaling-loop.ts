@@ -111,14 +111,22 @@ export function startAutoscalingLoop(options: {
   };
 
   let running = true;
+  let syncing = false;
   let loop = Promise.resolve();
   const tick = () => {
-    if (!running) return;
+    // A sync still running when the period ends (a saturated machine) is not queued behind:
+    // queued syncs ran back to back over CPU windows of milliseconds, with wild readings. The
+    // controller, too, takes each HPA up again only once its last reconcile is done.
+    if (!running || syncing) return;
+    syncing = true;
     loop = loop
       .then(async () => {
         for (const service of deployments.keys()) await sync(service);
       })
-      .catch((error: unknown) => console.error("autoscaler sync failed:", error));
+      .catch((error: unknown) => console.error("autoscaler sync failed:", error))
+      .finally(() => {
+        syncing = false;
+      });
   };
   const timer = setInterval(tick, options.time.toMs(syncPeriodSeconds));
   tick();

@@ -29,6 +29,8 @@ export interface LoadRamp {
   readonly seconds: LoadSecond[];
   /** Failed calls per process, from each summary (includes journeys that ended after the last line). */
   readonly failedTotals: number[];
+  /** Each process's exit code once it ended (null: killed by a signal; undefined: never ran). */
+  readonly exitCodes: (number | null | undefined)[];
   /** Journeys/s asked for at `at` (sum of the stages running then). */
   rateAt(at: number): number;
   /** Resolves when every process has printed its summary and exited. */
@@ -62,6 +64,7 @@ export function startLoadRamp(options: {
   const started = Date.now();
   const seconds: LoadSecond[] = [];
   const failedTotals = options.stages.map(() => 0);
+  const exitCodes: (number | null | undefined)[] = options.stages.map(() => undefined);
   const children = new Set<ReturnType<typeof spawn>>();
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
@@ -110,7 +113,8 @@ export function startLoadRamp(options: {
             });
           if (child.stdout) lines(child.stdout);
           if (child.stderr) lines(child.stderr);
-          child.once("exit", () => {
+          child.once("exit", (code) => {
+            exitCodes[index] = code;
             children.delete(child);
             resolve();
           });
@@ -121,6 +125,7 @@ export function startLoadRamp(options: {
   return {
     seconds,
     failedTotals,
+    exitCodes,
     rateAt: (at) => {
       const s = (at - started) / 1000;
       return options.stages

@@ -48,12 +48,24 @@ export function rampFigures(result: RampResult): RampFigures {
     firstScaleOutS,
     peakReplicas,
     slowestFirstCallS,
-    failedDuringScaleIn:
-      firstScaleIn === undefined
-        ? 0
-        : loadBetween(result.load.seconds, firstScaleIn, Infinity).failed,
+    failedDuringScaleIn: firstScaleIn === undefined ? 0 : failedSince(result.load, firstScaleIn),
     failedTotal: result.load.failedTotals.reduce((a, b) => a + b, 0),
   };
+}
+
+/**
+ * Calls of the load that failed after `from`: those in the per-second lines, plus, for each
+ * process still running then, the failures its summary counts beyond its lines (journeys that
+ * ended in its last moments, after its last per-second line).
+ */
+export function failedSince(load: RampResult["load"], from: number): number {
+  let failed = loadBetween(load.seconds, from, Infinity).failed;
+  load.failedTotals.forEach((total, stage) => {
+    const own = load.seconds.filter((second) => second.stage === stage);
+    if ((own.at(-1)?.at ?? 0) <= from) return;
+    failed += Math.max(0, total - own.reduce((sum, second) => sum + second.failed, 0));
+  });
+  return failed;
 }
 
 /** Each pod added during the run: when it became ready and the first sync that saw it serve. */

@@ -15,11 +15,12 @@ checks that both agree). (dict "root" $ "name" "product").
 {{- if eq .name "product" -}}
 {{- $own = list
   (dict "name" "stock-from-order" "source" (dict "principals" (list $order)) "request" (dict "paths" (list (printf "%s/ReserveStock" $product) (printf "%s/ReleaseStock" $product) (printf "%s/BatchGetProducts" $product))))
-  (dict "name" "catalog-writes-from-operator" "source" (dict "principals" (list $operator $edge)) "request" (dict "paths" (list (printf "%s/CreateProduct" $product)))) -}}
+  (dict "name" "catalog-writes-from-operator" "source" (dict "principals" (list $operator $edge)) "request" (dict "paths" (list (printf "%s/CreateProduct" $product) (printf "%s/UpdateProduct" $product) (printf "%s/AdjustStock" $product)))) -}}
 {{- $reads = list (printf "%s/GetProduct" $product) (printf "%s/ListProducts" $product) -}}
 {{- else if eq .name "user" -}}
 {{- $own = list
   (dict "name" "listing-from-operator" "source" (dict "principals" (list $operator $edge)) "request" (dict "paths" (list (printf "%s/ListUsers" $user))))
+  (dict "name" "profile-writes-from-operator" "source" (dict "principals" (list $operator $edge)) "request" (dict "paths" (list (printf "%s/UpdateUser" $user))))
   (dict "name" "current-user-from-edge" "source" (dict "principals" (list $edge)) "request" (dict "paths" (list (printf "%s/GetCurrentUser" $user)))) -}}
 {{- $reads = list (printf "%s/GetUser" $user) (printf "%s/CreateUser" $user) -}}
 {{- else if eq .name "order" -}}

@@ -42,6 +42,13 @@ data:
   BREAKER_VOLUME_THRESHOLD: {{ $.Values.resilience.breakerVolumeThreshold | quote }}
   BREAKER_RESET_TIMEOUT_MS: {{ $.Values.resilience.breakerResetTimeoutMs | quote }}
   {{- end }}
+  {{- if include "shopmesh.usesEvents" $name }}
+  NATS_URL: {{ include "shopmesh.natsUrl" $ | quote }}
+  NATS_STREAM_REPLICAS: {{ include "shopmesh.natsStreamReplicas" $ | quote }}
+  {{- if and (not $.Values.nats.enabled) $.Values.events.credentialsSecret }}
+  NATS_AUTH_PATH: /etc/shopmesh/nats/password
+  {{- end }}
+  {{- end }}
   {{- range $key, $value := $svc.env }}
   {{- if kindIs "string" $value }}
   {{ $key }}: {{ $value | quote }}

@@ -38,6 +38,9 @@ const dependency = implement(UserService, {
   createUser: async () => {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   listUsers: async () => ({ users: [], nextPageToken: "" }),
   getCurrentUser: async () => {
     throw new Error("not called");
@@ -87,6 +90,9 @@ beforeAll(async () => {
     implement(UserService, {
       getUser: (request, context) => toDependency.client.getUser(request, { parent: context }),
       createUser: async () => {
+        throw new RpcError(Status.UNIMPLEMENTED, "not here");
+      },
+      updateUser: async () => {
         throw new RpcError(Status.UNIMPLEMENTED, "not here");
       },
       listUsers: async () => ({ users: [], nextPageToken: "" }),

@@ -37,6 +37,9 @@ const users = implement(UserService, {
   async getCurrentUser() {
     throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   async listUsers() {
     calls.listUsers++;
     return { users: [], nextPageToken: "" };
@@ -211,6 +214,7 @@ describe("createServiceClient with breakers", () => {
     const closed = { dependency, state: "closed", successes: 0, failures: 0, rejects: 0 };
     expect(registry.list()).toEqual([
       { ...closed, method: "CreateUser" },
+      { ...closed, method: "UpdateUser" },
       { ...closed, method: "GetUser" },
       { ...closed, method: "ListUsers" },
       { ...closed, method: "GetCurrentUser" },
@@ -219,6 +223,7 @@ describe("createServiceClient with breakers", () => {
     await guarded.getUser({ id: userId });
     expect(registry.list()).toEqual([
       { ...closed, method: "CreateUser" },
+      { ...closed, method: "UpdateUser" },
       { ...closed, method: "GetUser", successes: 1 },
       { ...closed, method: "ListUsers" },
       { ...closed, method: "GetCurrentUser" },
@@ -243,6 +248,7 @@ describe("createServiceClient with breakers", () => {
     expect(calls.getUser).toBe(2);
     expect(registry.list().map(({ method, state }) => [method, state])).toEqual([
       ["CreateUser", "closed"],
+      ["UpdateUser", "closed"],
       ["GetUser", "open"],
       ["ListUsers", "closed"],
       ["GetCurrentUser", "closed"],

@@ -36,6 +36,9 @@ const handlers = implement(UserService, {
   createUser: async () => {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   listUsers: async () => ({ users: [], nextPageToken: "" }),
   getCurrentUser: async () => {
     throw new Error("not called");

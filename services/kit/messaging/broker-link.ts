@@ -8,6 +8,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/logger.js";
 import type { MessagingConfig } from "./messaging-settings.js";
 
+/** The health name under which a service reports its broker link (degraded while down). */
+export const brokerHealthName = "events-broker";
+
 /** What a service does with the broker each time it (re)connects: declare its streams. */
 export type OnBrokerReady = (manager: JetStreamManager) => Promise<void>;
 
@@ -56,6 +59,15 @@ export class BrokerLink {
   /** Calls `listener` whenever the link goes up or down. */
   onChange(listener: (up: boolean) => void): void {
     this.listeners.add(listener);
+  }
+
+  /**
+   * Reports the link to health as {@link brokerHealthName} now and on every change: the service
+   * shows degraded while the broker is away, and keeps serving.
+   */
+  reportHealthTo(report: (name: string, up: boolean) => void): void {
+    report(brokerHealthName, this.up);
+    this.onChange((up) => report(brokerHealthName, up));
   }
 
   /** Closes the connection; publishes in flight fail, nothing is retried after. */

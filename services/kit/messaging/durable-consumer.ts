@@ -35,6 +35,11 @@ export interface ConsumerSpec {
   readonly deadLetterSubject: string;
   /** First back-off after a failure; doubles per delivery up to 30 s. */
   readonly backoffMs: number;
+  /**
+   * The broker redelivers a message not acknowledged within this (a replica killed between its
+   * commit and its acknowledgement); longer than any handling takes.
+   */
+  readonly ackWaitMs: number;
   /** Applies the message; resolves once its effect is committed. */
   readonly handle: (delivery: Delivery) => Promise<Outcome>;
   /**
@@ -50,8 +55,6 @@ export interface RunningConsumer {
 }
 
 const maxBackoffMs = 30_000;
-// The broker redelivers a message not acknowledged within this (a replica killed mid-message).
-const ackWaitMs = 30_000;
 
 /** Declares the durable pull consumer (idempotent), as each replica does on every connect. */
 export async function declareConsumer(
@@ -63,7 +66,7 @@ export async function declareConsumer(
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: spec.filterSubject,
-    ack_wait: nanos(ackWaitMs),
+    ack_wait: nanos(spec.ackWaitMs),
     // Dead-lettering is ours (with the error attached), so the broker never gives up by itself.
     max_deliver: -1,
     max_ack_pending: 1_000,
@@ -170,7 +173,9 @@ export function startDurableConsumer(
         msgID: `${messageId}:dead:${spec.durable}`,
         headers,
       });
-      message.term(reason.slice(0, 200));
+      // No reason with the TERM: servers before 2.10 (Debian's 2.9) ignore "+TERM reason", and
+      // the message would come back every ack wait. The reason is in the dead letter's headers.
+      message.term();
       metrics.deadLetters.add(1);
       logger.error(
         { subject: message.subject, message_id: messageId, error: reason },

@@ -1,5 +1,5 @@
 // Events over NATS JetStream: the broker link, streams, publishing, durable consumers, tracing.
-export { BrokerLink, type OnBrokerReady } from "./broker-link.js";
+export { BrokerLink, brokerHealthName, type OnBrokerReady } from "./broker-link.js";
 export { CrashPoints } from "./crash-points.js";
 export {
   type ConsumerSpec,

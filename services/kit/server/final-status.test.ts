@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/shopmesh/user/v1/user_service_pb.js";
 import { BreakerRegistry } from "../client/circuit-breaker.js";
 import { createServiceClient, type ServiceClient } from "../client/service-client.js";
-import { Status } from "../rpc-error.js";
+import { RpcError, Status } from "../rpc-error.js";
 import { createLogger } from "../telemetry/logger.js";
 import { instrumentService } from "../telemetry/metrics.js";
 import { callLogger } from "./call-logger.js";
@@ -63,6 +63,9 @@ beforeAll(async () => {
       // A page of users whose names make it larger than the send limit.
       getCurrentUser: async () => {
         throw new Error("not called");
+      },
+      updateUser: async () => {
+        throw new RpcError(Status.UNIMPLEMENTED, "not here");
       },
       listUsers: async ({ pageSize }) => ({
         users: Array.from({ length: pageSize }, (_, i) => ({

@@ -73,6 +73,9 @@ const userHandlers: ServiceHandlers<typeof UserService> = {
   async getCurrentUser() {
     throw new RpcError(Status.UNAUTHENTICATED, "no end user in this test");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   async listUsers() {
     trail.push("listUsers");
     return { users: [], nextPageToken: "" };
@@ -299,6 +302,7 @@ describe("grpcService", () => {
     expect(service.typeName).toBe("shopmesh.user.v1.UserService");
     expect(Object.values(service.definition).map((method) => method.path)).toEqual([
       "/shopmesh.user.v1.UserService/CreateUser",
+      "/shopmesh.user.v1.UserService/UpdateUser",
       "/shopmesh.user.v1.UserService/GetUser",
       "/shopmesh.user.v1.UserService/ListUsers",
       "/shopmesh.user.v1.UserService/GetCurrentUser",

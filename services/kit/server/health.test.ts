@@ -58,6 +58,23 @@ describe("HealthRegistry", () => {
     expect(registry.get("")).toBe(ServingStatus.NOT_SERVING);
   });
 
+  // The event broker down: the service is degraded, not out of rotation.
+  it("keeps a component's status apart from readiness: degraded, never NOT_SERVING overall", () => {
+    const registry = new HealthRegistry([userService]);
+    registry.setAll(ServingStatus.SERVING);
+    registry.setComponent("events-broker", false);
+    expect(registry.get("events-broker")).toBe(ServingStatus.NOT_SERVING);
+    expect(registry.get("")).toBe(ServingStatus.SERVING);
+    expect(registry.get(userService)).toBe(ServingStatus.SERVING);
+    registry.setAll(ServingStatus.NOT_SERVING);
+    registry.setAll(ServingStatus.SERVING);
+    expect(registry.get("events-broker")).toBe(ServingStatus.NOT_SERVING);
+    registry.setComponent("events-broker", true);
+    expect(registry.get("events-broker")).toBe(ServingStatus.SERVING);
+    expect(() => registry.setComponent("", false)).toThrow(/shadow/);
+    expect(() => registry.setComponent(LIVENESS, false)).toThrow(/shadow/);
+  });
+
   it("sets one name or all of them", () => {
     const registry = new HealthRegistry([userService, productService]);
     registry.set(userService, ServingStatus.SERVING);

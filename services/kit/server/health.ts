@@ -32,6 +32,7 @@ export class HealthRegistry {
   private readonly statuses = new Map<string, ServingStatus>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly closers = new Set<() => void>();
+  private readonly readiness: readonly string[];
 
   /**
    * Registers services (and the server itself as "") as NOT_SERVING until told otherwise, and
@@ -41,16 +42,29 @@ export class HealthRegistry {
     serviceNames: readonly string[],
     private readonly limits: HealthLimits = { maxWatches: 1_000 },
   ) {
-    for (const name of ["", ...serviceNames]) this.statuses.set(name, ServingStatus.NOT_SERVING);
+    this.readiness = ["", ...serviceNames];
+    for (const name of this.readiness) this.statuses.set(name, ServingStatus.NOT_SERVING);
     this.statuses.set(LIVENESS, ServingStatus.SERVING);
   }
 
   /**
-   * Sets every registered name but {@link LIVENESS} to `status` (readiness: the database, a
-   * drain), telling watchers of each that changed.
+   * Sets the server and its services (readiness: the database, a drain) to `status`, telling
+   * watchers of each that changed; {@link LIVENESS} and components keep theirs.
    */
   setAll(status: ServingStatus): void {
-    for (const name of this.statuses.keys()) if (name !== LIVENESS) this.set(name, status);
+    for (const name of this.readiness) this.set(name, status);
+  }
+
+  /**
+   * Reports a component the service works without (the event broker) under its own name:
+   * NOT_SERVING while it is down, while the server and its services stay as readiness says. The
+   * service is then degraded, not out of rotation: probes ask "" and never see it.
+   */
+  setComponent(name: string, up: boolean): void {
+    if (name === LIVENESS || this.readiness.includes(name)) {
+      throw new Error(`health component "${name}" would shadow a readiness or liveness name`);
+    }
+    this.set(name, up ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   /** Sets one name's status. */

@@ -34,6 +34,9 @@ const users = implement(UserService, {
   async getCurrentUser() {
     throw new RpcError(Status.UNIMPLEMENTED, "not in this test");
   },
+  async updateUser() {
+    throw new RpcError(Status.UNIMPLEMENTED, "not in this test");
+  },
   async listUsers() {
     return { users: [], nextPageToken: "" };
   },

@@ -24,6 +24,9 @@ const echoCaller = grpcService(UserService, {
   createUser: async () => {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");
   },
+  updateUser: async () => {
+    throw new RpcError(Status.UNIMPLEMENTED, "not here");
+  },
   listUsers: async (_request, context) => ({ users: [{ id: context.peer ?? "(none)" }] }),
   getCurrentUser: async () => {
     throw new RpcError(Status.UNIMPLEMENTED, "not here");

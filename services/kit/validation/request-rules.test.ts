@@ -7,15 +7,18 @@ import {
   OrderService,
 } from "../../gen/shopmesh/order/v1/order_service_pb.js";
 import {
+  AdjustStockRequestSchema,
   BatchGetProductsRequestSchema,
   CreateProductRequestSchema,
   ProductService,
   ReserveStockRequestSchema,
+  UpdateProductRequestSchema,
 } from "../../gen/shopmesh/product/v1/product_service_pb.js";
 import {
   CreateUserRequestSchema,
   GetUserRequestSchema,
   ListUsersRequestSchema,
+  UpdateUserRequestSchema,
   UserService,
 } from "../../gen/shopmesh/user/v1/user_service_pb.js";
 import { Status } from "../rpc-error.js";
@@ -145,6 +148,69 @@ describe("the proto's rules, in the API's words", () => {
     expect(broken(ReserveStockRequestSchema, { orderId: "x", items: [item(1)] })).toBe(
       "order_id: must be a UUID",
     );
+  });
+
+  it("idempotency keys: at most 128 characters, required only where the method says", () => {
+    const key = "k".repeat(128);
+    expect(broken(CreateUserRequestSchema, { email: "a@b.io", displayName: "A" })).toBe("valid");
+    expect(
+      broken(CreateUserRequestSchema, { email: "a@b.io", displayName: "A", requestId: `${key}!` }),
+    ).toBe("request_id: must be at most 128 characters");
+    expect(product({})).toBe("valid");
+    expect(
+      broken(CreateProductRequestSchema, {
+        sku: "S",
+        name: "N",
+        price: { currencyCode: "EUR" },
+        requestId: `${key}!`,
+      }),
+    ).toBe("request_id: must be at most 128 characters");
+    const adjust = { productId: uuid(1), delta: -2, reason: "breakage", requestId: key };
+    expect(broken(AdjustStockRequestSchema, adjust)).toBe("valid");
+    expect(broken(AdjustStockRequestSchema, { ...adjust, requestId: "" })).toBe(
+      "request_id: is required",
+    );
+  });
+
+  it("AdjustStock: a product, a delta that is not 0, a reason", () => {
+    expect(
+      broken(AdjustStockRequestSchema, { productId: "x", delta: 0, reason: " ", requestId: "" }),
+    ).toBe(
+      "product_id: must be a UUID; delta: must not be 0; reason: is required and must not be blank; " +
+        "request_id: is required",
+    );
+    expect(
+      broken(AdjustStockRequestSchema, {
+        productId: uuid(1),
+        delta: 1,
+        reason: "x".repeat(201),
+        requestId: "r",
+      }),
+    ).toBe("reason: must be at most 200 characters");
+  });
+
+  it("updates: the resource is required, its id a UUID, what is set keeps its rules", () => {
+    expect(broken(UpdateProductRequestSchema, {})).toBe("product: is required");
+    expect(broken(UpdateUserRequestSchema, {})).toBe("user: is required");
+    // A field left unset is left alone (the mask decides what must be set: the server's rule).
+    expect(broken(UpdateProductRequestSchema, { product: { id: uuid(1) } })).toBe("valid");
+    expect(broken(UpdateProductRequestSchema, { product: { name: "N" } })).toBe(
+      "product.id: is required",
+    );
+    expect(
+      broken(UpdateProductRequestSchema, {
+        product: { id: "x", name: " ", price: { currencyCode: "eur", minorUnits: -1n } },
+      }),
+    ).toBe(
+      "product.id: must be a UUID; product.name: is required and must not be blank; " +
+        "product.price.currency_code: must be a three-letter upper-case ISO 4217 code such as EUR; " +
+        "product.price.minor_units: must not be negative",
+    );
+    expect(
+      broken(UpdateUserRequestSchema, { user: { id: "nope", displayName: "x".repeat(101) } }),
+    ).toBe("user.id: must be a UUID; user.display_name: must be at most 100 characters");
+    // The etag is the server's own: any text is passed on, a stale one is ABORTED later.
+    expect(broken(UpdateUserRequestSchema, { user: { id: uuid(1), etag: "old" } })).toBe("valid");
   });
 
   it("page sizes are never negative; the rest of paging is the server's", () => {

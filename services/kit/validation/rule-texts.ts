@@ -16,7 +16,8 @@ import {
 const space = String.raw`\t\n\v\f\r\x{feff}\p{Z}`;
 
 const notBlank = `[^${space}]`;
-const blankText = "is required and must not be blank";
+/** The rule of a text field that must hold more than white space, as the API words it. */
+export const blankText = "is required and must not be blank";
 
 /** The texts of the protos' `string.pattern` rules: the rule a caller reads, not the regex. */
 export const patternTexts: ReadonlyMap<string, string> = new Map([
@@ -74,6 +75,8 @@ function textOf(violation: Violation): string {
       return patternTexts.get(String(arg("pattern"))) ?? violation.message;
     case "gte":
       return Number(arg("gte")) === 0 ? "must not be negative" : `must be at least ${arg("gte")}`;
+    case "not_in":
+      return `must not be ${[...(arg("not_in") as Iterable<unknown>)].join(" or ")}`;
     case "gte_lte":
       return `must be a whole number from ${arg("gte")} to ${arg("lte")}`;
     case "min_items":

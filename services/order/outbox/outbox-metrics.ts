@@ -1,35 +1,51 @@
 import { type Counter, metrics } from "@opentelemetry/api";
 import type { Backlog } from "./outbox-store.js";
 
-/** The relay's instruments: backlog and oldest age (gauges), publishes and failures (counters). */
+/** The relay's counters: publishes, failures, and publishes the broker already held. */
 export interface OutboxMetrics {
   readonly published: Counter;
   readonly publishFailures: Counter;
-  /** Called with each fresh backlog reading (the gauges report the last one). */
-  observe(backlog: Backlog, brokerUp: boolean): void;
+  /** Publishes the broker answered as duplicates: events it stored before (crash before mark). */
+  readonly republished: Counter;
 }
 
-/** Registers the outbox metrics on the service's meter. */
-export function outboxMetrics(): OutboxMetrics {
+/** Where the gauges read from when they are collected. */
+export interface OutboxGaugeSources {
+  /** The outbox's backlog, read fresh (one query per collection). */
+  backlog(): Promise<Backlog>;
+  /** Whether the broker link is up now. */
+  brokerUp(): boolean;
+}
+
+/**
+ * Registers the outbox metrics on the service's meter. The gauges are read when collected, not
+ * after relay rounds: a round can wait on the broker for seconds, and the backlog must show
+ * while it does.
+ */
+export function outboxMetrics(sources: OutboxGaugeSources): OutboxMetrics {
   const meter = metrics.getMeter("shopmesh");
-  let last: Backlog = { unsent: 0, oldestAgeSeconds: 0 };
-  let up = false;
-  meter
-    .createObservableGauge("shopmesh.outbox.backlog", {
-      description: "Order events written but not yet acknowledged by the broker",
-    })
-    .addCallback((result) => result.observe(last.unsent));
-  meter
-    .createObservableGauge("shopmesh.outbox.oldest_age", {
-      description: "Age of the oldest unsent order event",
-      unit: "s",
-    })
-    .addCallback((result) => result.observe(last.oldestAgeSeconds));
+  const backlog = meter.createObservableGauge("shopmesh.outbox.backlog", {
+    description: "Order events written but not yet acknowledged by the broker",
+  });
+  const oldestAge = meter.createObservableGauge("shopmesh.outbox.oldest_age", {
+    description: "Age of the oldest unsent order event",
+    unit: "s",
+  });
+  meter.addBatchObservableCallback(
+    async (result) => {
+      // The database away: no reading rather than a stale or made-up one.
+      const reading = await sources.backlog().catch(() => undefined);
+      if (!reading) return;
+      result.observe(backlog, reading.unsent);
+      result.observe(oldestAge, reading.oldestAgeSeconds);
+    },
+    [backlog, oldestAge],
+  );
   meter
     .createObservableGauge("shopmesh.events.broker.connected", {
       description: "1 while the event broker is connected, 0 while events wait (degraded)",
     })
-    .addCallback((result) => result.observe(up ? 1 : 0));
+    .addCallback((result) => result.observe(sources.brokerUp() ? 1 : 0));
   return {
     published: meter.createCounter("shopmesh.outbox.published", {
       description: "Order events the broker acknowledged (duplicates included)",
@@ -37,9 +53,9 @@ export function outboxMetrics(): OutboxMetrics {
     publishFailures: meter.createCounter("shopmesh.outbox.publish_failures", {
       description: "Order event publishes that failed (broker down, no acknowledgement in time)",
     }),
-    observe: (backlog, brokerUp) => {
-      last = backlog;
-      up = brokerUp;
-    },
+    republished: meter.createCounter("shopmesh.outbox.republished", {
+      description:
+        "Order events the broker already held when published (a relay died between publish and mark)",
+    }),
   };
 }

@@ -60,34 +60,30 @@ async function unsentOf(id: string): Promise<{ eventType: string; traceContext: 
   return rows;
 }
 
-/** Runs the relay until `done` holds for the outbox (checked after each of its rounds). */
+/** Runs the relay until `done` holds for the outbox (read every 20 ms while it runs). */
 async function relayUntil(link: BrokerLink, done: (backlog: Backlog) => boolean): Promise<Backlog> {
-  let last: Backlog | undefined;
-  let reached: () => void = () => {};
-  const reachedPromise = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  const metrics = outboxMetrics();
   const relay = startRelay(
     {
       store: outbox,
       link,
       logger,
-      metrics: {
-        ...metrics,
-        observe: (backlog, up) => {
-          metrics.observe(backlog, up);
-          last = backlog;
-          if (done(backlog)) reached();
-        },
-      },
+      metrics: outboxMetrics({ backlog: () => outbox.backlog(), brokerUp: () => link.connected }),
       crash: new CrashPoints(undefined, logger),
     },
     { intervalMs: 20, batchSize: 3, retentionMs: 60_000 },
   );
-  await reachedPromise;
-  await relay.stop();
-  return last as Backlog;
+  try {
+    const giveUpAt = Date.now() + 15_000;
+    for (;;) {
+      const backlog = await outbox.backlog();
+      if (done(backlog)) return backlog;
+      if (Date.now() > giveUpAt)
+        throw new Error(`outbox never reached it: ${JSON.stringify(backlog)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await relay.stop();
+  }
 }
 
 function brokerLink(): Promise<BrokerLink> {

@@ -32,7 +32,7 @@ export interface RelayParts {
  * down nothing is taken: the backlog grows and is measured, and is sent when the broker is back.
  */
 export function startRelay(parts: RelayParts, options: RelayOptions): PeriodicTask {
-  const { store, link, logger, metrics } = parts;
+  const { store, link, logger } = parts;
   let lastPrune = 0;
   return startPeriodicTask(
     async (stopping) => {
@@ -50,7 +50,6 @@ export function startRelay(parts: RelayParts, options: RelayOptions): PeriodicTa
         }
         if (result.taken < options.batchSize) break;
       }
-      metrics.observe(await store.backlog(), link.connected);
       if (Date.now() - lastPrune > 60_000) {
         lastPrune = Date.now();
         const pruned = await store.prune(options.retentionMs, 10_000);
@@ -74,19 +73,22 @@ async function publishRows(
   await Promise.all(
     [...byOrder.values()].map(async (events) => {
       for (const row of events) {
+        let duplicate: boolean;
         try {
-          await publishEvent(js, {
+          ({ duplicate } = await publishEvent(js, {
             subject: subjectOf(row),
             messageId: row.eventId,
             data: encodeEvent(row),
             trace: row.traceContext,
-          });
+          }));
         } catch (error) {
           metrics.publishFailures.add(1);
           failed.push({ seq: row.seq, error: (error as Error).message });
           return; // the order's later events wait behind this one
         }
         metrics.published.add(1, { type: row.eventType });
+        // The broker already held it: a relay died between an earlier publish and its mark.
+        if (duplicate) metrics.republished.add(1, { type: row.eventType });
         // Tests kill the process here: published and acknowledged, not yet marked sent.
         crash.pass("outbox.after-publish");
         sent.push(row.seq);

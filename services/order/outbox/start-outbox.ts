@@ -33,19 +33,27 @@ export interface OutboxConfig extends MessagingConfig {
 }
 
 /**
- * Connects to the broker (declaring the order events' stream) and starts the relay. Returns the
+ * Connects to the broker (declaring the order events' stream) and starts the relay;
+ * `reportComponent` hears whether the broker is reachable (health: degraded). Returns the
  * shutdown: the relay finishes its round, then the connection closes.
  */
-export function startOutbox(config: OutboxConfig, pool: Pool, logger: Logger): () => Promise<void> {
+export function startOutbox(
+  config: OutboxConfig,
+  pool: Pool,
+  logger: Logger,
+  reportComponent: (name: string, up: boolean) => void = () => {},
+): () => Promise<void> {
   const link = new BrokerLink(config, "order-service", logger, (manager) =>
     declareStream(manager, orderEventStream(config.natsStreamReplicas)),
   );
+  link.reportHealthTo(reportComponent);
+  const store = new OutboxStore(pool);
   const relay = startRelay(
     {
-      store: new OutboxStore(pool),
+      store,
       link,
       logger,
-      metrics: outboxMetrics(),
+      metrics: outboxMetrics({ backlog: () => store.backlog(), brokerUp: () => link.connected }),
       crash: new CrashPoints(config.crashAt || undefined, logger),
     },
     {

@@ -29,6 +29,7 @@ beforeAll(async () => {
     natsStreamReplicas: 1,
     eventMaxDeliveries: 3,
     eventRetryBackoffMs: 20,
+    eventAckWaitMs: 30_000,
     crashAt: "",
   };
   stops.push(startPurchaseConsumer(config, store, logger));

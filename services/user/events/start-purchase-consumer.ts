@@ -21,6 +21,7 @@ export const purchaseConsumerSettings = {
   ...messagingSettings,
   eventMaxDeliveries: { env: "EVENT_MAX_DELIVERIES", parse: integer(1, 100), default: 5 },
   eventRetryBackoffMs: { env: "EVENT_RETRY_BACKOFF_MS", parse: integer(10), default: 1_000 },
+  eventAckWaitMs: { env: "EVENT_ACK_WAIT_MS", parse: integer(1_000), default: 30_000 },
   crashAt: { env: "SHOPMESH_CRASH_AT", parse: text, default: "" },
 } as const;
 
@@ -28,6 +29,7 @@ export const purchaseConsumerSettings = {
 export interface PurchaseConsumerConfig extends MessagingConfig {
   readonly eventMaxDeliveries: number;
   readonly eventRetryBackoffMs: number;
+  readonly eventAckWaitMs: number;
   readonly crashAt: string;
 }
 
@@ -40,12 +42,14 @@ const processedRetentionMs = 30 * 24 * 3_600_000;
 /**
  * Consumes the order events into the purchase summaries: connects to the broker, declares the
  * streams and the durable consumer, handles events until shutdown, and forgets applied event ids
- * after 30 days. Returns the shutdown.
+ * after 30 days; `reportComponent` hears whether the broker is reachable (health: degraded).
+ * Returns the shutdown.
  */
 export function startPurchaseConsumer(
   config: PurchaseConsumerConfig,
   store: PurchaseStore,
   logger: Logger,
+  reportComponent: (name: string, up: boolean) => void = () => {},
 ): () => Promise<void> {
   const spec = {
     stream: orderEventStream(config.natsStreamReplicas).name,
@@ -54,6 +58,7 @@ export function startPurchaseConsumer(
     maxDeliveries: config.eventMaxDeliveries,
     deadLetterSubject: purchaseDeadLetterSubject,
     backoffMs: config.eventRetryBackoffMs,
+    ackWaitMs: config.eventAckWaitMs,
     handle: orderEventHandler(store),
     permanent: (error: unknown) => error instanceof UnusableEvent,
   };
@@ -62,6 +67,7 @@ export function startPurchaseConsumer(
     await declareStream(manager, deadLetterStream(config.natsStreamReplicas));
     await declareConsumer(manager, spec);
   });
+  link.reportHealthTo(reportComponent);
   const consumer = startDurableConsumer(
     link,
     spec,

@@ -6,8 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../common/v1/money_pb.js";
 import { file_shopmesh_common_v1_money } from "../../common/v1/money_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/product/v1/product_service.proto.
  */
 export const file_shopmesh_product_v1_product_service: GenFile = /*@__PURE__*/
-  fileDesc("CilzaG9wbWVzaC9wcm9kdWN0L3YxL3Byb2R1Y3Rfc2VydmljZS5wcm90bxITc2hvcG1lc2gucHJvZHVjdC52MSK7AQoHUHJvZHVjdBIPCgJpZBgBIAEoCUID4EEDEhMKA3NrdRgCIAEoCUIG4EEC4EEFEhEKBG5hbWUYAyABKAlCA+BBAhItCgVwcmljZRgEIAEoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leUID4EECEhIKBXN0b2NrGAUgASgFQgPgQQMSNAoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMi2AEKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EjYKA3NrdRgBIAEoCUIp4EECukgjyAEBch4YQDIaW15cdFxuXHZcZlxyXHh7ZmVmZn1ccHtafV0SOAoEbmFtZRgCIAEoCUIq4EECukgkyAEBch8YyAEyGlteXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dEjMKBXByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5QgngQQK6SAPIAQESGQoFc3RvY2sYBCABKAVCCuBBAbpIBBoCKAAiLwoRR2V0UHJvZHVjdFJlcXVlc3QSGgoCaWQYASABKAlCDuBBArpICMgBAXIDsAEBIk0KE0xpc3RQcm9kdWN0c1JlcXVlc3QSHQoJcGFnZV9zaXplGAEgASgFQgrgQQG6SAQaAigAEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBASJpChRMaXN0UHJvZHVjdHNSZXNwb25zZRIzCghwcm9kdWN0cxgBIAMoCzIcLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdEID4EEDEhwKD25leHRfcGFnZV90b2tlbhgCIAEoCUID4EEDIjwKF0JhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0EiEKA2lkcxgBIAMoCUIU4EECukgOkgELCAEQZCIFcgOwAQEiTwoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEjMKCHByb2R1Y3RzGAEgAygLMhwuc2hvcG1lc2gucHJvZHVjdC52MS5Qcm9kdWN0QgPgQQMiUQoJU3RvY2tJdGVtEiIKCnByb2R1Y3RfaWQYASABKAlCDuBBArpICMgBAXIDsAEBEiAKCHF1YW50aXR5GAIgASgFQg7gQQK6SAgaBhjAhD0oASJ1ChNSZXNlcnZlU3RvY2tSZXF1ZXN0EiAKCG9yZGVyX2lkGAEgASgJQg7gQQK6SAjIAQFyA7ABARI8CgVpdGVtcxgCIAMoCzIeLnNob3BtZXNoLnByb2R1Y3QudjEuU3RvY2tJdGVtQg3gQQK6SAeSAQQIARBkImEKFFJlc2VydmVTdG9ja1Jlc3BvbnNlEhUKCG9yZGVyX2lkGAEgASgJQgPgQQMSMgoFaXRlbXMYAiADKAsyHi5zaG9wbWVzaC5wcm9kdWN0LnYxLlN0b2NrSXRlbUID4EEDIjcKE1JlbGVhc2VTdG9ja1JlcXVlc3QSIAoIb3JkZXJfaWQYASABKAlCDuBBArpICMgBAXIDsAEBImoKFFJlbGVhc2VTdG9ja1Jlc3BvbnNlEhUKCG9yZGVyX2lkGAEgASgJQgPgQQMSOwoOcmV0dXJuZWRfaXRlbXMYAiADKAsyHi5zaG9wbWVzaC5wcm9kdWN0LnYxLlN0b2NrSXRlbUID4EEDMt4ECg5Qcm9kdWN0U2VydmljZRJYCg1DcmVhdGVQcm9kdWN0Eikuc2hvcG1lc2gucHJvZHVjdC52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJSCgpHZXRQcm9kdWN0EiYuc2hvcG1lc2gucHJvZHVjdC52MS5HZXRQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJjCgxMaXN0UHJvZHVjdHMSKC5zaG9wbWVzaC5wcm9kdWN0LnYxLkxpc3RQcm9kdWN0c1JlcXVlc3QaKS5zaG9wbWVzaC5wcm9kdWN0LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlEm8KEEJhdGNoR2V0UHJvZHVjdHMSLC5zaG9wbWVzaC5wcm9kdWN0LnYxLkJhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0Gi0uc2hvcG1lc2gucHJvZHVjdC52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USYwoMUmVzZXJ2ZVN0b2NrEiguc2hvcG1lc2gucHJvZHVjdC52MS5SZXNlcnZlU3RvY2tSZXF1ZXN0Gikuc2hvcG1lc2gucHJvZHVjdC52MS5SZXNlcnZlU3RvY2tSZXNwb25zZRJjCgxSZWxlYXNlU3RvY2sSKC5zaG9wbWVzaC5wcm9kdWN0LnYxLlJlbGVhc2VTdG9ja1JlcXVlc3QaKS5zaG9wbWVzaC5wcm9kdWN0LnYxLlJlbGVhc2VTdG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CilzaG9wbWVzaC9wcm9kdWN0L3YxL3Byb2R1Y3Rfc2VydmljZS5wcm90bxITc2hvcG1lc2gucHJvZHVjdC52MSKzAgoHUHJvZHVjdBIXCgJpZBgBIAEoCUIL4EEIukgFcgOwAQESEwoDc2t1GAIgASgJQgbgQQLgQQUSOAoEbmFtZRgDIAEoCUIq4EECukgk2AEBch8YyAEyGlteXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dEi0KBXByaWNlGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5QgPgQQISEgoFc3RvY2sYBSABKAVCA+BBAxI0CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIRCgRldGFnGBQgASgJQgPgQQESNAoLdXBkYXRlX3RpbWUYFSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMi+QEKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EjYKA3NrdRgBIAEoCUIp4EECukgjyAEBch4YQDIaW15cdFxuXHZcZlxyXHh7ZmVmZn1ccHtafV0SOAoEbmFtZRgCIAEoCUIq4EECukgkyAEBch8YyAEyGlteXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dEjMKBXByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5QgngQQK6SAPIAQESGQoFc3RvY2sYBCABKAVCCuBBAbpIBBoCKAASHwoKcmVxdWVzdF9pZBgUIAEoCUIL4EEBukgFcgMYgAEihgEKFFVwZGF0ZVByb2R1Y3RSZXF1ZXN0EjgKB3Byb2R1Y3QYASABKAsyHC5zaG9wbWVzaC5wcm9kdWN0LnYxLlByb2R1Y3RCCeBBArpIA8gBARI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASKzAQoSQWRqdXN0U3RvY2tSZXF1ZXN0EiIKCnByb2R1Y3RfaWQYASABKAlCDuBBArpICMgBAXIDsAEBEhkKBWRlbHRhGAIgASgFQgrgQQK6SAQaAjgAEjoKBnJlYXNvbhgDIAEoCUIq4EECukgkyAEBch8YyAEyGlteXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dEiIKCnJlcXVlc3RfaWQYBCABKAlCDuBBArpICMgBAXIDGIABIrYBCg9TdG9ja0FkanVzdG1lbnQSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EEDEhIKBWRlbHRhGAIgASgFQgPgQQMSEwoGcmVhc29uGAMgASgJQgPgQQMSFwoKcmVxdWVzdF9pZBgEIAEoCUID4EEDEhIKBXN0b2NrGAUgASgFQgPgQQMSNAoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiLwoRR2V0UHJvZHVjdFJlcXVlc3QSGgoCaWQYASABKAlCDuBBArpICMgBAXIDsAEBIk0KE0xpc3RQcm9kdWN0c1JlcXVlc3QSHQoJcGFnZV9zaXplGAEgASgFQgrgQQG6SAQaAigAEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBASJpChRMaXN0UHJvZHVjdHNSZXNwb25zZRIzCghwcm9kdWN0cxgBIAMoCzIcLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdEID4EEDEhwKD25leHRfcGFnZV90b2tlbhgCIAEoCUID4EEDIjwKF0JhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0EiEKA2lkcxgBIAMoCUIU4EECukgOkgELCAEQZCIFcgOwAQEiTwoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEjMKCHByb2R1Y3RzGAEgAygLMhwuc2hvcG1lc2gucHJvZHVjdC52MS5Qcm9kdWN0QgPgQQMiUQoJU3RvY2tJdGVtEiIKCnByb2R1Y3RfaWQYASABKAlCDuBBArpICMgBAXIDsAEBEiAKCHF1YW50aXR5GAIgASgFQg7gQQK6SAgaBhjAhD0oASJ1ChNSZXNlcnZlU3RvY2tSZXF1ZXN0EiAKCG9yZGVyX2lkGAEgASgJQg7gQQK6SAjIAQFyA7ABARI8CgVpdGVtcxgCIAMoCzIeLnNob3BtZXNoLnByb2R1Y3QudjEuU3RvY2tJdGVtQg3gQQK6SAeSAQQIARBkImEKFFJlc2VydmVTdG9ja1Jlc3BvbnNlEhUKCG9yZGVyX2lkGAEgASgJQgPgQQMSMgoFaXRlbXMYAiADKAsyHi5zaG9wbWVzaC5wcm9kdWN0LnYxLlN0b2NrSXRlbUID4EEDIjcKE1JlbGVhc2VTdG9ja1JlcXVlc3QSIAoIb3JkZXJfaWQYASABKAlCDuBBArpICMgBAXIDsAEBImoKFFJlbGVhc2VTdG9ja1Jlc3BvbnNlEhUKCG9yZGVyX2lkGAEgASgJQgPgQQMSOwoOcmV0dXJuZWRfaXRlbXMYAiADKAsyHi5zaG9wbWVzaC5wcm9kdWN0LnYxLlN0b2NrSXRlbUID4EEDMpYGCg5Qcm9kdWN0U2VydmljZRJYCg1DcmVhdGVQcm9kdWN0Eikuc2hvcG1lc2gucHJvZHVjdC52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJYCg1VcGRhdGVQcm9kdWN0Eikuc2hvcG1lc2gucHJvZHVjdC52MS5VcGRhdGVQcm9kdWN0UmVxdWVzdBocLnNob3BtZXNoLnByb2R1Y3QudjEuUHJvZHVjdBJcCgtBZGp1c3RTdG9jaxInLnNob3BtZXNoLnByb2R1Y3QudjEuQWRqdXN0U3RvY2tSZXF1ZXN0GiQuc2hvcG1lc2gucHJvZHVjdC52MS5TdG9ja0FkanVzdG1lbnQSUgoKR2V0UHJvZHVjdBImLnNob3BtZXNoLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlcXVlc3QaHC5zaG9wbWVzaC5wcm9kdWN0LnYxLlByb2R1Y3QSYwoMTGlzdFByb2R1Y3RzEiguc2hvcG1lc2gucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0Gikuc2hvcG1lc2gucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXNwb25zZRJvChBCYXRjaEdldFByb2R1Y3RzEiwuc2hvcG1lc2gucHJvZHVjdC52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBotLnNob3BtZXNoLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEmMKDFJlc2VydmVTdG9jaxIoLnNob3BtZXNoLnByb2R1Y3QudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBopLnNob3BtZXNoLnByb2R1Y3QudjEuUmVzZXJ2ZVN0b2NrUmVzcG9uc2USYwoMUmVsZWFzZVN0b2NrEiguc2hvcG1lc2gucHJvZHVjdC52MS5SZWxlYXNlU3RvY2tSZXF1ZXN0Gikuc2hvcG1lc2gucHJvZHVjdC52MS5SZWxlYXNlU3RvY2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * An item for sale.
@@ -25,7 +25,7 @@ export const file_shopmesh_product_v1_product_service: GenFile = /*@__PURE__*/
  */
 export type Product = Message<"shopmesh.product.v1.Product"> & {
   /**
-   * Server-assigned UUID.
+   * Server-assigned UUID; names the product to UpdateProduct.
    *
    * @generated from field: string id = 1;
    */
@@ -39,7 +39,7 @@ export type Product = Message<"shopmesh.product.v1.Product"> & {
   sku: string;
 
   /**
-   * 1 to 200 characters.
+   * 1 to 200 characters, not only white space. Unset in an UpdateProduct that leaves it alone.
    *
    * @generated from field: string name = 3;
    */
@@ -65,6 +65,22 @@ export type Product = Message<"shopmesh.product.v1.Product"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 6;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Changes whenever the product does (stock included). The server sets it; a client passes
+   * back the one it read in UpdateProduct to make the update conditional, so it is not output
+   * only (AIP-203 has servers ignore those in requests). Opaque: compare, never parse.
+   *
+   * @generated from field: string etag = 20;
+   */
+  etag: string;
+
+  /**
+   * When the product last changed (stock included).
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 21;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -107,6 +123,15 @@ export type CreateProductRequest = Message<"shopmesh.product.v1.CreateProductReq
    * @generated from field: int32 stock = 4;
    */
   stock: number;
+
+  /**
+   * Optional idempotency key, at most 128 characters: a retry with the same one returns the
+   * product the first call created; with different content, ALREADY_EXISTS (REQUEST_ID_REUSED).
+   * Through the edge it is scoped to the signed-in user.
+   *
+   * @generated from field: string request_id = 20;
+   */
+  requestId: string;
 };
 
 /**
@@ -115,6 +140,135 @@ export type CreateProductRequest = Message<"shopmesh.product.v1.CreateProductReq
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
   messageDesc(file_shopmesh_product_v1_product_service, 1);
+
+/**
+ * Request of UpdateProduct.
+ *
+ * @generated from message shopmesh.product.v1.UpdateProductRequest
+ */
+export type UpdateProductRequest = Message<"shopmesh.product.v1.UpdateProductRequest"> & {
+  /**
+   * The product's id, the new values of the fields in update_mask and, optionally, the etag
+   * the change was based on. Its fields' rules hold for whatever is set in it; which fields
+   * must be set depends on update_mask, so the server checks that.
+   *
+   * @generated from field: shopmesh.product.v1.Product product = 1;
+   */
+  product?: Product | undefined;
+
+  /**
+   * Which fields change: name, price, or `*` for both. Empty: the fields set in product.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.UpdateProductRequest.
+ * Use `create(UpdateProductRequestSchema)` to create a new message.
+ */
+export const UpdateProductRequestSchema: GenMessage<UpdateProductRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 2);
+
+/**
+ * Request of AdjustStock.
+ *
+ * @generated from message shopmesh.product.v1.AdjustStockRequest
+ */
+export type AdjustStockRequest = Message<"shopmesh.product.v1.AdjustStockRequest"> & {
+  /**
+   * The product's UUID.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Units added (positive) or taken away (negative); not 0.
+   *
+   * @generated from field: int32 delta = 2;
+   */
+  delta: number;
+
+  /**
+   * Why, for the record (a delivery, a count, breakage): 1 to 200 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The idempotency key, 1 to 128 characters: a retry returns the first result and changes
+   * the stock once.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.AdjustStockRequest.
+ * Use `create(AdjustStockRequestSchema)` to create a new message.
+ */
+export const AdjustStockRequestSchema: GenMessage<AdjustStockRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 3);
+
+/**
+ * One recorded stock adjustment.
+ *
+ * @generated from message shopmesh.product.v1.StockAdjustment
+ */
+export type StockAdjustment = Message<"shopmesh.product.v1.StockAdjustment"> & {
+  /**
+   * The product adjusted.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * The units added or taken away.
+   *
+   * @generated from field: int32 delta = 2;
+   */
+  delta: number;
+
+  /**
+   * Why, as given.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The idempotency key it was made with.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+
+  /**
+   * The product's stock (units available, not counting reserved ones) right after it.
+   *
+   * @generated from field: int32 stock = 5;
+   */
+  stock: number;
+
+  /**
+   * When it was made.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 6;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shopmesh.product.v1.StockAdjustment.
+ * Use `create(StockAdjustmentSchema)` to create a new message.
+ */
+export const StockAdjustmentSchema: GenMessage<StockAdjustment> = /*@__PURE__*/
+  messageDesc(file_shopmesh_product_v1_product_service, 4);
 
 /**
  * Request of GetProduct.
@@ -135,7 +289,7 @@ export type GetProductRequest = Message<"shopmesh.product.v1.GetProductRequest">
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 2);
+  messageDesc(file_shopmesh_product_v1_product_service, 5);
 
 /**
  * Request of ListProducts.
@@ -163,7 +317,7 @@ export type ListProductsRequest = Message<"shopmesh.product.v1.ListProductsReque
  * Use `create(ListProductsRequestSchema)` to create a new message.
  */
 export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 3);
+  messageDesc(file_shopmesh_product_v1_product_service, 6);
 
 /**
  * Response of ListProducts.
@@ -191,7 +345,7 @@ export type ListProductsResponse = Message<"shopmesh.product.v1.ListProductsResp
  * Use `create(ListProductsResponseSchema)` to create a new message.
  */
 export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 4);
+  messageDesc(file_shopmesh_product_v1_product_service, 7);
 
 /**
  * Request of BatchGetProducts.
@@ -212,7 +366,7 @@ export type BatchGetProductsRequest = Message<"shopmesh.product.v1.BatchGetProdu
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 5);
+  messageDesc(file_shopmesh_product_v1_product_service, 8);
 
 /**
  * Response of BatchGetProducts.
@@ -233,7 +387,7 @@ export type BatchGetProductsResponse = Message<"shopmesh.product.v1.BatchGetProd
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 6);
+  messageDesc(file_shopmesh_product_v1_product_service, 9);
 
 /**
  * A quantity of one product.
@@ -261,7 +415,7 @@ export type StockItem = Message<"shopmesh.product.v1.StockItem"> & {
  * Use `create(StockItemSchema)` to create a new message.
  */
 export const StockItemSchema: GenMessage<StockItem> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 7);
+  messageDesc(file_shopmesh_product_v1_product_service, 10);
 
 /**
  * Request of ReserveStock.
@@ -289,7 +443,7 @@ export type ReserveStockRequest = Message<"shopmesh.product.v1.ReserveStockReque
  * Use `create(ReserveStockRequestSchema)` to create a new message.
  */
 export const ReserveStockRequestSchema: GenMessage<ReserveStockRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 8);
+  messageDesc(file_shopmesh_product_v1_product_service, 11);
 
 /**
  * Response of ReserveStock.
@@ -317,7 +471,7 @@ export type ReserveStockResponse = Message<"shopmesh.product.v1.ReserveStockResp
  * Use `create(ReserveStockResponseSchema)` to create a new message.
  */
 export const ReserveStockResponseSchema: GenMessage<ReserveStockResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 9);
+  messageDesc(file_shopmesh_product_v1_product_service, 12);
 
 /**
  * Request of ReleaseStock.
@@ -338,7 +492,7 @@ export type ReleaseStockRequest = Message<"shopmesh.product.v1.ReleaseStockReque
  * Use `create(ReleaseStockRequestSchema)` to create a new message.
  */
 export const ReleaseStockRequestSchema: GenMessage<ReleaseStockRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 10);
+  messageDesc(file_shopmesh_product_v1_product_service, 13);
 
 /**
  * Response of ReleaseStock.
@@ -366,7 +520,7 @@ export type ReleaseStockResponse = Message<"shopmesh.product.v1.ReleaseStockResp
  * Use `create(ReleaseStockResponseSchema)` to create a new message.
  */
 export const ReleaseStockResponseSchema: GenMessage<ReleaseStockResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_product_v1_product_service, 11);
+  messageDesc(file_shopmesh_product_v1_product_service, 14);
 
 /**
  * The catalogue and its stock. Stock is taken by reservations keyed by order id, so that an
@@ -376,7 +530,8 @@ export const ReleaseStockResponseSchema: GenMessage<ReleaseStockResponse> = /*@_
  */
 export const ProductService: GenService<{
   /**
-   * Creates a product. SKUs are unique (ALREADY_EXISTS).
+   * Creates a product. SKUs are unique (ALREADY_EXISTS). With a request_id, a retry returns the
+   * product the first call created.
    *
    * @generated from rpc shopmesh.product.v1.ProductService.CreateProduct
    */
@@ -384,6 +539,28 @@ export const ProductService: GenService<{
     methodKind: "unary";
     input: typeof CreateProductRequestSchema;
     output: typeof ProductSchema;
+  },
+  /**
+   * Changes the fields named in update_mask (name, price). With the product's etag, ABORTED when
+   * the product changed since that etag was read (AIP-154).
+   *
+   * @generated from rpc shopmesh.product.v1.ProductService.UpdateProduct
+   */
+  updateProduct: {
+    methodKind: "unary";
+    input: typeof UpdateProductRequestSchema;
+    output: typeof ProductSchema;
+  },
+  /**
+   * Adds delta units to a product's stock, or takes them away; never below what orders have
+   * reserved (FAILED_PRECONDITION). Idempotent per request_id: a retry returns the first result.
+   *
+   * @generated from rpc shopmesh.product.v1.ProductService.AdjustStock
+   */
+  adjustStock: {
+    methodKind: "unary";
+    input: typeof AdjustStockRequestSchema;
+    output: typeof StockAdjustmentSchema;
   },
   /**
    * Returns one product, NOT_FOUND if the id is unknown.

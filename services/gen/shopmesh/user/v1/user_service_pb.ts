@@ -6,8 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../common/v1/money_pb.js";
 import { file_shopmesh_common_v1_money } from "../../common/v1/money_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/user/v1/user_service.proto.
  */
 export const file_shopmesh_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSLBAQoEVXNlchIPCgJpZBgBIAEoCUID4EEDEhUKBWVtYWlsGAIgASgJQgbgQQLgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISNAoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSQAoQcHVyY2hhc2Vfc3VtbWFyeRgoIAEoCzIhLnNob3BtZXNoLnVzZXIudjEuUHVyY2hhc2VTdW1tYXJ5QgPgQQMifgoPUHVyY2hhc2VTdW1tYXJ5Eh0KEGNvbmZpcm1lZF9vcmRlcnMYASABKAVCA+BBAxIdChBjYW5jZWxsZWRfb3JkZXJzGAIgASgFQgPgQQMSLQoFc3BlbnQYAyADKAsyGS5zaG9wbWVzaC5jb21tb24udjEuTW9uZXlCA+BBAyLZAQoRQ3JlYXRlVXNlclJlcXVlc3QSggEKBWVtYWlsGAEgASgJQnPgQQK6SG3IAQFyaBj+ATJjXlteQFx0XG5cdlxmXHJceHtmZWZmfVxwe1p9XXsxLDY0fUBbXkAuXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dKyhcLlteQC5cdFxuXHZcZlxyXHh7ZmVmZn1ccHtafV0rKSskEj8KDGRpc3BsYXlfbmFtZRgCIAEoCUIp4EECukgjyAEBch4YZDIaW15cdFxuXHZcZlxyXHh7ZmVmZn1ccHtafV0iLAoOR2V0VXNlclJlcXVlc3QSGgoCaWQYASABKAlCDuBBArpICMgBAXIDsAEBIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCJKChBMaXN0VXNlcnNSZXF1ZXN0Eh0KCXBhZ2Vfc2l6ZRgBIAEoBUIK4EEBukgEGgIoABIXCgpwYWdlX3Rva2VuGAIgASgJQgPgQQEiXQoRTGlzdFVzZXJzUmVzcG9uc2USKgoFdXNlcnMYASADKAsyFi5zaG9wbWVzaC51c2VyLnYxLlVzZXJCA+BBAxIcCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlCA+BBAzLGAgoLVXNlclNlcnZpY2USSQoKQ3JlYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISQwoHR2V0VXNlchIgLnNob3BtZXNoLnVzZXIudjEuR2V0VXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISVAoJTGlzdFVzZXJzEiIuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXF1ZXN0GiMuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZRJRCg5HZXRDdXJyZW50VXNlchInLnNob3BtZXNoLnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyYgZwcm90bzM", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CiNzaG9wbWVzaC91c2VyL3YxL3VzZXJfc2VydmljZS5wcm90bxIQc2hvcG1lc2gudXNlci52MSK4AgoEVXNlchIXCgJpZBgBIAEoCUIL4EEIukgFcgOwAQESFQoFZW1haWwYAiABKAlCBuBBAuBBBRI/CgxkaXNwbGF5X25hbWUYAyABKAlCKeBBArpII9gBAXIeGGQyGlteXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dEjQKC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhEKBGV0YWcYFCABKAlCA+BBARI0Cgt1cGRhdGVfdGltZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxJAChBwdXJjaGFzZV9zdW1tYXJ5GCggASgLMiEuc2hvcG1lc2gudXNlci52MS5QdXJjaGFzZVN1bW1hcnlCA+BBAyJ+Cg9QdXJjaGFzZVN1bW1hcnkSHQoQY29uZmlybWVkX29yZGVycxgBIAEoBUID4EEDEh0KEGNhbmNlbGxlZF9vcmRlcnMYAiABKAVCA+BBAxItCgVzcGVudBgDIAMoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leUID4EEDIvoBChFDcmVhdGVVc2VyUmVxdWVzdBKCAQoFZW1haWwYASABKAlCc+BBArpIbcgBAXJoGP4BMmNeW15AXHRcblx2XGZcclx4e2ZlZmZ9XHB7Wn1dezEsNjR9QFteQC5cdFxuXHZcZlxyXHh7ZmVmZn1ccHtafV0rKFwuW15ALlx0XG5cdlxmXHJceHtmZWZmfVxwe1p9XSspKyQSPwoMZGlzcGxheV9uYW1lGAIgASgJQingQQK6SCPIAQFyHhhkMhpbXlx0XG5cdlxmXHJceHtmZWZmfVxwe1p9XRIfCgpyZXF1ZXN0X2lkGBQgASgJQgvgQQG6SAVyAxiAASJ6ChFVcGRhdGVVc2VyUmVxdWVzdBIvCgR1c2VyGAEgASgLMhYuc2hvcG1lc2gudXNlci52MS5Vc2VyQgngQQK6SAPIAQESNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQEiLAoOR2V0VXNlclJlcXVlc3QSGgoCaWQYASABKAlCDuBBArpICMgBAXIDsAEBIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCJKChBMaXN0VXNlcnNSZXF1ZXN0Eh0KCXBhZ2Vfc2l6ZRgBIAEoBUIK4EEBukgEGgIoABIXCgpwYWdlX3Rva2VuGAIgASgJQgPgQQEiXQoRTGlzdFVzZXJzUmVzcG9uc2USKgoFdXNlcnMYASADKAsyFi5zaG9wbWVzaC51c2VyLnYxLlVzZXJCA+BBAxIcCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlCA+BBAzKRAwoLVXNlclNlcnZpY2USSQoKQ3JlYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISSQoKVXBkYXRlVXNlchIjLnNob3BtZXNoLnVzZXIudjEuVXBkYXRlVXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISQwoHR2V0VXNlchIgLnNob3BtZXNoLnVzZXIudjEuR2V0VXNlclJlcXVlc3QaFi5zaG9wbWVzaC51c2VyLnYxLlVzZXISVAoJTGlzdFVzZXJzEiIuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXF1ZXN0GiMuc2hvcG1lc2gudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZRJRCg5HZXRDdXJyZW50VXNlchInLnNob3BtZXNoLnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuc2hvcG1lc2gudXNlci52MS5Vc2VyYgZwcm90bzM", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * A customer.
@@ -25,7 +25,7 @@ export const file_shopmesh_user_v1_user_service: GenFile = /*@__PURE__*/
  */
 export type User = Message<"shopmesh.user.v1.User"> & {
   /**
-   * Server-assigned UUID.
+   * Server-assigned UUID; names the user to UpdateUser.
    *
    * @generated from field: string id = 1;
    */
@@ -39,7 +39,8 @@ export type User = Message<"shopmesh.user.v1.User"> & {
   email: string;
 
   /**
-   * Name shown to people, 1 to 100 characters.
+   * Name shown to people, 1 to 100 characters, not only white space. Unset in an UpdateUser
+   * that leaves it alone.
    *
    * @generated from field: string display_name = 3;
    */
@@ -51,6 +52,22 @@ export type User = Message<"shopmesh.user.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Changes whenever the user does. The server sets it; a client passes back the one it read in
+   * UpdateUser to make the update conditional, so it is not output only (AIP-203 has servers
+   * ignore those in requests). Opaque: compare, never parse.
+   *
+   * @generated from field: string etag = 20;
+   */
+  etag: string;
+
+  /**
+   * When the user last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 21;
+   */
+  updateTime?: Timestamp | undefined;
 
   /**
    * What the user bought, kept from the order service's events (eventually consistent: an
@@ -122,6 +139,15 @@ export type CreateUserRequest = Message<"shopmesh.user.v1.CreateUserRequest"> & 
    * @generated from field: string display_name = 2;
    */
   displayName: string;
+
+  /**
+   * Optional idempotency key, at most 128 characters: a retry with the same one returns the
+   * user the first call created; with different content, ALREADY_EXISTS (REQUEST_ID_REUSED).
+   * Through the edge it is scoped to the signed-in user.
+   *
+   * @generated from field: string request_id = 20;
+   */
+  requestId: string;
 };
 
 /**
@@ -130,6 +156,36 @@ export type CreateUserRequest = Message<"shopmesh.user.v1.CreateUserRequest"> & 
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
   messageDesc(file_shopmesh_user_v1_user_service, 2);
+
+/**
+ * Request of UpdateUser.
+ *
+ * @generated from message shopmesh.user.v1.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<"shopmesh.user.v1.UpdateUserRequest"> & {
+  /**
+   * The user's id, the new values of the fields in update_mask and, optionally, the etag the
+   * change was based on. Its fields' rules hold for whatever is set in it; which fields must be
+   * set depends on update_mask, so the server checks that.
+   *
+   * @generated from field: shopmesh.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * Which fields change: display_name (or `*`). Empty: the fields set in user.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message shopmesh.user.v1.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
+ */
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
+  messageDesc(file_shopmesh_user_v1_user_service, 3);
 
 /**
  * Request of GetUser.
@@ -150,7 +206,7 @@ export type GetUserRequest = Message<"shopmesh.user.v1.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 3);
+  messageDesc(file_shopmesh_user_v1_user_service, 4);
 
 /**
  * Request of GetCurrentUser; who is asking comes from the call, not the request.
@@ -165,7 +221,7 @@ export type GetCurrentUserRequest = Message<"shopmesh.user.v1.GetCurrentUserRequ
  * Use `create(GetCurrentUserRequestSchema)` to create a new message.
  */
 export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 4);
+  messageDesc(file_shopmesh_user_v1_user_service, 5);
 
 /**
  * Request of ListUsers.
@@ -193,7 +249,7 @@ export type ListUsersRequest = Message<"shopmesh.user.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 5);
+  messageDesc(file_shopmesh_user_v1_user_service, 6);
 
 /**
  * Response of ListUsers.
@@ -221,7 +277,7 @@ export type ListUsersResponse = Message<"shopmesh.user.v1.ListUsersResponse"> & 
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_shopmesh_user_v1_user_service, 6);
+  messageDesc(file_shopmesh_user_v1_user_service, 7);
 
 /**
  * Customers of the shop.
@@ -230,13 +286,25 @@ export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE_
  */
 export const UserService: GenService<{
   /**
-   * Creates a user. Emails are unique regardless of case (ALREADY_EXISTS).
+   * Creates a user. Emails are unique regardless of case (ALREADY_EXISTS). With a request_id, a
+   * retry returns the user the first call created.
    *
    * @generated from rpc shopmesh.user.v1.UserService.CreateUser
    */
   createUser: {
     methodKind: "unary";
     input: typeof CreateUserRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Changes the fields named in update_mask (display_name). With the user's etag, ABORTED when
+   * the user changed since that etag was read (AIP-154). An end user may update only themselves.
+   *
+   * @generated from rpc shopmesh.user.v1.UserService.UpdateUser
+   */
+  updateUser: {
+    methodKind: "unary";
+    input: typeof UpdateUserRequestSchema;
     output: typeof UserSchema;
   },
   /**

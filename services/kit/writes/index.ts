@@ -1,0 +1,16 @@
+// services/kit/writes: what makes a write safe to retry and to race (AIP-134, 154, 155).
+export {
+  type ConditionalUpdate,
+  etagMatchesSql,
+  etagMismatch,
+  etagSql,
+  updateIfCurrent,
+  versionMigrationSql,
+} from "./etag.js";
+export {
+  type CreateKey,
+  createKey,
+  requestFingerprint,
+  requestIdReused,
+} from "./request-id.js";
+export { type MaskRules, resolveUpdateMask } from "./update-mask.js";

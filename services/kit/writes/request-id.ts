@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+import { alreadyExists, type RpcError } from "../rpc-error.js";
+
+/**
+ * A create's idempotency key as stored: unique within its scope (the signed-in end user's
+ * subject through the edge, '' for the mesh's own workloads), with the request's fingerprint.
+ */
+export interface CreateKey {
+  readonly scope: string;
+  readonly requestId: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * The key a create is stored under, or undefined without a request_id (the key is optional;
+ * its length is the proto's rule, checked before any handler runs). `content` is what the
+ * request asks for, digested by {@link requestFingerprint}.
+ */
+export function createKey(
+  scope: string,
+  requestId: string,
+  content: unknown,
+): CreateKey | undefined {
+  return requestId === ""
+    ? undefined
+    : { scope, requestId, fingerprint: requestFingerprint(content) };
+}
+
+/**
+ * The digest of what a request asks for, stored beside its request_id so that a retry (same
+ * digest) is told from a reuse of the key for something else. Bigints count as their decimals.
+ */
+export function requestFingerprint(content: unknown): string {
+  const json = JSON.stringify(content, (_key, value: unknown) =>
+    typeof value === "bigint" ? value.toString() : value,
+  );
+  return createHash("sha256").update(json).digest("hex");
+}
+
+/** ALREADY_EXISTS REQUEST_ID_REUSED: the key was used before for a different request. */
+export function requestIdReused(requestId: string, what: string): RpcError {
+  return alreadyExists(`request_id ${requestId} was already used for a different ${what}`, {
+    reason: "REQUEST_ID_REUSED",
+    metadata: { requestId },
+  });
+}
