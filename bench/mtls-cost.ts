@@ -172,7 +172,7 @@ async function measureSide(
 }
 
 /** The operator's certificate, pinning `server`'s SPIFFE ID (as the CLI dials). */
-function operatorDial(domain: TrustDomain, server: ServiceName) {
+export function operatorDial(domain: TrustDomain, server: ServiceName) {
   const expected = domain.identities[server];
   return {
     credentials: grpc.credentials.createSsl(
