@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { outFile, shape, smoke } from "./bench-shape.js";
 import { breakerOverheadMicros } from "./breaker-overhead.js";
 import type { MtlsCost } from "./mtls-cost.js";
@@ -16,6 +17,10 @@ export interface BenchMeasurements {
   readonly handshake: MtlsCost["handshake"] | undefined;
   /** Start to SERVING of each service, telemetry on and with no SDK. */
   readonly startTimes: readonly StartTime[];
+  /** Per pair of runs measured in turn, the ratio of each comparison (its spread). */
+  readonly pairedRatios: Readonly<Record<string, readonly number[]>>;
+  /** The machine's 1-minute load average when the run started (others' work shows here). */
+  readonly loadAtStart: number;
 }
 
 /**
@@ -23,7 +28,9 @@ export interface BenchMeasurements {
  * cost in isolation and the ratios last (the smoke test reads them there).
  */
 export async function writeReport(measured: BenchMeasurements) {
-  const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes } = measured;
+  const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, pairedRatios } =
+    measured;
+  const loadAverage = { atStart: measured.loadAtStart, atEnd: os.loadavg()[0] ?? 0 };
   const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const machine = thisMachine();
@@ -37,6 +44,8 @@ export async function writeReport(measured: BenchMeasurements) {
     breakerMicrosPerCall,
     handshake,
     startTimes,
+    pairedRatios,
+    loadAverage,
     ratios,
   };
   await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -47,6 +56,12 @@ export async function writeReport(measured: BenchMeasurements) {
   console.log(`results: ${outFile}`);
   console.log(`a breaker adds ${breakerMicrosPerCall.toFixed(2)} µs to a call (in isolation)`);
   console.log(handshakeLine(handshake));
-  console.log(`${startTimeLines(startTimes)}\n`);
+  console.log(startTimeLines(startTimes));
+  for (const [name, values] of Object.entries(pairedRatios)) {
+    console.log(`${name}, each pair of runs: ${values.map((v) => v.toFixed(2)).join(", ")}`);
+  }
+  console.log(
+    `load average (1 min) at start ${loadAverage.atStart.toFixed(1)}, at end ${loadAverage.atEnd.toFixed(1)} on ${machine.cpus} CPUs\n`,
+  );
   console.log(ratioLines(ratios));
 }

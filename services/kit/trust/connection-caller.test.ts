@@ -25,6 +25,9 @@ const echoCaller = grpcService(
       throw new RpcError(Status.UNIMPLEMENTED, "not here");
     },
     listUsers: async () => ({ users: [] }),
+    updateUser: async () => {
+      throw new RpcError(Status.UNIMPLEMENTED, "not here");
+    },
     getCurrentUser: async () => {
       throw new RpcError(Status.UNIMPLEMENTED, "not here");
     },
