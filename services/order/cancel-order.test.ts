@@ -42,10 +42,10 @@ class FailingStore extends OrderStore {
   }
 }
 
-/** The CancelOrder handler over `store` and `products`, as main.ts wires it. */
-function cancelOrder(store: OrderStore, products: OrderDependencies["products"]) {
-  const placement = new OrderPlacement(store, { ...shop.dependencies, products }, logger);
-  const handlers = orderHandlers(store, placement, new OrderCancellation(store, products));
+/** The CancelOrder handler over `store` and `reservations`, as main.ts wires it. */
+function cancelOrder(store: OrderStore, reservations: OrderDependencies["reservations"]) {
+  const placement = new OrderPlacement(store, { ...shop.dependencies, reservations }, logger);
+  const handlers = orderHandlers(store, placement, new OrderCancellation(store, reservations));
   return (id: string) => handlers.cancelOrder(create(CancelOrderRequestSchema, { id }), context);
 }
 
@@ -53,7 +53,7 @@ function cancelOrder(store: OrderStore, products: OrderDependencies["products"])
 async function reconcile(): Promise<void> {
   const { store, dependencies } = shop;
   const placement = new OrderPlacement(store, dependencies, logger);
-  const cancellation = new OrderCancellation(store, dependencies.products);
+  const cancellation = new OrderCancellation(store, dependencies.reservations);
   await sweep(store, orderRepair(placement, cancellation), logger, {
     intervalMs: 0,
     stalledMs: 0,
@@ -80,13 +80,16 @@ async function placedOrder(quantity: number) {
   return { productId, order, placement };
 }
 
-const real = () => shop.dependencies.products;
-const steps: [string, () => { store: OrderStore; products: OrderDependencies["products"] }][] = [
+const real = () => shop.dependencies.reservations;
+const steps: [
+  string,
+  () => { store: OrderStore; reservations: OrderDependencies["reservations"] },
+][] = [
   [
     "before the stock is released (product service unreachable)",
     () => ({
       store: shop.store,
-      products: {
+      reservations: {
         ...real(),
         releaseStock: () => Promise.reject(unavailable("product service unavailable")),
       },
@@ -96,7 +99,7 @@ const steps: [string, () => { store: OrderStore; products: OrderDependencies["pr
     "after the stock is released, its answer lost",
     () => ({
       store: shop.store,
-      products: {
+      reservations: {
         ...real(),
         releaseStock: async (request, options) => {
           await real().releaseStock(request, options);
@@ -107,7 +110,7 @@ const steps: [string, () => { store: OrderStore; products: OrderDependencies["pr
   ],
   [
     "after the stock is released, before 'cancelled' is recorded",
-    () => ({ store: new FailingStore("cancelled"), products: real() }),
+    () => ({ store: new FailingStore("cancelled"), reservations: real() }),
   ],
 ];
 
@@ -120,8 +123,8 @@ describe("CancelOrder", () => {
       const items = [{ productId, quantity: 3 }];
       const order = await placement.place({ requestId: randomUUID(), userId, items }, context);
       const kept = await placement.place({ requestId: randomUUID(), userId, items }, context);
-      const { store, products } = at();
-      await expect(cancelOrder(store, products)(order.id)).rejects.toThrow();
+      const { store, reservations } = at();
+      await expect(cancelOrder(store, reservations)(order.id)).rejects.toThrow();
       // The intent is on record, so the order is neither shown as standing nor forgotten.
       expect((await shop.store.get(order.id))?.status).toBe("cancelling");
 

@@ -48,7 +48,7 @@ await runService({
     const dependencies = connectDependencies(downstream, config);
     const store = new OrderStore(pool);
     const placement = new OrderPlacement(store, dependencies, logger);
-    const cancellation = new OrderCancellation(store, dependencies.products);
+    const cancellation = new OrderCancellation(store, dependencies.reservations);
     const reconciler = startReconciler(store, orderRepair(placement, cancellation), logger, {
       intervalMs: config.reconcileIntervalMs,
       stalledMs: config.pendingOrderTimeoutMs,

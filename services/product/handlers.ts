@@ -14,7 +14,6 @@ import {
   maxItems,
   page,
   pageRequest,
-  requireItems,
   requireRange,
   requireText,
   requireUuid,
@@ -23,6 +22,7 @@ import {
 import { requireCurrency } from "../kit/money/index.js";
 import { productNotFound } from "./product-errors.js";
 import type { ProductRow, ProductStore } from "./product-store.js";
+import { reservationRules } from "./reservation-handlers.js";
 import type { StockStore } from "./stock-store.js";
 
 const maxSkuLength = 64;
@@ -33,6 +33,7 @@ export function productHandlers(
   products: ProductStore,
   stock: StockStore,
 ): ServiceHandlers<typeof ProductService> {
+  const reservations = reservationRules(stock);
   return {
     async createProduct(request, context) {
       requireAdminEndUser(context, "CreateProduct");
@@ -87,19 +88,9 @@ export function productHandlers(
       };
     },
 
-    async reserveStock(request) {
-      const { orderId, items } = checkFields({
-        orderId: () => requireUuid("order_id", request.orderId),
-        items: () => requireItems("items", request.items),
-      });
-      const reserved = await stock.reserve(orderId, items);
-      return { orderId, items: reserved };
-    },
-
-    async releaseStock(request) {
-      const orderId = requireUuid("order_id", request.orderId);
-      return { orderId, returnedItems: await stock.release(orderId) };
-    },
+    // Deprecated in the proto: the ReservationService's rules answer, until a v2 drops these.
+    reserveStock: (request) => reservations.reserveStock(request),
+    releaseStock: (request) => reservations.releaseStock(request),
   };
 }
 
