@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +12,7 @@ import {
   OrderStatus,
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { unavailable } from "../kit/index.js";
+import { PageTokens } from "../kit/listing/index.js";
 import { OrderCancellation } from "./cancel-order.js";
 import { orderHandlers } from "./handlers.js";
 import { type OrderState, OrderStore } from "./order-store.js";
@@ -42,10 +43,13 @@ class FailingStore extends OrderStore {
   }
 }
 
+const pageTokens = new PageTokens(randomBytes(32), "test");
+
 /** The CancelOrder handler over `store` and `reservations`, as main.ts wires it. */
 function cancelOrder(store: OrderStore, reservations: OrderDependencies["reservations"]) {
   const placement = new OrderPlacement(store, { ...shop.dependencies, reservations }, logger);
-  const handlers = orderHandlers(store, placement, new OrderCancellation(store, reservations));
+  const cancellation = new OrderCancellation(store, reservations);
+  const handlers = orderHandlers(store, placement, cancellation, pageTokens);
   return (id: string) => handlers.cancelOrder(create(CancelOrderRequestSchema, { id }), context);
 }
 
@@ -155,6 +159,7 @@ describe("CancelOrder", () => {
       shop.store,
       placement,
       new OrderCancellation(shop.store, real()),
+      pageTokens,
     );
     const shown = await handlers.getOrder({ id: order.id } as never, context);
     expect(shown.status).toBe(OrderStatus.CANCELLING);

@@ -1,5 +1,6 @@
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { grpcTarget, implement, integer, runService, spiffeIdSetting } from "../kit/index.js";
+import { pageTokenSettings, pageTokensFor } from "../kit/listing/index.js";
 import { OrderCancellation } from "./cancel-order.js";
 import { connectDependencies } from "./dependencies.js";
 import { orderHandlers } from "./handlers.js";
@@ -43,6 +44,7 @@ await runService({
     },
     reconcileLeaseMs: { env: "RECONCILE_LEASE_MS", parse: integer(1_000), default: 60_000 },
     ...outboxSettings,
+    ...pageTokenSettings,
   },
   start: ({ config, pool, logger, downstream }) => {
     const dependencies = connectDependencies(downstream, config);
@@ -55,8 +57,11 @@ await runService({
       leaseMs: config.reconcileLeaseMs,
     });
     const stopOutbox = startOutbox(config, pool, logger);
+    const pageTokens = pageTokensFor(config.pageTokenKey, "shopmesh.order.v1.ListOrders", logger);
     return {
-      implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],
+      implementations: [
+        implement(OrderService, orderHandlers(store, placement, cancellation, pageTokens)),
+      ],
       stop: async () => {
         await reconciler.stop();
         await stopOutbox();

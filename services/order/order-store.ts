@@ -1,5 +1,7 @@
-import type { PageRequest, Pool } from "../kit/index.js";
+import type { Pool } from "../kit/index.js";
 import { currentTraceContext } from "../kit/messaging/index.js";
+import type { OrderListQuery } from "./order-list-query.js";
+import { createMicrosColumn, type OrderCursor, orderPageSql } from "./order-list-sql.js";
 import { eventTypeOf, recordEventSql } from "./outbox/index.js";
 
 /** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
@@ -29,11 +31,13 @@ export interface OrderRow {
   readonly currency: string;
   readonly totalMinorUnits: bigint;
   readonly createTime: Date;
+  /** create_time in microseconds since 1970: PostgreSQL's precision, which Date lacks. */
+  readonly createMicros: bigint;
   readonly items: readonly OrderLine[];
 }
 
 /** What placing an order stores before it reserves stock. */
-export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime">;
+export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime" | "createMicros">;
 
 type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
@@ -43,7 +47,7 @@ type RawRow = Omit<OrderRow, "items"> & {
 const orderColumns = `
   o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
   o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
-  o.create_time AS "createTime",
+  o.create_time AS "createTime", ${createMicrosColumn},
   (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
       'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
    FROM order_items i WHERE i.order_id = o.id) AS items`;
@@ -125,14 +129,14 @@ export class OrderStore {
     return found[0];
   }
 
-  /** Up to `page.size + 1` visible orders after `page.after`, optionally of one user. */
-  list(page: PageRequest, userId: string | undefined): Promise<OrderRow[]> {
-    return this.query(
-      `${selectOrders} WHERE o.seq > $1 AND o.status <> 'abandoned'
-         AND ($3::uuid IS NULL OR o.user_id = $3)
-       ORDER BY o.seq LIMIT $2`,
-      [page.after, page.size + 1, userId ?? null],
-    );
+  /** Up to `limit` visible orders of `query` after `after` (each row holds its cursor). */
+  async list(
+    query: OrderListQuery,
+    after: OrderCursor | undefined,
+    limit: number,
+  ): Promise<OrderRow[]> {
+    const { sql, params } = orderPageSql(query, after, limit);
+    return this.query(`SELECT ${orderColumns} FROM orders o ${sql}`, params);
   }
 
   /**
