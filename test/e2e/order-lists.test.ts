@@ -6,6 +6,7 @@ import { type Order, OrderStatus } from "../../services/gen/shopmesh/order/v1/or
 import { wireDetails } from "../support/error-details.js";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
+import { runCliOn } from "../support/test-mesh.js";
 
 // ListOrders' filter, order_by and page tokens over the wire: real processes, PostgreSQL, gRPC;
 // the operator's client straight to the order service, end users through the edge.
@@ -236,6 +237,23 @@ describe("ListOrders refuses what it cannot do", () => {
     expect(failure.code).toBe("InvalidArgument");
     const fields = wireDetails(failure.error).fieldViolations?.map((v) => v.field);
     expect(fields?.sort()).toEqual(["filter", "order_by", "page_size"]);
+  });
+});
+
+describe("shopmesh order list", () => {
+  it("passes --filter and --order-by, and prints a bad filter's reason", async () => {
+    const listed = await runCliOn(edge.shop, [
+      ...["order", "list", "--filter", `user_id = "${ada.id}" AND state = CONFIRMED`],
+      ...["--order-by", "create_time desc"],
+    ]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const confirmed = ada.placed.filter((order) => order.status === OrderStatus.CONFIRMED);
+    const printed = JSON.parse(listed.stdout) as { orders: { id: string }[] };
+    expect(printed.orders.map((order) => order.id)).toEqual(idsOf(confirmed).reverse());
+    const refused = await runCliOn(edge.shop, ["order", "list", "--filter", "state = LOST"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/INVALID_FILTER/);
+    expect(refused.stderr).toMatch(/filter: state takes one of PENDING/);
   });
 });
 
