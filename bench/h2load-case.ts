@@ -1,15 +1,19 @@
 import { shape } from "./bench-shape.js";
-import { runH2load } from "./h2load.js";
+import { type H2loadOptions, runH2load } from "./h2load.js";
 import { measureCase } from "./measure.js";
 import type { CaseResult } from "./report.js";
 
-/** An h2load case: saturation runs and one fixed-rate run with the same load shape. */
+/**
+ * An h2load case: saturation runs and one fixed-rate run with the same load shape (gRPC over
+ * HTTP/2 unless `protocol` says otherwise).
+ */
 export function h2loadCase(
   name: string,
   url: string,
   message: Uint8Array,
   pids: Record<string, number>,
   fixedRateOf: (saturationRps: number) => number,
+  protocol: Partial<Pick<H2loadOptions, "connectJson" | "headers" | "clients" | "streams">> = {},
 ): Promise<CaseResult> {
   const load = {
     url,
@@ -17,6 +21,7 @@ export function h2loadCase(
     clients: shape.clients,
     streams: shape.streams,
     durationSeconds: shape.seconds,
+    ...protocol,
   };
   return measureCase({
     name,

@@ -9,8 +9,18 @@ import { percentile } from "./unary-load.js";
 export interface H2loadOptions {
   /** Full URL of the method, e.g. `http://127.0.0.1:50052/shopmesh.product.v1.ProductService/GetProduct`. */
   url: string;
-  /** The request's protobuf bytes, without gRPC framing: {@link grpcFrame} adds it. */
+  /**
+   * The request's protobuf bytes, without gRPC framing ({@link grpcFrame} adds it); with
+   * `connectJson`, the request's JSON as is.
+   */
   message: Uint8Array;
+  /**
+   * Send the Connect protocol's unary JSON POST over HTTP/1.1 (`--h1`) instead of gRPC over
+   * HTTP/2: what curl and browsers send. Its errors are HTTP 4xx/5xx, so h2load counts them.
+   */
+  connectJson?: boolean;
+  /** More request headers, e.g. `authorization: Bearer …`. */
+  headers?: readonly string[];
   /** Connections (`-c`). */
   clients: number;
   /** Concurrent streams per connection (`-m`). */
@@ -94,17 +104,23 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   try {
     const body = path.join(dir, "request.bin");
     const log = path.join(dir, "requests.log");
-    await writeFile(body, grpcFrame(options.message));
+    await writeFile(body, options.connectJson ? options.message : grpcFrame(options.message));
+    const protocolArgs = options.connectJson
+      ? ["--h1", "--header=content-type: application/json"]
+      : [
+          "--header=content-type: application/grpc",
+          // The gRPC spec requires it of clients (trailers carry grpc-status); strict servers
+          // refuse calls without it.
+          "--header=te: trailers",
+        ];
     const args = [
       `--clients=${options.clients}`,
       `--max-concurrent-streams=${options.streams}`,
       `--duration=${durationArgument(options.durationSeconds)}`,
       // -d switches the method to POST and sets content-length.
       `--data=${body}`,
-      "--header=content-type: application/grpc",
-      // The gRPC spec requires it of clients (trailers carry grpc-status); strict servers refuse
-      // calls without it.
-      "--header=te: trailers",
+      ...protocolArgs,
+      ...(options.headers ?? []).map((header) => `--header=${header}`),
       `--log-file=${log}`,
     ];
     const warmUpSeconds = Math.max(0, options.warmUpSeconds ?? 0);

@@ -37,11 +37,15 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct, full stack, mTLS (Node client)",
       "CreateOrder, full stack, plaintext (Node client)",
       "CreateOrder, full stack, mTLS (Node client)",
+      "GetProduct, direct gRPC (edge baseline; CPU: product)",
+      "GetProduct via the edge, gRPC (CPU: edge)",
+      "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
+      "GetProduct via the edge, gRPC, signed in (CPU: edge)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
-  // Eight of the mesh (the read cache's two included), four of mTLS against plaintext.
-  expect(report.ratios).toHaveLength(12);
+  // Eight of the mesh (the read cache's two included), four of the edge, four of mTLS.
+  expect(report.ratios).toHaveLength(16);
   for (const side of ["mtls", "tcpOnly"]) expect(report.handshake[side].p50Ms).toBeGreaterThan(0);
   // The ratios come last, after the table.
   const lastLines = stdout.trim().split("\n").slice(-10);

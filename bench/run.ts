@@ -8,6 +8,7 @@ import { serviceNames } from "../deploy/local/mesh.js";
 import { GetProductRequestSchema } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { startBareServer } from "./bare-server-process.js";
 import { log, shape, smoke } from "./bench-shape.js";
+import { measureEdgeCost } from "./edge-cost.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
@@ -28,7 +29,7 @@ const database = await startEmbeddedPostgres({
 const sink = await startOtlpSink();
 const results: CaseResult[] = [];
 let getUserLowRateP50Ms = Number.NaN;
-let mtlsRatios: Ratio[] = [];
+const sideRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
@@ -59,6 +60,9 @@ try {
   const stack = await runStackCases(context, floor.rate);
   results.push(...stack.results);
   getUserLowRateP50Ms = stack.getUserLowRateP50Ms;
+  const edge = await measureEdgeCost(context);
+  results.push(...edge.results);
+  sideRatios.push(...edge.ratios);
   const mtls = await measureMtlsCost({
     shape,
     handshakes: smoke ? 10 : 300,
@@ -66,7 +70,7 @@ try {
     log,
   });
   results.push(...mtls.results);
-  mtlsRatios = mtls.ratios;
+  sideRatios.push(...mtls.ratios);
   handshake = mtls.handshake;
 } finally {
   await sink.close();
@@ -74,4 +78,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, mtlsRatios, handshake });
+await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake });

@@ -22,7 +22,7 @@ const getProductAt = (mesh: Mesh) =>
   `http://${mesh.addresses.product}/shopmesh.product.v1.ProductService/GetProduct`;
 
 /** Creates the user and the product every case reads (stock CreateOrder cannot exhaust). */
-async function createFixture(mesh: Mesh): Promise<OrderFixture> {
+export async function createFixture(mesh: Mesh): Promise<OrderFixture> {
   const { users, products } = clientsOf(mesh);
   try {
     const email = `${randomUUID()}@bench.example`;

@@ -14,6 +14,8 @@ export interface LocalEdgeOptions {
   /** The local trust domain (the edge dials the services with its own certificate). */
   readonly trust: TrustDomain | "plaintext";
   readonly onOutput: (line: string) => void;
+  /** Settings on top of the local ones (the benchmark raises the rate limits, points spans). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Restart policy and listeners, as for the services (`make run` supervises the edge too). */
   readonly supervision?: Omit<SupervisionOptions, "launch">;
 }
@@ -23,9 +25,11 @@ export interface LocalEdgeOptions {
  * issuer kept in `<dataDir>/dev-issuer` (made on first start; development only), and keeps it
  * running as one more supervised process.
  */
-export async function startLocalEdge(
-  options: LocalEdgeOptions,
-): Promise<{ readonly address: string; readonly edge: SupervisedProcess }> {
+export async function startLocalEdge(options: LocalEdgeOptions): Promise<{
+  readonly address: string;
+  readonly edge: SupervisedProcess;
+  readonly issuer: DevIssuer;
+}> {
   const issuer = await DevIssuer.open(path.join(options.dataDir, "dev-issuer"));
   const address = `${options.host}:${options.port}`;
   const env = {
@@ -44,6 +48,7 @@ export async function startLocalEdge(
     JWT_ALGORITHMS: "ES256",
     // The storefront's sign-in form uses it (development only; the edge logs it loudly).
     DEV_ISSUER_DIR: path.dirname(issuer.jwksFile),
+    ...options.env,
   };
   const edge = new SupervisedProcess({
     ...options.supervision,
@@ -56,7 +61,7 @@ export async function startLocalEdge(
       }),
   });
   await edge.start();
-  return { address, edge };
+  return { address, edge, issuer };
 }
 
 /** What `make run` prints about the edge: the public door, with the commands to try it. */

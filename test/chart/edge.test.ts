@@ -94,6 +94,21 @@ describe("the edge in the chart", () => {
     expect(ingress.spec.rules.map((rule: { host: string }) => rule.host)).toEqual([
       "shop.example.com",
     ]);
+    // Gateway API: the route attaches to the operator's Gateway and leads to the edge alone.
+    const route = find(objects, "HTTPRoute", "shopmesh-edge") as K8sObject & {
+      spec: {
+        parentRefs: { name: string }[];
+        hostnames: string[];
+        rules: { backendRefs: { name: string; port: number }[] }[];
+      };
+    };
+    expect(route.spec.parentRefs.map((parent: { name: string }) => parent.name)).toEqual([
+      "public",
+    ]);
+    expect(route.spec.hostnames).toEqual(["shop.example.com"]);
+    expect(
+      route.spec.rules.flatMap((rule: { backendRefs: unknown[] }) => rule.backendRefs),
+    ).toEqual([{ name: "shopmesh-edge", port: 8080 }]);
     const data = (name: string) =>
       (find(objects, "ConfigMap", name) as K8sObject & { data: Record<string, string> }).data;
     expect(data("shopmesh-edge")).toMatchObject({
@@ -133,6 +148,10 @@ describe("the edge in the chart", () => {
       "networkPolicy.identityProvider is required",
     ],
     ["edge.enabled=true,edge.jwt.algorithms=HS256", "/edge/jwt/algorithms"],
+    [
+      "edge.enabled=true,edge.jwt.jwksUrl=https://idp.example.com/jwks,edge.jwt.issuer=i,edge.jwt.audience=a,networkPolicy.enabled=false,edge.httpRoute.enabled=true",
+      "edge.httpRoute.parentRefs is required",
+    ],
   ])("refuses %s, naming what is missing", async (sets, message) => {
     const { ok, output } = await runHelm([
       ...["template", "shopmesh", chart, "--set", testPassword, "--set", sets],

@@ -35,7 +35,8 @@ const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
 /**
  * Where the object breaks the schema of its apiVersion/kind, one message per problem;
- * undefined when kubernetes-models has no schema for that apiVersion/kind (a custom resource).
+ * undefined when kubernetes-models (or, for cert-manager and Gateway API, their model packages)
+ * has no schema for that apiVersion/kind (another custom resource).
  */
 export function schemaProblems(
   object: Record<string, unknown>,
@@ -59,12 +60,19 @@ function modelFor(gvk: GroupVersionKind): ModelClass | undefined {
   return models.get(key);
 }
 
+// The custom resources the chart renders, checked against their projects' own schemas too.
+const customResourcePackages: Readonly<Record<string, string>> = {
+  "cert-manager.io": "@kubernetes-models/cert-manager",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+};
+
 function loadModel({ apiVersion, group, version, kind }: GroupVersionKind): ModelClass | undefined {
   if (!GROUP.test(group) || !VERSION.test(version) || !KIND.test(kind)) return undefined;
   const folder = group === "" ? version : `${group}/${version}`;
+  const models = customResourcePackages[group] ?? "kubernetes-models";
   let moduleExports: unknown;
   try {
-    moduleExports = require(`kubernetes-models/${folder}/${kind}`);
+    moduleExports = require(`${models}/${folder}/${kind}`);
   } catch (error) {
     if (isModuleNotFound(error)) return undefined;
     throw error;

@@ -216,7 +216,26 @@ describe("validateManifests", () => {
     ]);
   });
 
-  it("checks custom resources for apiVersion, kind and metadata.name only", () => {
+  it("checks cert-manager and Gateway API resources against their own schemas", () => {
+    const certificate = {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "shopmesh-order" },
+      spec: { issuerRef: { name: "ca" }, uris: ["spiffe://shop.internal/ns/shop/sa/order"] },
+    };
+    const route = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "shopmesh-edge" },
+      spec: { rules: [{ backendRefs: [{ name: "shopmesh-edge", port: "http" }] }] },
+    };
+    expect(validateManifests([certificate, route])).toEqual([
+      "Certificate shopmesh-order: missing required field spec.secretName",
+      'HTTPRoute shopmesh-edge: spec.rules[0].backendRefs[0].port must be integer (is "http")',
+    ]);
+  });
+
+  it("checks other custom resources for apiVersion, kind and metadata.name only", () => {
     const serviceMonitor = {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "ServiceMonitor",

@@ -44,7 +44,8 @@ function likeGoYaml(tags: Tags): Tags {
  * object's kind and metadata.name and naming the field; empty when all are valid. Checks:
  * apiVersion, kind and metadata.name are set (every object); the JSON schema of the
  * apiVersion/kind; no unknown fields; known values in closed-set fields (HPA metric type,
- * Service type, …). Kinds the libraries do not know (custom resources) get the first check only.
+ * Service type, …). cert-manager and Gateway API resources get their projects' schemas; other
+ * kinds the libraries do not know (custom resources) get the first check only.
  */
 export function validateManifests(objects: unknown[]): string[] {
   return objects.flatMap((object, index) => validateObject(object, index));
