@@ -26,7 +26,7 @@ describe.each([
     "production-like (external database, NetworkPolicies)",
     ["production.yaml"],
     {
-      external: ["Secret shopmesh-database-urls"],
+      external: ["Secret shopmesh-database-urls", "Secret shopmesh-page-tokens"],
       externalDatabase: { ip: "10.20.3.4", port: 5432 },
     },
   ],
@@ -80,7 +80,8 @@ describe("what each value set renders", () => {
         ...Array(4).fill("PodDisruptionBudget"),
         "Role",
         "RoleBinding",
-        ...Array(2).fill("Secret"),
+        // the bundled PostgreSQL's, the database URLs, the page token key
+        ...Array(3).fill("Secret"),
         ...Array(8).fill("Service"),
         ...Array(5).fill("ServiceAccount"),
         "StatefulSet",
