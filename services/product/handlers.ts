@@ -9,7 +9,6 @@ import {
   maxItems,
   page,
   pageRequest,
-  requireItems,
   requireRange,
   requireText,
   requireUuid,
@@ -25,6 +24,7 @@ import { productNotFound } from "./product-errors.js";
 import { maxNameLength, requirePrice, toProduct } from "./product-fields.js";
 import type { ProductStore } from "./product-store.js";
 import type { StockAdjustments } from "./stock-adjustments.js";
+import { reservationRules } from "./reservation-handlers.js";
 import type { StockStore } from "./stock-store.js";
 import { updateProduct } from "./update-product.js";
 
@@ -37,6 +37,7 @@ export function productHandlers(
   stock: StockStore,
   adjustments: StockAdjustments,
 ): ServiceHandlers<typeof ProductService> {
+  const reservations = reservationRules(stock);
   return {
     // A request_id makes it idempotent: a retry returns the product the first call created.
     async createProduct(request, context) {
@@ -133,18 +134,8 @@ export function productHandlers(
       };
     },
 
-    async reserveStock(request) {
-      const { orderId, items } = checkFields({
-        orderId: () => requireUuid("order_id", request.orderId),
-        items: () => requireItems("items", request.items),
-      });
-      const reserved = await stock.reserve(orderId, items);
-      return { orderId, items: reserved };
-    },
-
-    async releaseStock(request) {
-      const orderId = requireUuid("order_id", request.orderId);
-      return { orderId, returnedItems: await stock.release(orderId) };
-    },
+    // Deprecated in the proto: the ReservationService's rules answer, until a v2 drops these.
+    reserveStock: (request) => reservations.reserveStock(request),
+    releaseStock: (request) => reservations.releaseStock(request),
   };
 }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/order/v1/order_service.proto.
  */
 export const file_shopmesh_order_v1_order_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJgCglPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRItCgp1bml0X3ByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IqECCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBWl0ZW1zGAMgAygLMhwuc2hvcG1lc2gub3JkZXIudjEuT3JkZXJJdGVtEigKBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5Ei4KBnN0YXR1cxgFIAEoDjIeLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAcgASgJEi8KC3VwZGF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Cg9DcmVhdGVPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJsChJDcmVhdGVPcmRlclJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjEKBWl0ZW1zGAMgAygLMiIuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJJdGVtIh0KD0dldE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCSJLChFMaXN0T3JkZXJzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlcKEkxpc3RPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIAoSQ2FuY2VsT3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJKpoBCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAhIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAMSGwoXT1JERVJfU1RBVFVTX0NBTkNFTExJTkcQBDLTAgoMT3JkZXJTZXJ2aWNlEk4KC0NyZWF0ZU9yZGVyEiUuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJSZXF1ZXN0Ghguc2hvcG1lc2gub3JkZXIudjEuT3JkZXISSAoIR2V0T3JkZXISIi5zaG9wbWVzaC5vcmRlci52MS5HZXRPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchJZCgpMaXN0T3JkZXJzEiQuc2hvcG1lc2gub3JkZXIudjEuTGlzdE9yZGVyc1JlcXVlc3QaJS5zaG9wbWVzaC5vcmRlci52MS5MaXN0T3JkZXJzUmVzcG9uc2USTgoLQ2FuY2VsT3JkZXISJS5zaG9wbWVzaC5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlcmIGcHJvdG8z", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJgCglPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRItCgp1bml0X3ByaWNlGAMgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5IqECCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBWl0ZW1zGAMgAygLMhwuc2hvcG1lc2gub3JkZXIudjEuT3JkZXJJdGVtEigKBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5Ei4KBnN0YXR1cxgFIAEoDjIeLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAcgASgJEi8KC3VwZGF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Cg9DcmVhdGVPcmRlckl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJsChJDcmVhdGVPcmRlclJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjEKBWl0ZW1zGAMgAygLMiIuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJJdGVtIh0KD0dldE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCSJtChFMaXN0T3JkZXJzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEg4KBmZpbHRlchgeIAEoCRIQCghvcmRlcl9ieRgfIAEoCSJXChJMaXN0T3JkZXJzUmVzcG9uc2USKAoGb3JkZXJzGAEgAygLMhguc2hvcG1lc2gub3JkZXIudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiAKEkNhbmNlbE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCSqaAQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAISGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBADEhsKF09SREVSX1NUQVRVU19DQU5DRUxMSU5HEAQy0wIKDE9yZGVyU2VydmljZRJOCgtDcmVhdGVPcmRlchIlLnNob3BtZXNoLm9yZGVyLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyEkgKCEdldE9yZGVyEiIuc2hvcG1lc2gub3JkZXIudjEuR2V0T3JkZXJSZXF1ZXN0Ghguc2hvcG1lc2gub3JkZXIudjEuT3JkZXISWQoKTGlzdE9yZGVycxIkLnNob3BtZXNoLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiUuc2hvcG1lc2gub3JkZXIudjEuTGlzdE9yZGVyc1Jlc3BvbnNlEk4KC0NhbmNlbE9yZGVyEiUuc2hvcG1lc2gub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0Ghguc2hvcG1lc2gub3JkZXIudjEuT3JkZXJiBnByb3RvMw", [file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * One line of an order.
@@ -213,25 +213,45 @@ export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
  */
 export type ListOrdersRequest = Message<"shopmesh.order.v1.ListOrdersRequest"> & {
   /**
-   * Only this user's orders; empty lists everyone's.
+   * Only this user's orders; empty lists everyone's. The same as `user_id = "..."` in filter
+   * (both may be given only if they name the same user).
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * 0 means the default (50); at most 1000.
+   * 0 means the default (50); at most 1000. May change from page to page.
    *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
-   * next_page_token of the previous page; empty for the first page.
+   * next_page_token of the previous page; empty for the first page. Valid only with the same
+   * filter, order_by and user_id as the request that returned it (INVALID_ARGUMENT otherwise).
    *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * AIP-160 subset: comparisons joined by AND, at most 10 of them. `user_id = "<uuid>"`,
+   * `state = CONFIRMED` (PENDING, CONFIRMED, CANCELLING, CANCELLED; also ORDER_STATUS_CONFIRMED
+   * …), `create_time > "2026-01-02T03:04:05Z"` (also <, >=, <=; an RFC 3339 time in quotes).
+   * Empty: no filter. Anything else is INVALID_ARGUMENT naming what is wrong.
+   *
+   * @generated from field: string filter = 30;
+   */
+  filter: string;
+
+  /**
+   * `create_time` (oldest first, the default) or `create_time desc` (newest first, for a
+   * history). Anything else is INVALID_ARGUMENT.
+   *
+   * @generated from field: string order_by = 31;
+   */
+  orderBy: string;
 };
 
 /**
@@ -248,7 +268,7 @@ export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE_
  */
 export type ListOrdersResponse = Message<"shopmesh.order.v1.ListOrdersResponse"> & {
   /**
-   * One page of orders, oldest first.
+   * One page of orders, in the order order_by asked for (oldest first by default).
    *
    * @generated from field: repeated shopmesh.order.v1.Order orders = 1;
    */
@@ -368,7 +388,9 @@ export const OrderService: GenService<{
     output: typeof OrderSchema;
   },
   /**
-   * Lists orders, oldest first, optionally of one user.
+   * Lists orders, oldest first unless order_by says otherwise, filtered by user, state and
+   * creation time (AIP-160 subset). Page tokens are opaque and valid only for the query that
+   * returned them.
    *
    * @generated from rpc shopmesh.order.v1.OrderService.ListOrders
    */
