@@ -16,7 +16,22 @@ export interface RateRun {
   readonly p99Ms: number;
 }
 
-const median = (values: number[]) =>
+/** What a case is made of: its processes and the two ways it is loaded. */
+export interface CaseSpec {
+  readonly name: string;
+  readonly pids: Readonly<Record<string, number>>;
+  readonly saturate: () => Promise<SaturationRun>;
+  readonly atRate: (rate: number) => Promise<RateRun>;
+}
+
+/** One saturation run's req/s and server CPU per request. */
+export interface SaturationSample {
+  readonly rps: number;
+  readonly cpu: number;
+}
+
+/** The median (upper middle for an even count). */
+export const median = (values: readonly number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const mib = (bytes: number) => bytes / (1024 * 1024);
 
@@ -25,41 +40,46 @@ const mib = (bytes: number) => bytes / (1024 * 1024);
  * req/s and server CPU per request, from the processes in `pids`), then one run at the fixed
  * rate derived from the saturation, for latency; peak memory of each process at the end.
  */
-export async function measureCase(options: {
-  name: string;
-  pids: Readonly<Record<string, number>>;
-  reps: number;
-  saturate: () => Promise<SaturationRun>;
-  fixedRateOf: (saturationRps: number) => number;
-  atRate: (rate: number) => Promise<RateRun>;
-}): Promise<CaseResult> {
-  const pids = Object.values(options.pids);
-  const runs: { rps: number; cpu: number }[] = [];
-  for (let rep = 0; rep < options.reps; rep++) {
-    const before = pids.map(cpuMicros);
-    const run = await options.saturate();
-    const used = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - (before[i] ?? 0), 0);
-    // A fast failure would pass for speed: a case that fails any call measures nothing.
-    if (run.failed > 0 || run.requests === 0) {
-      throw new Error(
-        `${options.name}: ${run.failed} of ${run.requests} failed ${run.firstError ?? ""}`,
-      );
-    }
-    runs.push({ rps: run.rps, cpu: used / run.requests });
+export async function measureCase(
+  options: CaseSpec & { reps: number; fixedRateOf: (saturationRps: number) => number },
+): Promise<CaseResult> {
+  const runs: SaturationSample[] = [];
+  for (let rep = 0; rep < options.reps; rep++) runs.push(await saturationSample(options));
+  const rate = Math.max(1, Math.round(options.fixedRateOf(median(runs.map((r) => r.rps)))));
+  return caseResult(options, runs, rate, await options.atRate(rate));
+}
+
+/** One saturation run of `spec`; throws when any call failed (a fast failure is no speed). */
+export async function saturationSample(spec: CaseSpec): Promise<SaturationSample> {
+  const pids = Object.values(spec.pids);
+  const before = pids.map(cpuMicros);
+  const run = await spec.saturate();
+  const used = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - (before[i] ?? 0), 0);
+  if (run.failed > 0 || run.requests === 0) {
+    throw new Error(
+      `${spec.name}: ${run.failed} of ${run.requests} failed ${run.firstError ?? ""}`,
+    );
   }
-  const saturation = median(runs.map((r) => r.rps));
-  const rate = Math.max(1, Math.round(options.fixedRateOf(saturation)));
-  const atRate = await options.atRate(rate);
+  return { rps: run.rps, cpu: used / run.requests };
+}
+
+/** The case's row: medians of its saturation runs, latency at `rate`, peak memory now. */
+export function caseResult(
+  spec: CaseSpec,
+  runs: readonly SaturationSample[],
+  rate: number,
+  atRate: RateRun,
+): CaseResult {
   return {
-    name: options.name,
-    rps: saturation,
+    name: spec.name,
+    rps: median(runs.map((r) => r.rps)),
     p50Ms: atRate.p50Ms,
     p99Ms: atRate.p99Ms,
     rate,
     rateKept: atRate.rps >= rate * 0.95,
     cpuMicrosPerRequest: median(runs.map((r) => r.cpu)),
     peakRssMiB: Object.fromEntries(
-      Object.entries(options.pids).map(([name, pid]) => [name, mib(peakRssBytes(pid))]),
+      Object.entries(spec.pids).map(([name, pid]) => [name, mib(peakRssBytes(pid))]),
     ),
   };
 }

@@ -4,14 +4,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { type MeshOptions, type ServiceName, startMesh } from "../deploy/local/mesh.js";
+import {
+  type Mesh,
+  type MeshOptions,
+  type ServiceName,
+  serviceNames,
+  startMesh,
+} from "../deploy/local/mesh.js";
 import { ensureTrustDomain, type TrustDomain } from "../deploy/local/trust-domain.js";
 import { OrderService } from "../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { checkServerIdentity } from "../services/kit/trust/index.js";
-import { measureCase } from "./measure.js";
+import { type CaseSpec, median } from "./measure.js";
+import { measurePair, type PairedResult } from "./paired-cases.js";
 import type { CaseResult, Ratio } from "./report.js";
 import { type HandshakeTimes, handshakeTimes } from "./tls-handshake.js";
 import { runUnaryLoad } from "./unary-load.js";
@@ -33,34 +40,72 @@ export interface MtlsCost {
   readonly results: CaseResult[];
   readonly ratios: Ratio[];
   readonly handshake: { readonly mtls: HandshakeTimes; readonly tcpOnly: HandshakeTimes };
+  /** mTLS / plaintext throughput of each pair of runs, ascending: the spread behind the ratio. */
+  readonly pairedRatios: { readonly getProduct: number[]; readonly createOrder: number[] };
 }
 
 // CreateOrder's critical path: client → order, then user and product in parallel, then
 // ReserveStock: three hops one after another.
 const createOrderHops = 3;
+// The mTLS stack runs beside the plaintext one (same databases), on ports of its own.
+const mtlsPortOffset = 300;
 
-/** Runs the stack in plaintext, then with mTLS, and compares. */
+/**
+ * Runs the stack in plaintext and with mTLS side by side (both started, one loaded at a time)
+ * and compares them run by run in turn, so that the machine's changing load hits both alike.
+ */
 export async function measureMtlsCost(options: MtlsBenchOptions): Promise<MtlsCost> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-trust-"));
+  const sides: Side[] = [];
   try {
     const domain = await ensureTrustDomain({ dir });
-    const plain = await measureSide("plaintext", "plaintext", options);
-    const mtls = await measureSide("mTLS", domain, options, plain);
-    const ratio = (i: number) => (mtls.cases[i]?.rps ?? 0) / (plain.cases[i]?.rps ?? 1);
-    const addedP50 = (i: number) => (mtls.cases[i]?.p50Ms ?? 0) - (plain.cases[i]?.p50Ms ?? 0);
+    options.log("stack: plaintext and mTLS side by side (Node client)");
+    sides.push(await startSide("plaintext", "plaintext", options.mesh));
+    sides.push(await startSide("mTLS", domain, shifted(options.mesh, mtlsPortOffset)));
+    const [plain, mtls] = sides as [Side, Side];
+    const load = { concurrency: options.shape.concurrency, durationSeconds: options.shape.seconds };
+    const spec = (side: Side, i: number): CaseSpec => ({
+      name: `${caseNames[i]}, full stack, ${side.label} (Node client)`,
+      pids: side.pids,
+      saturate: () => runUnaryLoad(side.calls[i] ?? noCall, load),
+      atRate: (rate) => runUnaryLoad(side.calls[i] ?? noCall, { ...load, rate }),
+    });
+    const pairs: PairedResult[] = [];
+    for (const i of caseNames.keys()) {
+      options.log(`mTLS against plaintext: ${caseNames[i]}, in turn`);
+      pairs.push(
+        await measurePair(spec(plain, i), spec(mtls, i), options.shape.reps, (s) => s / 2),
+      );
+    }
+    const handshake = {
+      tcpOnly: await handshakeTimes(plain.mesh.addresses.product, options.handshakes),
+      mtls: await handshakeTimes(mtls.mesh.addresses.product, options.handshakes, {
+        domain,
+        client: "operator",
+        server: "product",
+      }),
+    };
+    const results = pairs.flatMap((pair) => [...pair.results]);
+    const ratio = (i: number) => median(pairs[i]?.throughputRatios ?? []);
+    const addedP50 = (i: number) =>
+      (pairs[i]?.results[1].p50Ms ?? 0) - (pairs[i]?.results[0].p50Ms ?? 0);
     const perHop = [addedP50(0), addedP50(1) / createOrderHops];
     return {
-      results: [...plain.cases, ...mtls.cases],
-      handshake: { mtls: mtls.handshake, tcpOnly: plain.handshake },
+      results,
+      handshake,
+      pairedRatios: {
+        getProduct: [...(pairs[0]?.throughputRatios ?? [])],
+        createOrder: [...(pairs[1]?.throughputRatios ?? [])],
+      },
       ratios: [
         {
-          name: "mTLS / plaintext GetProduct throughput (Node client)",
+          name: "mTLS / plaintext GetProduct throughput (Node client, median of paired runs)",
           value: ratio(0),
           target: ">= 0.85",
           met: ratio(0) >= 0.85,
         },
         {
-          name: "mTLS / plaintext CreateOrder throughput (Node client)",
+          name: "mTLS / plaintext CreateOrder throughput (Node client, median of paired runs)",
           value: ratio(1),
           target: ">= 0.85",
           met: ratio(1) >= 0.85,
@@ -80,55 +125,73 @@ export async function measureMtlsCost(options: MtlsBenchOptions): Promise<MtlsCo
       ],
     };
   } finally {
+    for (const side of sides) await side.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+const caseNames = ["GetProduct", "CreateOrder"];
+const noCall = () => Promise.reject(new Error("no such case"));
+
 interface Side {
-  /** GetProduct, then CreateOrder. */
-  readonly cases: CaseResult[];
-  readonly handshake: HandshakeTimes;
+  readonly label: string;
+  readonly mesh: Mesh;
+  readonly pids: Record<string, number>;
+  /** GetProduct, then CreateOrder, each one call. */
+  readonly calls: (() => Promise<unknown>)[];
+  close(): Promise<void>;
 }
 
-async function measureSide(
+/** The mesh options on ports `offset` higher (a second stack beside the first). */
+function shifted(mesh: Omit<MeshOptions, "trust">, offset: number): Omit<MeshOptions, "trust"> {
+  const shift = (ports: Readonly<Record<ServiceName, number>>) =>
+    Object.fromEntries(serviceNames.map((n) => [n, ports[n] + offset])) as Record<
+      ServiceName,
+      number
+    >;
+  return { ...mesh, ports: shift(mesh.ports), healthPorts: shift(mesh.healthPorts) };
+}
+
+async function startSide(
   label: string,
   trust: TrustDomain | "plaintext",
-  options: MtlsBenchOptions,
-  // Latency is compared at one rate: half of the plaintext side's saturation.
-  plain?: Side,
+  options: Omit<MeshOptions, "trust">,
 ): Promise<Side> {
-  options.log(`stack: ${label} (Node client)`);
-  const mesh = await startMesh({ ...options.mesh, trust });
+  const mesh = await startMesh({ ...options, trust });
+  const client = <S extends Parameters<typeof createServiceClient>[0]>(
+    service: S,
+    name: ServiceName,
+  ) =>
+    createServiceClient(service, {
+      dependency: name,
+      target: mesh.addresses[name],
+      timeoutMs: 10_000,
+      ...(trust === "plaintext" ? {} : operatorDial(trust, name)),
+    });
+  const users = client(UserService, "user");
+  const products = client(ProductService, "product");
+  const orders = client(OrderService, "order");
+  const close = async () => {
+    for (const c of [users, products, orders]) c.close();
+    await mesh.stopAll();
+  };
   try {
-    const pids = Object.fromEntries(
-      (["user", "product", "order"] as const).map((n) => [n, mesh.process(n)?.pid ?? 0]),
-    );
-    const client = <S extends Parameters<typeof createServiceClient>[0]>(
-      service: S,
-      name: ServiceName,
-    ) =>
-      createServiceClient(service, {
-        dependency: name,
-        target: mesh.addresses[name],
-        timeoutMs: 10_000,
-        ...(trust === "plaintext" ? {} : operatorDial(trust, name)),
-      });
-    const users = client(UserService, "user");
-    const products = client(ProductService, "product");
-    const orders = client(OrderService, "order");
-    try {
-      const userId = (
-        await users.createUser({ email: `${randomUUID()}@bench.example`, displayName: "Bench" })
-      ).id;
-      const productId = (
-        await products.createProduct({
-          sku: randomUUID(),
-          name: "Bench",
-          price: { currencyCode: "EUR", minorUnits: 100n },
-          stock: 2_000_000_000,
-        })
-      ).id;
-      const calls = [
+    const userId = (
+      await users.createUser({ email: `${randomUUID()}@bench.example`, displayName: "Bench" })
+    ).id;
+    const productId = (
+      await products.createProduct({
+        sku: randomUUID(),
+        name: "Bench",
+        price: { currencyCode: "EUR", minorUnits: 100n },
+        stock: 2_000_000_000,
+      })
+    ).id;
+    return {
+      label,
+      mesh,
+      pids: Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0])),
+      calls: [
         () => products.getProduct({ id: productId }),
         () =>
           orders.createOrder({
@@ -136,43 +199,17 @@ async function measureSide(
             userId,
             items: [{ productId, quantity: 1 }],
           }),
-      ];
-      const names = ["GetProduct", "CreateOrder"];
-      const load = {
-        concurrency: options.shape.concurrency,
-        durationSeconds: options.shape.seconds,
-      };
-      const cases: CaseResult[] = [];
-      for (const [i, call] of calls.entries()) {
-        cases.push(
-          await measureCase({
-            name: `${names[i]}, full stack, ${label} (Node client)`,
-            pids,
-            reps: options.shape.reps,
-            saturate: () => runUnaryLoad(call, load),
-            fixedRateOf: (saturation) => plain?.cases[i]?.rate ?? saturation / 2,
-            atRate: (rate) => runUnaryLoad(call, { ...load, rate }),
-          }),
-        );
-      }
-      const handshake = await handshakeTimes(
-        mesh.addresses.product,
-        options.handshakes,
-        trust === "plaintext"
-          ? undefined
-          : { domain: trust, client: "operator", server: "product" },
-      );
-      return { cases, handshake };
-    } finally {
-      for (const c of [users, products, orders]) c.close();
-    }
-  } finally {
-    await mesh.stopAll();
+      ],
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
 /** The operator's certificate, pinning `server`'s SPIFFE ID (as the CLI dials). */
-function operatorDial(domain: TrustDomain, server: ServiceName) {
+export function operatorDial(domain: TrustDomain, server: ServiceName) {
   const expected = domain.identities[server];
   return {
     credentials: grpc.credentials.createSsl(

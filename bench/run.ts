@@ -35,6 +35,8 @@ const sideRatios: Ratio[] = [];
 let handshake: MtlsCost["handshake"] | undefined;
 let eventLag: EventLag | undefined;
 let startTimes: StartTime[] = [];
+const pairedRatios: Record<string, number[]> = {};
+const loadAtStart = os.loadavg()[0] ?? 0;
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
   log("B0: bare grpc-js server");
@@ -88,10 +90,21 @@ try {
   handshake = mtls.handshake;
   log("start to SERVING, each service");
   startTimes = await measureStartTimes(context, smoke ? 1 : 5);
+  pairedRatios["mTLS / plaintext GetProduct"] = mtls.pairedRatios.getProduct;
+  pairedRatios["mTLS / plaintext CreateOrder"] = mtls.pairedRatios.createOrder;
 } finally {
   await sink.close();
   await database.stop();
   await rm(dir, { recursive: true, force: true });
 }
 
-await writeReport({ results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, eventLag });
+await writeReport({
+  results,
+  getUserLowRateP50Ms,
+  sideRatios,
+  handshake,
+  startTimes,
+  eventLag,
+  pairedRatios,
+  loadAtStart,
+});

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { outFile, shape, smoke } from "./bench-shape.js";
 import { breakerOverheadMicros } from "./breaker-overhead.js";
 import type { EventLag } from "./event-cases.js";
@@ -20,6 +21,10 @@ export interface BenchMeasurements {
   readonly startTimes: readonly StartTime[];
   /** Commit of an order's confirmation → its effect in the user service. */
   readonly eventLag: EventLag | undefined;
+  /** Per pair of runs measured in turn, the ratio of each comparison (its spread). */
+  readonly pairedRatios: Readonly<Record<string, readonly number[]>>;
+  /** The machine's 1-minute load average when the run started (others' work shows here). */
+  readonly loadAtStart: number;
 }
 
 /**
@@ -28,6 +33,8 @@ export interface BenchMeasurements {
  */
 export async function writeReport(measured: BenchMeasurements) {
   const { results, getUserLowRateP50Ms, sideRatios, handshake, startTimes, eventLag } = measured;
+  const { pairedRatios } = measured;
+  const loadAverage = { atStart: measured.loadAtStart, atEnd: os.loadavg()[0] ?? 0 };
   const ratios = [...targetRatios(results, getUserLowRateP50Ms, startTimes), ...sideRatios];
   const breakerMicrosPerCall = await breakerOverheadMicros(smoke ? 10_000 : 200_000);
   const validation = validationCost(smoke ? 1_000 : 100_000);
@@ -44,6 +51,8 @@ export async function writeReport(measured: BenchMeasurements) {
     handshake,
     startTimes,
     eventLag,
+    pairedRatios,
+    loadAverage,
     ratios,
   };
   await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -60,6 +69,12 @@ export async function writeReport(measured: BenchMeasurements) {
       `order event, commit → applied by the user service at ${eventLag.ordersPerSecond} orders/s (${eventLag.events} events): p50 ${eventLag.p50Ms.toFixed(0)} ms, p99 ${eventLag.p99Ms.toFixed(0)} ms, max ${eventLag.maxMs.toFixed(0)} ms`,
     );
   }
-  console.log(`${startTimeLines(startTimes)}\n`);
+  console.log(startTimeLines(startTimes));
+  for (const [name, values] of Object.entries(pairedRatios)) {
+    console.log(`${name}, each pair of runs: ${values.map((v) => v.toFixed(2)).join(", ")}`);
+  }
+  console.log(
+    `load average (1 min) at start ${loadAverage.atStart.toFixed(1)}, at end ${loadAverage.atEnd.toFixed(1)} on ${machine.cpus} CPUs\n`,
+  );
   console.log(ratioLines(ratios));
 }

@@ -17,6 +17,10 @@ import { field_behavior as fieldBehavior } from "../services/gen/google/api/fiel
 import { file_shopmesh_admin_v1_admin_service } from "../services/gen/shopmesh/admin/v1/admin_service_pb.js";
 import { file_shopmesh_common_v1_money } from "../services/gen/shopmesh/common/v1/money_pb.js";
 import {
+  file_shopmesh_inventory_v1_reservation_service,
+  ReservationService,
+} from "../services/gen/shopmesh/inventory/v1/reservation_service_pb.js";
+import {
   file_shopmesh_order_v1_order_service,
   OrderService,
 } from "../services/gen/shopmesh/order/v1/order_service_pb.js";
@@ -56,7 +60,7 @@ function rulesOnly(service: DescService) {
 }
 
 const transport = createRouterTransport((router) => {
-  for (const service of [UserService, ProductService, OrderService]) {
+  for (const service of [UserService, ProductService, OrderService, ReservationService]) {
     const [desc, handlers] = rulesOnly(service);
     router.service(desc, handlers as never);
   }
@@ -65,10 +69,12 @@ const clients = {
   users: createClient(UserService, transport),
   products: createClient(ProductService, transport),
   orders: createClient(OrderService, transport),
+  reservations: createClient(ReservationService, transport),
 } as MeshClients;
 const api: ErrorCaseContext = {
   clients,
   internalProducts: clients.products,
+  internalReservations: clients.reservations,
   userId: randomUUID(),
   eurProduct: randomUUID(),
   usdProduct: randomUUID(),
@@ -107,6 +113,7 @@ describe("google.api.field_behavior", () => {
   const files = [
     file_shopmesh_admin_v1_admin_service,
     file_shopmesh_common_v1_money,
+    file_shopmesh_inventory_v1_reservation_service,
     file_shopmesh_order_v1_order_service,
     file_shopmesh_product_v1_product_service,
     file_shopmesh_user_v1_user_service,

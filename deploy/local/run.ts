@@ -12,6 +12,7 @@ import {
 import { formatLogLine } from "./log-format.js";
 import { type Mesh, type ServiceName, serviceNames, startMesh } from "./mesh.js";
 import { type LocalNats, startLocalNats, stopLeftoverNats } from "./nats.js";
+import { ensurePageTokenKey } from "./page-token-key.js";
 import { checkPortsFree } from "./ports-free.js";
 import { RunFile } from "./run-file.js";
 import type { SupervisedProcess } from "./supervised-process.js";
@@ -171,6 +172,7 @@ try {
       FAULT_INJECTION_RUNTIME: process.env.FAULT_INJECTION_RUNTIME || "true",
       NATS_URL: nats.url,
     },
+    serviceEnv: { order: { PAGE_TOKEN_KEY_FILE: ensurePageTokenKey(dataDir) } },
     onOutput: (service, line) => console.log(formatLogLine(service, line)),
     restart: localBackoff,
     onUnexpectedExit: (service, exit) => {

@@ -1,3 +1,4 @@
+import { newPageTokenKey } from "../../services/kit/listing/index.js";
 import { type ServiceName, serviceNames } from "../local/mesh.js";
 import { type ServiceProcess, startServiceProcess } from "../local/service-process.js";
 import { type TrustDomain, trustEnvironment } from "../local/trust-domain.js";
@@ -93,6 +94,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       (running.get(service) ?? []).filter((r) => inDns.has(r)).map((r) => r.ip),
     );
 
+  // One key for every order replica, as the chart's Secret gives them: a page token from one
+  // replica opens at another.
+  const pageTokenKey = newPageTokenKey();
   const environment = (service: ServiceName, ip: string): Record<string, string> => {
     const fromChart = Object.fromEntries(
       Object.entries(config.services[service].env).map(([key, value]) => [
@@ -104,6 +108,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...fromChart,
       GRPC_HOST: ip,
       DATABASE_URL: options.databaseUrls[service],
+      ...(service === "order" ? { PAGE_TOKEN_KEY: pageTokenKey } : {}),
       // Each pod has its own IP, so each serves /metrics on the chart's port.
       OTEL_EXPORTER_PROMETHEUS_HOST: ip,
       // grpc-js honours the DNS server named in a target only with its alternative resolver.

@@ -23,7 +23,11 @@ describe("a pod's Secret and ConfigMap volumes in the simulation's container mod
       service: "order",
       chartVolumes: chart.volumes(),
       chartEnv: chart.deploymentEnv(),
-      env: { ...trustEnvironment(trust, "order"), DATABASE_URL: "postgres://db/order" },
+      env: {
+        ...trustEnvironment(trust, "order"),
+        DATABASE_URL: "postgres://db/order",
+        PAGE_TOKEN_KEY: "the cluster's key",
+      },
       trust,
       databaseUrl: "postgres://db/order",
       dir,
@@ -34,6 +38,11 @@ describe("a pod's Secret and ConfigMap volumes in the simulation's container mod
       return path.join(mount.hostPath, path.basename(containerFile));
     };
     expect(pod.env.DATABASE_URL).toBeUndefined();
+    // The page token key too: from the chart's Secret volume, as the pods read it.
+    expect(pod.env.PAGE_TOKEN_KEY).toBeUndefined();
+    expect(await readFile(mounted(pod.env.PAGE_TOKEN_KEY_FILE ?? ""), "utf8")).toBe(
+      "the cluster's key",
+    );
     expect(await readFile(mounted(pod.env.DATABASE_URL_FILE ?? ""), "utf8")).toBe(
       "postgres://db/order",
     );

@@ -31,9 +31,10 @@ export interface PodVolumes {
 /**
  * Writes each volume's files into `dir/<volume>/` (readable by the pod's non-root user, as the
  * chart's defaultMode and fsGroup make them) from the simulation's sources: the service's
- * database URL and its certificate, key, CA and policy in `trust`. `env` is the replica's
- * environment with host paths of those files turned into the container's paths; DATABASE_URL is
- * dropped when the chart's container reads DATABASE_URL_FILE instead.
+ * database URL, the order service's page token key (`env.PAGE_TOKEN_KEY`) and its certificate,
+ * key, CA and policy in `trust`. `env` is the replica's environment with host paths of those
+ * files turned into the container's paths; DATABASE_URL and PAGE_TOKEN_KEY are dropped when the
+ * chart's container reads them from files instead.
  */
 export async function podVolumes(options: {
   readonly service: ServiceName;
@@ -49,6 +50,8 @@ export async function podVolumes(options: {
   const sources = new Map<string, { file: string } | { text: string }>([
     [`${service.toUpperCase()}_DATABASE_URL`, { text: options.databaseUrl }],
   ]);
+  if (options.env.PAGE_TOKEN_KEY)
+    sources.set("PAGE_TOKEN_KEY", { text: options.env.PAGE_TOKEN_KEY });
   if (trust !== "plaintext") {
     sources.set("tls.crt", { file: trust.certFile(service) });
     sources.set("tls.key", { file: trust.keyFile(service) });
@@ -85,5 +88,6 @@ export async function podVolumes(options: {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.env)) env[key] = renamed.get(value) ?? value;
   if (options.chartEnv.DATABASE_URL_FILE !== undefined) delete env.DATABASE_URL;
+  if (options.chartEnv.PAGE_TOKEN_KEY_FILE !== undefined) delete env.PAGE_TOKEN_KEY;
   return { mounts, env: { ...env, ...options.chartEnv } };
 }

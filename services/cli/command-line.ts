@@ -17,7 +17,8 @@ export const usage = `usage: shopmesh <resource> <action> [options]
   product list [--page-size N] [--page-token TOKEN]
   order create --user USER_ID --item PRODUCT_ID:QUANTITY [--item …] [--request-id ID]
   order get ID
-  order list [--user USER_ID] [--page-size N] [--page-token TOKEN]
+  order list [--user USER_ID] [--filter 'state = CONFIRMED AND create_time > "2026-01-02T00:00:00Z"']
+             [--order-by 'create_time desc'] [--page-size N] [--page-token TOKEN]
   order cancel ID
   health                      exits 0 when all three services answer SERVING (degraded
                               components such as order/events-broker are listed)
@@ -62,6 +63,8 @@ const cliOptions = {
   reason: { type: "string" },
   "page-size": { type: "string", default: "0" },
   "page-token": { type: "string", default: "" },
+  filter: { type: "string", default: "" },
+  "order-by": { type: "string", default: "" },
   service: { type: "string" },
   rules: { type: "string" },
   method: { type: "string" },

@@ -2,6 +2,7 @@ import { type Client, createClient, type Interceptor, type Transport } from "@co
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AdminService } from "../gen/shopmesh/admin/v1/admin_service_pb.js";
+import { ReservationService } from "../gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
@@ -22,6 +23,8 @@ export type MeshService = keyof MeshAddresses;
 export interface MeshClients {
   readonly users: Client<typeof UserService>;
   readonly products: Client<typeof ProductService>;
+  /** The product process's internal ReservationService (its policy admits the order service only). */
+  readonly reservations: Client<typeof ReservationService>;
   readonly orders: Client<typeof OrderService>;
   /** The health service of each server. */
   readonly health: Readonly<Record<MeshService, Client<typeof Health>>>;
@@ -85,6 +88,7 @@ export function meshClients(
   return {
     users: createClient(UserService, transports.user),
     products: createClient(ProductService, transports.product),
+    reservations: createClient(ReservationService, transports.product),
     orders: createClient(OrderService, transports.order),
     health: perService(Health),
     admin: perService(AdminService),

@@ -108,7 +108,12 @@ export async function runShopCommand(
     case "order list":
       return out(
         ListOrdersResponseSchema,
-        await orders.listOrders({ userId: line.options.user ?? "", ...page() }),
+        await orders.listOrders({
+          userId: line.options.user ?? "",
+          filter: line.options.filter,
+          orderBy: line.options["order-by"],
+          ...page(),
+        }),
       );
     case "order cancel":
       return out(OrderSchema, await orders.cancelOrder({ id: line.argument(2, "ID") }));

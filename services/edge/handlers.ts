@@ -7,8 +7,9 @@ import type { Profiles } from "./profiles.js";
 
 /**
  * The public API: each method forwards to the internal service with the caller's identity, which
- * decides what this user may see and do. ReserveStock, ReleaseStock and BatchGetProducts are
- * not here, so from outside they do not exist (UNIMPLEMENTED).
+ * decides what this user may see and do. The internal ReservationService, the deprecated
+ * ProductService ReserveStock/ReleaseStock and BatchGetProducts are not here, so from outside
+ * they do not exist (UNIMPLEMENTED).
  */
 export function edgeServices(deps: EdgeDependencies, profiles: Profiles): ExposedService[] {
   const { users, products, orders } = deps;

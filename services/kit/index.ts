@@ -51,7 +51,9 @@ export {
   type Pool,
   type PoolClient,
   page,
+  pageOf,
   pageRequest,
+  pageSizeOf,
   type Queryable,
   withTransaction,
 } from "./data/index.js";

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +12,7 @@ import {
   OrderStatus,
 } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { unavailable } from "../kit/index.js";
+import { PageTokens } from "../kit/listing/index.js";
 import { OrderCancellation } from "./cancel-order.js";
 import { orderHandlers } from "./handlers.js";
 import { type OrderState, OrderStore } from "./order-store.js";
@@ -42,10 +43,13 @@ class FailingStore extends OrderStore {
   }
 }
 
-/** The CancelOrder handler over `store` and `products`, as main.ts wires it. */
-function cancelOrder(store: OrderStore, products: OrderDependencies["products"]) {
-  const placement = new OrderPlacement(store, { ...shop.dependencies, products }, logger);
-  const handlers = orderHandlers(store, placement, new OrderCancellation(store, products));
+const pageTokens = new PageTokens(randomBytes(32), "test");
+
+/** The CancelOrder handler over `store` and `reservations`, as main.ts wires it. */
+function cancelOrder(store: OrderStore, reservations: OrderDependencies["reservations"]) {
+  const placement = new OrderPlacement(store, { ...shop.dependencies, reservations }, logger);
+  const cancellation = new OrderCancellation(store, reservations);
+  const handlers = orderHandlers(store, placement, cancellation, pageTokens);
   return (id: string) => handlers.cancelOrder(create(CancelOrderRequestSchema, { id }), context);
 }
 
@@ -53,7 +57,7 @@ function cancelOrder(store: OrderStore, products: OrderDependencies["products"])
 async function reconcile(): Promise<void> {
   const { store, dependencies } = shop;
   const placement = new OrderPlacement(store, dependencies, logger);
-  const cancellation = new OrderCancellation(store, dependencies.products);
+  const cancellation = new OrderCancellation(store, dependencies.reservations);
   await sweep(store, orderRepair(placement, cancellation), logger, {
     intervalMs: 0,
     stalledMs: 0,
@@ -80,13 +84,16 @@ async function placedOrder(quantity: number) {
   return { productId, order, placement };
 }
 
-const real = () => shop.dependencies.products;
-const steps: [string, () => { store: OrderStore; products: OrderDependencies["products"] }][] = [
+const real = () => shop.dependencies.reservations;
+const steps: [
+  string,
+  () => { store: OrderStore; reservations: OrderDependencies["reservations"] },
+][] = [
   [
     "before the stock is released (product service unreachable)",
     () => ({
       store: shop.store,
-      products: {
+      reservations: {
         ...real(),
         releaseStock: () => Promise.reject(unavailable("product service unavailable")),
       },
@@ -96,7 +103,7 @@ const steps: [string, () => { store: OrderStore; products: OrderDependencies["pr
     "after the stock is released, its answer lost",
     () => ({
       store: shop.store,
-      products: {
+      reservations: {
         ...real(),
         releaseStock: async (request, options) => {
           await real().releaseStock(request, options);
@@ -107,7 +114,7 @@ const steps: [string, () => { store: OrderStore; products: OrderDependencies["pr
   ],
   [
     "after the stock is released, before 'cancelled' is recorded",
-    () => ({ store: new FailingStore("cancelled"), products: real() }),
+    () => ({ store: new FailingStore("cancelled"), reservations: real() }),
   ],
 ];
 
@@ -120,8 +127,8 @@ describe("CancelOrder", () => {
       const items = [{ productId, quantity: 3 }];
       const order = await placement.place({ requestId: randomUUID(), userId, items }, context);
       const kept = await placement.place({ requestId: randomUUID(), userId, items }, context);
-      const { store, products } = at();
-      await expect(cancelOrder(store, products)(order.id)).rejects.toThrow();
+      const { store, reservations } = at();
+      await expect(cancelOrder(store, reservations)(order.id)).rejects.toThrow();
       // The intent is on record, so the order is neither shown as standing nor forgotten.
       expect((await shop.store.get(order.id))?.status).toBe("cancelling");
 
@@ -152,6 +159,7 @@ describe("CancelOrder", () => {
       shop.store,
       placement,
       new OrderCancellation(shop.store, real()),
+      pageTokens,
     );
     const shown = await handlers.getOrder({ id: order.id } as never, context);
     expect(shown.status).toBe(OrderStatus.CANCELLING);

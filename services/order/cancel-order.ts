@@ -11,7 +11,7 @@ import type { OrderDependencies } from "./place-order.js";
 export class OrderCancellation {
   constructor(
     private readonly store: OrderStore,
-    private readonly products: Pick<OrderDependencies["products"], "releaseStock">,
+    private readonly reservations: Pick<OrderDependencies["reservations"], "releaseStock">,
   ) {}
 
   /** Cancels a confirmed or cancelling order; returns it as it then is. */
@@ -24,7 +24,7 @@ export class OrderCancellation {
         if (now?.status !== "cancelling") return now ?? order;
       }
     }
-    await this.products.releaseStock({ orderId: order.id }, { parent: context });
+    await this.reservations.releaseStock({ orderId: order.id }, { parent: context });
     const cancelled = await this.store.transition(order.id, "cancelling", "cancelled");
     // Undefined when a concurrent cancel recorded it first: show the order as that left it.
     return cancelled ?? (await this.store.get(order.id)) ?? order;
@@ -33,7 +33,7 @@ export class OrderCancellation {
   /** Finishes a cancellation a call left in 'cancelling' (used by the reconciler). */
   async finish(id: string): Promise<void> {
     // No parent deadline: the caller has gone, but the stock must still come back.
-    await this.products.releaseStock({ orderId: id });
+    await this.reservations.releaseStock({ orderId: id });
     await this.store.transition(id, "cancelling", "cancelled");
   }
 }

@@ -1,3 +1,4 @@
+import { ReservationService } from "../gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import type { Downstream } from "../kit/index.js";
@@ -29,11 +30,18 @@ export function connectDependencies(
     dependency: "product service",
     target: targets.productServiceTarget,
     identity: targets.productServiceIdentity,
+    methods: { batchGetProducts: { idempotent: true } },
+  });
+  // The product process serves the internal ReservationService too: same target, same identity,
+  // same dependency name, so its breakers, retry budget and logs read as the product service's.
+  const reservations = downstream.connect(ReservationService, {
+    dependency: "product service",
+    target: targets.productServiceTarget,
+    identity: targets.productServiceIdentity,
     methods: {
-      batchGetProducts: { idempotent: true },
       reserveStock: { idempotent: true },
       releaseStock: { idempotent: true },
     },
   });
-  return { users, products };
+  return { users, products, reservations };
 }

@@ -1,5 +1,5 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type TimestampSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   OrderSchema,
   type OrderService,
@@ -12,14 +12,14 @@ import {
   distinctItems,
   failedPrecondition,
   notFound,
-  page,
-  pageRequest,
   RpcError,
   requirePresent,
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
+import type { PageTokens } from "../kit/listing/index.js";
 import type { OrderCancellation } from "./cancel-order.js";
+import { listOrders } from "./list-orders.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";
 import type { OrderPlacement } from "./place-order.js";
 
@@ -31,7 +31,14 @@ export function orderHandlers(
   store: OrderStore,
   placement: OrderPlacement,
   cancellation: OrderCancellation,
+  pageTokens: PageTokens,
 ): ServiceHandlers<typeof OrderService> {
+  const list = listOrders(
+    store,
+    pageTokens,
+    (endUser, requested) => ownerOf(endUser, requested, "list your own orders"),
+    encodedSize,
+  );
   // Another user's order is NOT_FOUND to an end user, so its existence is not revealed.
   const visibleOrder = async (id: string, endUser: EndUser | undefined): Promise<OrderRow> => {
     const order = await store.get(id);
@@ -59,14 +66,7 @@ export function orderHandlers(
     },
 
     async listOrders(request, context) {
-      const { endUser } = context;
-      const userId =
-        request.userId === "" && (!endUser || endUser.admin)
-          ? undefined
-          : ownerOf(endUser, request.userId, "list your own orders");
-      const pageReq = pageRequest(request.pageSize, request.pageToken);
-      // An order holds up to 100 items: 1000 of them would exceed the message limit.
-      const { rows, nextPageToken } = page(await store.list(pageReq, userId), pageReq, encodedSize);
+      const { rows, nextPageToken } = await list(request, context.endUser);
       return { orders: rows.map(toOrder), nextPageToken };
     },
 
@@ -135,7 +135,13 @@ function toOrder(row: OrderRow): MessageInitShape<typeof OrderSchema> {
     })),
     total: { currencyCode: row.currency, minorUnits: row.totalMinorUnits },
     status: statuses[row.status],
-    createTime: timestampFromDate(row.createTime),
+    createTime: timestampFromMicros(row.createMicros),
     updateTime: timestampFromDate(row.updateTime),
   };
+}
+
+/** A Timestamp to the microsecond, as stored (a Date would drop the last three digits). */
+function timestampFromMicros(micros: bigint): MessageInitShape<typeof TimestampSchema> {
+  const seconds = micros / 1_000_000n;
+  return { seconds, nanos: Number(micros - seconds * 1_000_000n) * 1_000 };
 }

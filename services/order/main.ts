@@ -1,5 +1,6 @@
 import { OrderService } from "../gen/shopmesh/order/v1/order_service_pb.js";
 import { grpcTarget, implement, integer, runService, spiffeIdSetting } from "../kit/index.js";
+import { pageTokenSettings, pageTokensFor } from "../kit/listing/index.js";
 import { OrderCancellation } from "./cancel-order.js";
 import { connectDependencies } from "./dependencies.js";
 import { orderHandlers } from "./handlers.js";
@@ -43,20 +44,24 @@ await runService({
     },
     reconcileLeaseMs: { env: "RECONCILE_LEASE_MS", parse: integer(1_000), default: 60_000 },
     ...outboxSettings,
+    ...pageTokenSettings,
   },
   start: ({ config, pool, logger, downstream, reportComponent }) => {
     const dependencies = connectDependencies(downstream, config);
     const store = new OrderStore(pool);
     const placement = new OrderPlacement(store, dependencies, logger);
-    const cancellation = new OrderCancellation(store, dependencies.products);
+    const cancellation = new OrderCancellation(store, dependencies.reservations);
     const reconciler = startReconciler(store, orderRepair(placement, cancellation), logger, {
       intervalMs: config.reconcileIntervalMs,
       stalledMs: config.pendingOrderTimeoutMs,
       leaseMs: config.reconcileLeaseMs,
     });
     const stopOutbox = startOutbox(config, pool, logger, reportComponent);
+    const pageTokens = pageTokensFor(config.pageTokenKey, "shopmesh.order.v1.ListOrders", logger);
     return {
-      implementations: [implement(OrderService, orderHandlers(store, placement, cancellation))],
+      implementations: [
+        implement(OrderService, orderHandlers(store, placement, cancellation, pageTokens)),
+      ],
       stop: async () => {
         await reconciler.stop();
         await stopOutbox();

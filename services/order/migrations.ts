@@ -64,5 +64,16 @@ export const migrations: readonly Migration[] = [
         WHERE status IN ('pending', 'cancelling', 'abandoned');
     `,
   },
+  {
+    // 30: this change's own range, so versions other branches add meanwhile cannot collide.
+    version: 30,
+    name: "list orders by create_time",
+    sql: `
+      -- ListOrders pages by (create_time, seq), either way, for everyone or one user.
+      CREATE INDEX orders_create_time_seq_idx ON orders (create_time, seq);
+      CREATE INDEX orders_user_id_create_time_seq_idx ON orders (user_id, create_time, seq);
+      DROP INDEX orders_user_id_seq_idx;
+    `,
+  },
   outboxMigration,
 ];

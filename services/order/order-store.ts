@@ -1,5 +1,7 @@
-import type { PageRequest, Pool } from "../kit/index.js";
+import type { Pool } from "../kit/index.js";
 import { currentTraceContext } from "../kit/messaging/index.js";
+import type { OrderListQuery } from "./order-list-query.js";
+import { createMicrosColumn, type OrderCursor, orderPageSql } from "./order-list-sql.js";
 import { eventTypeOf, recordEventSql } from "./outbox/index.js";
 
 /** Where an order is in its life; 'abandoned' is internal and never shown to callers. */
@@ -30,11 +32,16 @@ export interface OrderRow {
   readonly totalMinorUnits: bigint;
   readonly createTime: Date;
   readonly updateTime: Date;
+  /** create_time in microseconds since 1970: PostgreSQL's precision, which Date lacks. */
+  readonly createMicros: bigint;
   readonly items: readonly OrderLine[];
 }
 
 /** What placing an order stores before it reserves stock. */
-export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime" | "updateTime">;
+export type NewOrder = Omit<
+  OrderRow,
+  "seq" | "status" | "createTime" | "createMicros" | "updateTime"
+>;
 
 type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
@@ -44,7 +51,7 @@ type RawRow = Omit<OrderRow, "items"> & {
 const orderColumns = `
   o.id, o.seq, o.request_id AS "requestId", o.request_fingerprint AS "requestFingerprint",
   o.user_id AS "userId", o.status, o.currency, o.total_minor_units AS "totalMinorUnits",
-  o.create_time AS "createTime", o.update_time AS "updateTime",
+  o.create_time AS "createTime", ${createMicrosColumn}, o.update_time AS "updateTime",
   (SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
       'unitPriceMinorUnits', i.unit_price_minor_units::text) ORDER BY i.position)
    FROM order_items i WHERE i.order_id = o.id) AS items`;
@@ -129,15 +136,14 @@ export class OrderStore {
     return found[0];
   }
 
-  /** Up to `page.size + 1` visible orders after `page.after`, optionally of one user. */
-  list(page: PageRequest, userId: string | undefined): Promise<OrderRow[]> {
-    return this.query(
-      "orders page",
-      `${selectOrders} WHERE o.seq > $1 AND o.status <> 'abandoned'
-         AND ($3::uuid IS NULL OR o.user_id = $3)
-       ORDER BY o.seq LIMIT $2`,
-      [page.after, page.size + 1, userId ?? null],
-    );
+  /** Up to `limit` visible orders of `query` after `after` (each row holds its cursor). */
+  async list(
+    query: OrderListQuery,
+    after: OrderCursor | undefined,
+    limit: number,
+  ): Promise<OrderRow[]> {
+    const { sql, params } = orderPageSql(query, after, limit);
+    return this.query(undefined, `SELECT ${orderColumns} FROM orders o ${sql}`, params);
   }
 
   /**
@@ -170,8 +176,16 @@ export class OrderStore {
   }
 
   /** Runs `text` as the prepared statement `name` (parsed and planned once per connection). */
-  private async query(name: string, text: string, values: unknown[]): Promise<OrderRow[]> {
-    const { rows } = await this.pool.query<RawRow>({ name, text, values });
+  /**
+   * Orders of a query: prepared under `name`, or unnamed for SQL built per call (a list's
+   * filter), since one statement name must always stand for one text.
+   */
+  private async query(
+    name: string | undefined,
+    text: string,
+    values: unknown[],
+  ): Promise<OrderRow[]> {
+    const { rows } = await this.pool.query<RawRow>({ ...(name ? { name } : {}), text, values });
     return rows.map((row) => ({
       ...row,
       items: (row.items ?? []).map((item) => ({

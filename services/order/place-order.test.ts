@@ -28,9 +28,13 @@ const product = (stock: number, currencyCode = "EUR", minorUnits = 250n) =>
   shop.product(stock, currencyCode, minorUnits);
 const stockOf = (id: string) => shop.stockOf(id);
 // Overrides wrap the production clients: a test fails one call while the rest stay real.
-const placement = (overrides: Partial<OrderDependencies["products"]> = {}) => {
-  const { users, products } = shop.dependencies;
-  return new OrderPlacement(shop.store, { users, products: { ...products, ...overrides } }, logger);
+const placement = (overrides: Partial<OrderDependencies["reservations"]> = {}) => {
+  const { reservations } = shop.dependencies;
+  return new OrderPlacement(
+    shop.store,
+    { ...shop.dependencies, reservations: { ...reservations, ...overrides } },
+    logger,
+  );
 };
 const orderCount = async () =>
   Number((await shop.orderPool.query("SELECT count(*) AS n FROM orders")).rows[0].n);
@@ -101,7 +105,12 @@ describe("OrderPlacement.place", () => {
     const down = async () => {
       throw unavailable("product service unavailable: down");
     };
-    const replayed = await placement({ batchGetProducts: down }).place(request, context);
+    const lookupsDown = new OrderPlacement(
+      shop.store,
+      { ...shop.dependencies, products: { batchGetProducts: down } },
+      logger,
+    );
+    const replayed = await lookupsDown.place(request, context);
     expect(replayed.id).toBe(placed.id);
     expect(await stockOf(id)).toBe(9);
   });
@@ -175,7 +184,7 @@ describe("OrderPlacement.place", () => {
     const before = await orderCount();
     const lostAnswer = placement({
       reserveStock: async (request, options) => {
-        await shop.dependencies.products.reserveStock(request, options);
+        await shop.dependencies.reservations.reserveStock(request, options);
         throw unavailable("product service unavailable: connection reset");
       },
     });
@@ -195,12 +204,12 @@ describe("OrderPlacement.place", () => {
     let productServiceDown = true;
     const flaky = placement({
       reserveStock: async (request, options) => {
-        await shop.dependencies.products.reserveStock(request, options);
+        await shop.dependencies.reservations.reserveStock(request, options);
         throw unavailable("product service unavailable");
       },
       releaseStock: async (request, options) => {
         if (productServiceDown) throw unavailable("product service unavailable");
-        return shop.dependencies.products.releaseStock(request, options);
+        return shop.dependencies.reservations.releaseStock(request, options);
       },
     });
     await expect(
@@ -233,7 +242,7 @@ describe("OrderPlacement.place", () => {
           raced = true;
           await racing.recover(String(request.orderId));
         }
-        return shop.dependencies.products.reserveStock(request, options);
+        return shop.dependencies.reservations.reserveStock(request, options);
       },
     });
     const order = await racing.place(
@@ -260,7 +269,7 @@ describe("OrderPlacement.place for a caller that goes away", () => {
     };
     const callerGone = placement({
       reserveStock: async (request, options) => {
-        await shop.dependencies.products.reserveStock(request, options);
+        await shop.dependencies.reservations.reserveStock(request, options);
         // The caller's deadline passes while the answer travels back, as grpc-js reports it.
         controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
         throw new CallerGaveUp(Status.DEADLINE_EXCEEDED, "caller's deadline passed");

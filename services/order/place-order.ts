@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ReservationService } from "../gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import type { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import type { UserService } from "../gen/shopmesh/user/v1/user_service_pb.js";
 import {
@@ -16,9 +17,11 @@ import { type PricedOrder, priceOrder } from "./pricing.js";
 /** The calls order placement makes to other services. */
 export interface OrderDependencies {
   readonly users: Pick<ServiceClient<typeof UserService>, "getUser">;
-  readonly products: Pick<
-    ServiceClient<typeof ProductService>,
-    "batchGetProducts" | "reserveStock" | "releaseStock"
+  readonly products: Pick<ServiceClient<typeof ProductService>, "batchGetProducts">;
+  /** The product process's internal ReservationService. */
+  readonly reservations: Pick<
+    ServiceClient<typeof ReservationService>,
+    "reserveStock" | "releaseStock"
   >;
 }
 
@@ -124,7 +127,7 @@ export class OrderPlacement {
     let confirmed: OrderRow | undefined;
     try {
       const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
-      await this.dependencies.products.reserveStock(
+      await this.dependencies.reservations.reserveStock(
         { orderId: order.id, items },
         { parent: context },
       );
@@ -159,7 +162,7 @@ export class OrderPlacement {
   /** Gives an abandoned order's stock back and deletes it, freeing its request_id. */
   private async settle(id: string): Promise<void> {
     // No parent deadline: the caller may have gone, but the stock must still come back.
-    await this.dependencies.products.releaseStock({ orderId: id });
+    await this.dependencies.reservations.releaseStock({ orderId: id });
     await this.store.deleteAbandoned(id);
   }
 }

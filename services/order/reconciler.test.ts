@@ -35,7 +35,10 @@ async function unfinished(productId: string, state: OrderState, quantity = 1): P
     totalMinorUnits: 0n,
     items: [{ productId, quantity, unitPriceMinorUnits: 0n }],
   });
-  await shop.dependencies.products.reserveStock({ orderId: id, items: [{ productId, quantity }] });
+  await shop.dependencies.reservations.reserveStock({
+    orderId: id,
+    items: [{ productId, quantity }],
+  });
   if (state === "cancelling") await shop.store.transition(id, "pending", "confirmed");
   if (state !== "pending") {
     await shop.store.transition(id, state === "cancelling" ? "confirmed" : "pending", state);
@@ -46,7 +49,7 @@ async function unfinished(productId: string, state: OrderState, quantity = 1): P
 /** The production repair over `store` (placements compensated, cancellations completed). */
 function repairWith(store: OrderStore): Repair {
   const placement = new OrderPlacement(store, shop.dependencies, logger);
-  return orderRepair(placement, new OrderCancellation(store, shop.dependencies.products));
+  return orderRepair(placement, new OrderCancellation(store, shop.dependencies.reservations));
 }
 
 async function clearBacklog(): Promise<void> {

@@ -5,7 +5,6 @@ import { requireAdminEndUser } from "../kit/end-user/index.js";
 import {
   alreadyExists,
   canonicalId,
-  distinctItems,
   page,
   pageRequest,
   type ServiceHandlers,
@@ -14,6 +13,7 @@ import { createKey, requestIdReused } from "../kit/writes/index.js";
 import { productNotFound } from "./product-errors.js";
 import { knownCurrencyPrice, toProduct } from "./product-fields.js";
 import type { ProductStore } from "./product-store.js";
+import { reservationRules } from "./reservation-handlers.js";
 import type { StockAdjustments } from "./stock-adjustments.js";
 import type { StockStore } from "./stock-store.js";
 import { updateProduct } from "./update-product.js";
@@ -27,6 +27,7 @@ export function productHandlers(
   stock: StockStore,
   adjustments: StockAdjustments,
 ): ServiceHandlers<typeof ProductService> {
+  const reservations = reservationRules(stock);
   return {
     // A request_id makes it idempotent: a retry returns the product the first call created.
     async createProduct(request, context) {
@@ -111,16 +112,8 @@ export function productHandlers(
       };
     },
 
-    async reserveStock(request) {
-      const orderId = canonicalId(request.orderId);
-      const items = distinctItems("items", request.items);
-      const reserved = await stock.reserve(orderId, items);
-      return { orderId, items: reserved };
-    },
-
-    async releaseStock(request) {
-      const orderId = canonicalId(request.orderId);
-      return { orderId, returnedItems: await stock.release(orderId) };
-    },
+    // Deprecated in the proto: the ReservationService's rules answer, until a v2 drops these.
+    reserveStock: (request) => reservations.reserveStock(request),
+    releaseStock: (request) => reservations.releaseStock(request),
   };
 }

@@ -1,9 +1,11 @@
+import { ReservationService } from "../gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { ProductService } from "../gen/shopmesh/product/v1/product_service_pb.js";
 import { readCacheSettings, startReadCache } from "../kit/cache/index.js";
 import { implement, integer, runService } from "../kit/index.js";
 import { productHandlers } from "./handlers.js";
 import { migrations } from "./migrations.js";
 import { ProductStore } from "./product-store.js";
+import { reservationHandlers } from "./reservation-handlers.js";
 import { startReservationRetention } from "./reservation-retention.js";
 import { StockAdjustments } from "./stock-adjustments.js";
 import { StockStore } from "./stock-store.js";
@@ -41,6 +43,8 @@ await runService({
           ProductService,
           productHandlers(new ProductStore(pool, reads.cache), stock, new StockAdjustments(pool)),
         ),
+        // Internal: only the order service's identity may call it (authorization policy).
+        implement(ReservationService, reservationHandlers(stock)),
       ],
       stop: async () => {
         await retention.stop();

@@ -33,8 +33,9 @@ async function loadProducts(): Promise<void> {
 
 async function loadOrders(): Promise<void> {
   if (!session.token) return renderOrders([], products);
-  const { orders } = await api.orders.listOrders({ pageSize: 100 });
-  renderOrders([...orders].reverse(), products);
+  // The newest 100, newest first: the order history a shopper expects.
+  const { orders } = await api.orders.listOrders({ pageSize: 100, orderBy: "create_time desc" });
+  renderOrders(orders, products);
 }
 
 /** What an action reports: its text, and the trace of its main call (else of its last call). */

@@ -26,7 +26,11 @@ describe.each([
     "production-like (external database, NetworkPolicies)",
     ["production.yaml"],
     {
-      external: ["Secret shopmesh-database-urls", "Secret shopmesh-nats-credentials"],
+      external: [
+        "Secret shopmesh-database-urls",
+        "Secret shopmesh-nats-credentials",
+        "Secret shopmesh-page-tokens",
+      ],
       externalDatabase: { ip: "10.20.3.4", port: 5432 },
       externalBroker: { ip: "10.30.1.2", port: 4222 },
     },
@@ -81,7 +85,8 @@ describe("what each value set renders", () => {
         ...Array(5).fill("PodDisruptionBudget"),
         "Role",
         "RoleBinding",
-        ...Array(2).fill("Secret"),
+        // the bundled PostgreSQL's, the database URLs, the page token key
+        ...Array(3).fill("Secret"),
         ...Array(10).fill("Service"),
         ...Array(5).fill("ServiceAccount"),
         ...Array(2).fill("StatefulSet"),

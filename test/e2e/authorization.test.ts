@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Workload } from "../../deploy/local/trust-domain.js";
+import { ReservationService } from "../../services/gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient, Status } from "../../services/kit/index.js";
@@ -16,6 +18,13 @@ afterAll(() => shop.close());
 
 const product = (as: "operator" | "order") =>
   createServiceClient(ProductService, {
+    dependency: "product service",
+    ...shop.dial("product", as),
+    timeoutMs: 5_000,
+  });
+
+const reservations = (as: Workload) =>
+  createServiceClient(ReservationService, {
     dependency: "product service",
     ...shop.dial("product", as),
     timeoutMs: 5_000,
@@ -91,6 +100,64 @@ describe("authorization by the default policies", () => {
       ).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
     } finally {
       asOrder.close();
+    }
+  });
+
+  it.each(["operator", "user", "edge"] as const)(
+    "refuses the ReservationService to the %s identity",
+    async (as) => {
+      const mug = await mugWithStock(`AUTHZ-RS-${as}`);
+      const client = reservations(as);
+      try {
+        await expect(
+          client.reserveStock({
+            orderId: randomUUID(),
+            items: [{ productId: mug.id, quantity: 1 }],
+          }),
+        ).rejects.toMatchObject({
+          code: Status.PERMISSION_DENIED,
+          message: `permission denied: ${shop.trust.identities[as]} may not call /shopmesh.inventory.v1.ReservationService/ReserveStock (no rule allows it)`,
+        });
+        await expect(client.releaseStock({ orderId: randomUUID() })).rejects.toMatchObject({
+          code: Status.PERMISSION_DENIED,
+        });
+      } finally {
+        client.close();
+      }
+      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(10);
+    },
+  );
+
+  it("lets the order identity reserve through the ReservationService and release through the deprecated method, one store", async () => {
+    const mug = await mugWithStock("AUTHZ-RS-ORDER");
+    const orderId = randomUUID();
+    const current = reservations("order");
+    const deprecated = product("order");
+    try {
+      const reserved = await current.reserveStock({
+        orderId,
+        items: [{ productId: mug.id, quantity: 4 }],
+      });
+      expect(reserved.items).toEqual([expect.objectContaining({ productId: mug.id, quantity: 4 })]);
+      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(6);
+      // The deprecated copy replays the same reservation (same store, same idempotency key)...
+      const replayed = await deprecated.reserveStock({
+        orderId,
+        items: [{ productId: mug.id, quantity: 4 }],
+      });
+      expect(replayed.items).toEqual(
+        reserved.items.map((item) =>
+          expect.objectContaining({ productId: item.productId, quantity: item.quantity }),
+        ),
+      );
+      // ...and gives the stock back once, whichever service is asked.
+      const released = await deprecated.releaseStock({ orderId });
+      expect(released.returnedItems).toEqual([expect.objectContaining({ quantity: 4 })]);
+      expect((await current.releaseStock({ orderId })).returnedItems).toEqual([]);
+      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(10);
+    } finally {
+      current.close();
+      deprecated.close();
     }
   });
 

@@ -6,6 +6,7 @@ import {
 } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer } from "../../services/cli/mesh-clients.js";
+import { ReservationService } from "../../services/gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { type ConnectJsonError, jsonDetails, wireDetails } from "../support/error-details.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
@@ -88,6 +89,28 @@ describe("the edge hides and limits", () => {
     ]) {
       await expect(call()).rejects.toMatchObject({ code: Code.Unimplemented });
     }
+    expect((await edge.clients().products.getProduct({ id: productId })).stock).toBe(7);
+  });
+
+  it("does not expose the internal ReservationService, even to admins", async () => {
+    const admin = await edge.issuer.issue("admin-1", { roles: ["admin"] });
+    const client = createClient(
+      ReservationService,
+      createGrpcTransport({ baseUrl: url, interceptors: [bearer(admin)] }),
+    );
+    await expect(
+      client.reserveStock({ orderId: productId, items: [{ productId, quantity: 1 }] }),
+    ).rejects.toMatchObject({ code: Code.Unimplemented });
+    await expect(client.releaseStock({ orderId: productId })).rejects.toMatchObject({
+      code: Code.Unimplemented,
+    });
+    // Nor through Connect's JSON protocol (what curl speaks).
+    const viaConnect = await fetch(`${url}/shopmesh.inventory.v1.ReservationService/ReserveStock`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ orderId: productId, items: [{ productId, quantity: 1 }] }),
+    });
+    expect(viaConnect.status).toBe(404);
     expect((await edge.clients().products.getProduct({ id: productId })).stock).toBe(7);
   });
 

@@ -179,10 +179,36 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
       new RegExp(ghost),
       missing("PRODUCT_NOT_FOUND", "shopmesh.product.v1.Product", () => ghost),
     ],
+    // The same rules from the ReservationService and its deprecated ProductService copies.
+    ...reservationCases(api, () => api.internalReservations, ""),
+    ...reservationCases(api, () => api.internalProducts, "deprecated ProductService."),
+    ...orderErrorCases(api),
+  ];
+}
+
+/** The two reservation calls, as either service's client makes them. */
+interface ReservationCalls {
+  reserveStock(request: {
+    orderId: string;
+    items: { productId: string; quantity: number }[];
+  }): Promise<unknown>;
+  releaseStock(request: { orderId?: string }): Promise<unknown>;
+}
+
+/**
+ * ReserveStock and ReleaseStock's rows, for either service that serves them (`clientOf` is read
+ * at call time: the rows are listed before the test has its clients).
+ */
+function reservationCases(
+  api: ErrorCaseContext,
+  clientOf: () => ReservationCalls,
+  label: string,
+): ErrorCase[] {
+  return [
     [
-      "ReserveStock with a bad order id",
+      `${label}ReserveStock with a bad order id`,
       () =>
-        api.internalProducts.reserveStock({
+        clientOf().reserveStock({
           orderId: "x",
           items: [{ productId: api.eurProduct, quantity: 1 }],
         }),
@@ -191,9 +217,9 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
       fields("order_id"),
     ],
     [
-      "ReserveStock of zero units",
+      `${label}ReserveStock of zero units`,
       () =>
-        api.internalProducts.reserveStock({
+        clientOf().reserveStock({
           orderId: randomUUID(),
           items: [{ productId: api.eurProduct, quantity: 0 }],
         }),
@@ -202,12 +228,11 @@ export function errorCases(api: ErrorCaseContext): ErrorCase[] {
       fields("items[0].quantity"),
     ],
     [
-      "ReleaseStock without order id",
-      () => api.internalProducts.releaseStock({}),
+      `${label}ReleaseStock without order id`,
+      () => clientOf().releaseStock({}),
       "InvalidArgument",
       /^order_id: is required$/,
       fields("order_id"),
     ],
-    ...orderErrorCases(api),
   ];
 }

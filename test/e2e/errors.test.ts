@@ -22,13 +22,15 @@ beforeAll(async () => {
   shop = await startTestMesh("errors");
   const { users, products } = shop.clients;
   api.clients = shop.clients;
-  // BatchGetProducts, ReserveStock and ReleaseStock answer only the order service's identity.
+  // BatchGetProducts and the ReservationService answer only the order service's identity.
   const asOrder = {
     ...readOperatorIdentity(shop.trust.dir),
     cert: readFileSync(shop.trust.certFile("order")),
     key: readFileSync(shop.trust.keyFile("order")),
   };
-  api.internalProducts = meshClients(shop.mesh.addresses, asOrder).products;
+  const asOrderClients = meshClients(shop.mesh.addresses, asOrder);
+  api.internalProducts = asOrderClients.products;
+  api.internalReservations = asOrderClients.reservations;
   api.userId = (await users.createUser({ email: "taken@example.com", displayName: "Taken" })).id;
   Object.assign(api, await createCaseProducts(products));
 });

@@ -149,6 +149,7 @@ describe("server reflection", () => {
         "ReleaseStock",
       ],
     ],
+    ["product", "shopmesh.inventory.v1.ReservationService", ["ReserveStock", "ReleaseStock"]],
   ] as const)(
     "lets a client discover the %s service with no proto files",
     async (name, service, methods) => {
@@ -162,6 +163,24 @@ describe("server reflection", () => {
       }
     },
   );
+
+  it("shows ProductService's stock methods as deprecated, ReservationService's as current", async () => {
+    const deprecatedOf = async (service: string) => {
+      const { registry } = await reflect(shop.dial("product"), service);
+      return Object.fromEntries(
+        (registry.getService(service)?.methods ?? []).map((m) => [m.name, m.deprecated]),
+      );
+    };
+    expect(await deprecatedOf("shopmesh.product.v1.ProductService")).toMatchObject({
+      GetProduct: false,
+      ReserveStock: true,
+      ReleaseStock: true,
+    });
+    expect(await deprecatedOf("shopmesh.inventory.v1.ReservationService")).toEqual({
+      ReserveStock: false,
+      ReleaseStock: false,
+    });
+  });
 });
 
 describe("the rules in the contract", () => {

@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../services/gen/grpc/health/v1/health_pb.js";
 import { AdminService } from "../../services/gen/shopmesh/admin/v1/admin_service_pb.js";
+import { ReservationService } from "../../services/gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { OrderService } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
@@ -49,6 +50,7 @@ const callerOf = (method: string) =>
 const targets: [string, "user" | "product" | "order", DescService][] = [
   ["user", "user", UserService],
   ["product", "product", ProductService],
+  ["product reservations", "product", ReservationService],
   ["order", "order", OrderService],
   ["user health", "user", Health],
   ["order health", "order", Health],

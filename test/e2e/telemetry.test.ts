@@ -121,7 +121,7 @@ describe("one order, one trace", () => {
     for (const [service, method] of [
       ["user-service", "shopmesh.user.v1.UserService/GetUser"],
       ["product-service", "shopmesh.product.v1.ProductService/BatchGetProducts"],
-      ["product-service", "shopmesh.product.v1.ProductService/ReserveStock"],
+      ["product-service", "shopmesh.inventory.v1.ReservationService/ReserveStock"],
     ] as const) {
       const call = spans.find((span) => span.name === `grpc.${method}` && span.kind === client);
       const served = spans.find((span) => span.name === `grpc.${method}` && span.kind === server);

@@ -9,6 +9,8 @@ export interface ErrorCaseContext {
   clients: MeshClients;
   /** The product service dialled as the order service: the only caller its policy lets reserve. */
   internalProducts: MeshClients["products"];
+  /** The ReservationService dialled as the order service (its only caller). */
+  internalReservations: MeshClients["reservations"];
   userId: string;
   eurProduct: string;
   usdProduct: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
+import { ReservationService } from "../../services/gen/shopmesh/inventory/v1/reservation_service_pb.js";
 import { ProductService } from "../../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import {
@@ -22,6 +23,7 @@ import type { OrderDependencies } from "../../services/order/place-order.js";
 import { productHandlers } from "../../services/product/handlers.js";
 import { migrations as productMigrations } from "../../services/product/migrations.js";
 import { ProductStore } from "../../services/product/product-store.js";
+import { reservationHandlers } from "../../services/product/reservation-handlers.js";
 import { StockAdjustments } from "../../services/product/stock-adjustments.js";
 import { StockStore } from "../../services/product/stock-store.js";
 import { userHandlers } from "../../services/user/handlers.js";
@@ -87,25 +89,32 @@ export async function orderFixture(
   const orderPool = openOrderPool();
   await migrate(orderPool, migrations, createLogger("test", "silent"));
   const failures = new Map<string, { error: Error; left: number }>();
-  const handlers = productHandlers(
-    new ProductStore(productDb.pool),
-    new StockStore(productDb.pool),
-    new StockAdjustments(productDb.pool),
-  );
+  const stock = new StockStore(productDb.pool);
   // Each handler first checks whether the test asked it to fail.
-  const faulty = Object.fromEntries(
-    Object.entries(handlers).map(([name, handler]) => [
-      name,
-      (...args: Parameters<typeof handler>) => {
-        const failure = failures.get(name.charAt(0).toUpperCase() + name.slice(1));
-        if (failure && failure.left-- > 0) throw failure.error;
-        return (handler as (...a: typeof args) => unknown)(...args);
-      },
-    ]),
-  ) as typeof handlers;
+  const faulty = <H extends object>(handlers: H): H =>
+    Object.fromEntries(
+      Object.entries(handlers).map(([name, handler]) => [
+        name,
+        (...args: unknown[]) => {
+          const failure = failures.get(name.charAt(0).toUpperCase() + name.slice(1));
+          if (failure && failure.left-- > 0) throw failure.error;
+          return (handler as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as H;
   const server = await serveInProcess([
     implement(UserService, userHandlers(new UserStore(userDb.pool))),
-    implement(ProductService, faulty),
+    implement(
+      ProductService,
+      faulty(
+        productHandlers(
+          new ProductStore(productDb.pool),
+          stock,
+          new StockAdjustments(productDb.pool),
+        ),
+      ),
+    ),
+    implement(ReservationService, faulty(reservationHandlers(stock))),
   ]);
   const config = readConfig(commonSettings(0), {
     DATABASE_URL: orderDb.url,

@@ -9,12 +9,13 @@ checks that both agree). (dict "root" $ "name" "product").
 {{- $operator := include "shopmesh.operatorIdentity" $ -}}
 {{- $edge := include "shopmesh.edgeIdentity" $ -}}
 {{- $product := "/shopmesh.product.v1.ProductService" -}}
+{{- $reservations := "/shopmesh.inventory.v1.ReservationService" -}}
 {{- $user := "/shopmesh.user.v1.UserService" -}}
 {{- $own := list -}}
 {{- $reads := list -}}
 {{- if eq .name "product" -}}
 {{- $own = list
-  (dict "name" "stock-from-order" "source" (dict "principals" (list $order)) "request" (dict "paths" (list (printf "%s/ReserveStock" $product) (printf "%s/ReleaseStock" $product) (printf "%s/BatchGetProducts" $product))))
+  (dict "name" "stock-from-order" "source" (dict "principals" (list $order)) "request" (dict "paths" (list (printf "%s/ReserveStock" $reservations) (printf "%s/ReleaseStock" $reservations) (printf "%s/ReserveStock" $product) (printf "%s/ReleaseStock" $product) (printf "%s/BatchGetProducts" $product))))
   (dict "name" "catalog-writes-from-operator" "source" (dict "principals" (list $operator $edge)) "request" (dict "paths" (list (printf "%s/CreateProduct" $product) (printf "%s/UpdateProduct" $product) (printf "%s/AdjustStock" $product)))) -}}
 {{- $reads = list (printf "%s/GetProduct" $product) (printf "%s/ListProducts" $product) -}}
 {{- else if eq .name "user" -}}

@@ -38,6 +38,8 @@ data:
   # Passed on as RETRY_BUDGET_TOKENS (see the Deployment): a key naming "token" reads as a
   # credential to Polaris (sensitiveConfigmapContent) and kubescape (C-0012).
   RETRY_BUDGET_SIZE: {{ $.Values.resilience.retryBudgetTokens | quote }}
+  # Passed on as PAGE_TOKEN_KEY_FILE (see the Deployment), for the same reason: a path, no secret.
+  LIST_CURSOR_SEAL_FILE: /etc/shopmesh/list-cursors/seal
   BREAKER_ERROR_THRESHOLD_PERCENT: {{ $.Values.resilience.breakerErrorThresholdPercent | quote }}
   BREAKER_VOLUME_THRESHOLD: {{ $.Values.resilience.breakerVolumeThreshold | quote }}
   BREAKER_RESET_TIMEOUT_MS: {{ $.Values.resilience.breakerResetTimeoutMs | quote }}

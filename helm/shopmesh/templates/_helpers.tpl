@@ -42,6 +42,11 @@ dns:///{{ include "shopmesh.fullname" .root }}-{{ .service }}-headless.{{ .root.
 {{- end -}}
 
 {{/* Name of the Secret holding the database URLs. */}}
+{{/* The Secret holding PAGE_TOKEN_KEY: the operator's, or the chart's own. */}}
+{{- define "shopmesh.pageTokenSecret" -}}
+{{- .Values.pageTokens.existingSecret | default (printf "%s-page-tokens" (include "shopmesh.fullname" .)) -}}
+{{- end -}}
+
 {{- define "shopmesh.databaseSecret" -}}
 {{- .Values.database.existingSecret | default (printf "%s-database" (include "shopmesh.fullname" .)) -}}
 {{- end -}}

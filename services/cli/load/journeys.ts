@@ -78,7 +78,8 @@ export async function runJourney(
       return;
     case "my-orders": {
       const { orders } = await clients.orders.listOrders(
-        { userId: shopper.id, pageSize: 20 },
+        // Newest first, as a shop's order history shows them: orders[0] is the latest.
+        { userId: shopper.id, pageSize: 20, orderBy: "create_time desc" },
         call,
       );
       const latest = orders[0];

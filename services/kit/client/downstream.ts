@@ -1,4 +1,5 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type * as grpc from "@grpc/grpc-js";
 import type { CommonConfig } from "../service-config.js";
 import type { Logger } from "../telemetry/logger.js";
 import { eventCounter } from "../telemetry/metrics.js";
@@ -9,6 +10,7 @@ import { RetryBudget } from "./retry.js";
 import {
   createServiceClient,
   type MethodPolicy,
+  openChannel,
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";
@@ -59,6 +61,9 @@ const retryTokenRatio = 0.1;
 export class Downstream {
   readonly breakers: BreakerRegistry;
   private readonly clients: { close(): void }[] = [];
+  // Per dependency (and where it is): one channel and one retry budget, however many of its
+  // services are called (the product process serves ProductService and ReservationService).
+  private readonly shared = new Map<string, { channel: grpc.Client; budget: RetryBudget }>();
   private readonly retries = eventCounter("shopmesh.retries", "Retries of downstream calls");
 
   constructor(
@@ -86,10 +91,10 @@ export class Downstream {
     options: DependencyOptions<S, K>,
   ): Pick<ServiceClient<S>, K | "close"> {
     const { config, logger, retries } = this;
-    const credentials = this.trust.channelCredentials(options.dependency, options.identity);
+    const { channel, budget } = this.sharedBy(options);
     const client = createServiceClient(service, {
       ...options,
-      credentials,
+      channel,
       methods: options.methods as ServiceClientOptions<S>["methods"] & {},
       onlyListedMethods: true,
       timeoutMs: config.downstreamTimeoutMs,
@@ -100,7 +105,7 @@ export class Downstream {
           initialBackoffMs: config.retryInitialBackoffMs,
           maxBackoffMs: config.retryMaxBackoffMs,
         },
-        budget: new RetryBudget(config.retryBudgetTokens, retryTokenRatio),
+        budget,
         onRetry: (method, attempt, error) => {
           const { dependency } = options;
           retries.add(1, { dependency, method });
@@ -109,6 +114,27 @@ export class Downstream {
         },
       },
       ...(config.breakersEnabled ? { breakers: this.breakers } : {}),
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Closes every client and stops the breakers' timers. */
+  close(): void {
+    for (const client of this.clients) client.close();
+    this.breakers.shutdown();
+  }
+
+  private sharedBy(
+    options: Pick<DependencyOptions<never, never>, "dependency" | "target" | "identity">,
+  ) {
+    const key = JSON.stringify([options.dependency, options.target, options.identity]);
+    const known = this.shared.get(key);
+    if (known) return known;
+    const { config } = this;
+    const channel = openChannel({
+      target: options.target,
+      credentials: this.trust.channelCredentials(options.dependency, options.identity),
       channelOptions: {
         "grpc.keepalive_time_ms": config.keepaliveTimeMs,
         "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
@@ -121,13 +147,8 @@ export class Downstream {
           : {}),
       },
     });
-    this.clients.push(client);
-    return client;
-  }
-
-  /** Closes every client and stops the breakers' timers. */
-  close(): void {
-    for (const client of this.clients) client.close();
-    this.breakers.shutdown();
+    const shared = { channel, budget: new RetryBudget(config.retryBudgetTokens, retryTokenRatio) };
+    this.shared.set(key, shared);
+    return shared;
   }
 }

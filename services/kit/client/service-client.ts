@@ -76,6 +76,12 @@ export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   readonly channelOptions?: grpc.ChannelOptions;
   /** mTLS credentials pinning the server's identity; plaintext without them. */
   readonly credentials?: grpc.ChannelCredentials;
+  /**
+   * A channel to share with another client of the same server process (a second service it
+   * serves): one connection, one load balancer. Target, credentials and channelOptions are then
+   * those it was opened with.
+   */
+  readonly channel?: grpc.Client;
 }
 
 /**
@@ -89,22 +95,7 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   service: S,
   options: ServiceClientOptions<S>,
 ): ServiceClient<S> {
-  const channel = new grpc.Client(
-    options.target,
-    options.credentials ?? grpc.credentials.createInsecure(),
-    {
-      // Spread calls over every address the name resolves to (each pod of a headless Service).
-      "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
-      // Reconnect soon after a dependency comes back; grpc-js would otherwise back off up to 120 s.
-      "grpc.initial_reconnect_backoff_ms": 200,
-      "grpc.max_reconnect_backoff_ms": 2_000,
-      // Re-resolve DNS at most once a second (grpc-js default: 30 s). Servers close connections
-      // at their max age and pods come and go; with 30 s, a client would keep dialling addresses
-      // of pods long gone and not see new ones for half a minute.
-      "grpc.dns_min_time_between_resolutions_ms": 1_000,
-      ...options.channelOptions,
-    },
-  );
+  const channel = options.channel ?? openChannel(options);
   const client: Record<string, unknown> = { close: () => channel.close() };
   const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
   const minTimeoutMs = options.minTimeoutMs ?? 0;
@@ -171,4 +162,25 @@ function notWorthSending(
     Status.DEADLINE_EXCEEDED,
     `${method.name} to ${method.dependency} not sent: the caller's deadline leaves ${Math.max(0, Math.round(left))} ms`,
   );
+}
+
+/** A channel to `options.target`, balancing over every address its name resolves to. */
+export function openChannel(
+  options: Pick<
+    ServiceClientOptions<GenService<GenServiceMethods>>,
+    "target" | "credentials" | "channelOptions"
+  >,
+): grpc.Client {
+  return new grpc.Client(options.target, options.credentials ?? grpc.credentials.createInsecure(), {
+    // Spread calls over every address the name resolves to (each pod of a headless Service).
+    "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    // Reconnect soon after a dependency comes back; grpc-js would otherwise back off up to 120 s.
+    "grpc.initial_reconnect_backoff_ms": 200,
+    "grpc.max_reconnect_backoff_ms": 2_000,
+    // Re-resolve DNS at most once a second (grpc-js default: 30 s). Servers close connections
+    // at their max age and pods come and go; with 30 s, a client would keep dialling addresses
+    // of pods long gone and not see new ones for half a minute.
+    "grpc.dns_min_time_between_resolutions_ms": 1_000,
+    ...options.channelOptions,
+  });
 }

@@ -16,6 +16,8 @@ export {
   maxPageSize,
   type PageRequest,
   page,
+  pageOf,
   pageRequest,
+  pageSizeOf,
 } from "./pagination.js";
 export { bindToCall, cleanUp, timeoutsFor } from "./query-bounds.js";

@@ -20,14 +20,19 @@ export interface PageRequest {
 const tokenPrefix = "v1:";
 const maxBigint = 2n ** 63n - 1n;
 
+/** Reads `page_size`: 0 is the default, larger than the maximum is the maximum (AIP-158). */
+export function pageSizeOf(pageSize: number): number {
+  if (pageSize < 0) throw invalidArgument("page_size", "must not be negative");
+  return pageSize === 0 ? defaultPageSize : Math.min(pageSize, maxPageSize);
+}
+
 /**
  * Reads `page_size` and `page_token`. Tokens are opaque to callers; inside they hold the
  * position (a row's `seq`) after which the next page starts, so pages never skip or repeat rows
  * when others are inserted meanwhile.
  */
 export function pageRequest(pageSize: number, pageToken: string): PageRequest {
-  if (pageSize < 0) throw invalidArgument("page_size", "must not be negative");
-  const size = pageSize === 0 ? defaultPageSize : Math.min(pageSize, maxPageSize);
+  const size = pageSizeOf(pageSize);
   if (pageToken === "") return { after: 0n, size };
   const decoded = Buffer.from(pageToken, "base64url").toString("utf8");
   const position = decoded.startsWith(tokenPrefix) ? decoded.slice(tokenPrefix.length) : "";
@@ -48,14 +53,26 @@ export function page<Row extends { readonly seq: bigint }>(
   request: PageRequest,
   sizeOf?: (row: Row) => number,
 ): { rows: Row[]; nextPageToken: string } {
-  let pageRows = rows.slice(0, request.size);
-  if (sizeOf) pageRows = withinBytes(pageRows, sizeOf);
-  const last = pageRows[pageRows.length - 1];
-  const nextPageToken =
-    rows.length > pageRows.length && last
-      ? Buffer.from(`${tokenPrefix}${last.seq}`).toString("base64url")
-      : "";
+  const { rows: pageRows, lastBeforeMore } = pageOf(rows, request.size, sizeOf);
+  const nextPageToken = lastBeforeMore
+    ? Buffer.from(`${tokenPrefix}${lastBeforeMore.seq}`).toString("base64url")
+    : "";
   return { rows: pageRows, nextPageToken };
+}
+
+/**
+ * Given rows fetched with `LIMIT size + 1`, the page to return (within {@link maxPageBytes} with
+ * `sizeOf`, at least one row) and, when more rows follow it, its last row: where the next starts.
+ */
+export function pageOf<Row>(
+  rows: readonly Row[],
+  size: number,
+  sizeOf?: (row: Row) => number,
+): { rows: Row[]; lastBeforeMore: Row | undefined } {
+  let pageRows = rows.slice(0, size);
+  if (sizeOf) pageRows = withinBytes(pageRows, sizeOf);
+  const more = rows.length > pageRows.length;
+  return { rows: pageRows, lastBeforeMore: more ? pageRows[pageRows.length - 1] : undefined };
 }
 
 /** The longest prefix of `rows` within {@link maxPageBytes}, at least one row. */

@@ -2,7 +2,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "../call-context.js";
 import { RpcError, Status } from "../rpc-error.js";
 import type { CallSpan } from "../telemetry/rpc-spans.js";
-import { allowingRule, callerIdentity } from "../trust/index.js";
+import { authorizedCall, callerIdentity } from "../trust/index.js";
 import { CallCancellation } from "./call-cancellation.js";
 import { errorField, undeliverable } from "./response-outcome.js";
 
@@ -49,12 +49,10 @@ export function servedCall(
       cancellation.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     } else cancellation.abort(new RpcError(Status.CANCELLED, "call cancelled"));
   });
-  const caller = callerIdentity(call.getAuthContext());
-  const who = {
-    peer: caller?.spiffeId,
-    peerSerial: caller?.serial,
-    rule: allowingRule(call.metadata),
-  };
+  // The authorization interceptor has read the caller already (once per connection).
+  const authorized = authorizedCall(call.metadata);
+  const caller = authorized ? authorized.peer : callerIdentity(call.getAuthContext());
+  const who = { peer: caller?.spiffeId, peerSerial: caller?.serial, rule: authorized?.rule };
   const context: CallContext = {
     method,
     peer: caller?.spiffeId,

@@ -4,7 +4,8 @@ import { RpcError, Status } from "../rpc-error.js";
 import type { AuthzDecision } from "./authz-match.js";
 import { authorize } from "./authz-match.js";
 import type { AuthzPolicy } from "./authz-policy.js";
-import { callerIdentity, type PeerIdentity } from "./peer-identity.js";
+import { connectionCaller } from "./connection-caller.js";
+import type { PeerIdentity } from "./peer-identity.js";
 
 /** One authorization decision, for logs, metrics and traces. */
 export interface AuthzEvent {
@@ -15,13 +16,20 @@ export interface AuthzEvent {
   readonly metadata: grpc.Metadata;
 }
 
-// The rule that allowed a call, keyed by the call's metadata object (the one the handler gets):
-// the interceptor runs before the handler's span exists, so the handler side records it.
-const allowingRules = new WeakMap<grpc.Metadata, string>();
+/** Who made an authorized call, and the rule that let it through. */
+export interface AuthorizedCall {
+  readonly peer: PeerIdentity | undefined;
+  readonly rule: string | undefined;
+}
 
-/** The rule that let the call with this metadata through; undefined without authorization. */
-export function allowingRule(metadata: grpc.Metadata): string | undefined {
-  return allowingRules.get(metadata);
+// Keyed by the call's metadata object (the one the handler gets): the interceptor runs before
+// the handler's span exists, so the handler side records the rule, and it takes the caller from
+// here rather than asking grpc-js for the certificate a second time.
+const authorizedCalls = new WeakMap<grpc.Metadata, AuthorizedCall>();
+
+/** The caller and rule of the authorized call with this metadata; undefined without a policy. */
+export function authorizedCall(metadata: grpc.Metadata): AuthorizedCall | undefined {
+  return authorizedCalls.get(metadata);
 }
 
 /**
@@ -39,7 +47,7 @@ export function authorizationInterceptor(
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, forward) => {
-            const peer = callerIdentity(call.getAuthContext());
+            const peer = connectionCaller(call);
             const method = descriptor.path;
             const decision = authorize(policy(), {
               path: method,
@@ -49,7 +57,7 @@ export function authorizationInterceptor(
             });
             onDecision({ method, peer, decision, metadata });
             if (decision.allowed) {
-              if (decision.rule) allowingRules.set(metadata, decision.rule);
+              authorizedCalls.set(metadata, { peer, rule: decision.rule });
               forward(metadata);
               return;
             }

@@ -2,9 +2,10 @@
 // authorization by gRPC authorization policies (gRFC A43). Issuing certificates lives in
 // ./certificate-authority.ts, imported directly where needed (it loads a heavy library).
 export {
+  type AuthorizedCall,
   type AuthzEvent,
-  allowingRule,
   authorizationInterceptor,
+  authorizedCall,
   deniedMessage,
 } from "./authorization.js";
 export { type AuthzDecision, type AuthzRequest, authorize, stringMatches } from "./authz-match.js";

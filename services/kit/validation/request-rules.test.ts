@@ -3,7 +3,13 @@ import { field as fieldRules } from "@bufbuild/protovalidate/gen/buf/validate/va
 import { describe, expect, it } from "vitest";
 import { AdminService } from "../../gen/shopmesh/admin/v1/admin_service_pb.js";
 import {
+  ReleaseStockRequestSchema as InventoryReleaseSchema,
+  ReserveStockRequestSchema as InventoryReserveSchema,
+  ReservationService,
+} from "../../gen/shopmesh/inventory/v1/reservation_service_pb.js";
+import {
   CreateOrderRequestSchema,
+  ListOrdersRequestSchema,
   OrderService,
 } from "../../gen/shopmesh/order/v1/order_service_pb.js";
 import {
@@ -213,6 +219,25 @@ describe("the proto's rules, in the API's words", () => {
     expect(broken(UpdateUserRequestSchema, { user: { id: uuid(1), etag: "old" } })).toBe("valid");
   });
 
+  it("ListOrders: a filter of at most 2000 characters; its grammar is the server's", () => {
+    expect(broken(ListOrdersRequestSchema, { filter: "x".repeat(2000), orderBy: "?" })).toBe(
+      "valid",
+    );
+    expect(broken(ListOrdersRequestSchema, { filter: "x".repeat(2001) })).toBe(
+      "filter: must be at most 2000 characters",
+    );
+  });
+
+  it("ReservationService: the same rules as the deprecated ProductService copies", () => {
+    expect(
+      broken(InventoryReserveSchema, { orderId: "x", items: [{ productId: "", quantity: 0 }] }),
+    ).toBe(
+      "order_id: must be a UUID; items[0].product_id: is required; " +
+        "items[0].quantity: must be a whole number from 1 to 1000000",
+    );
+    expect(broken(InventoryReleaseSchema, {})).toBe("order_id: is required");
+  });
+
   it("page sizes are never negative; the rest of paging is the server's", () => {
     expect(broken(ListUsersRequestSchema, { pageSize: -1 })).toBe(
       "page_size: must not be negative",
@@ -226,7 +251,13 @@ describe("warmRequestRules", () => {
   // start, not answer INTERNAL to its first caller.
   it("compiles every rule of the API", () => {
     expect(() =>
-      warmRequestRules([UserService, ProductService, OrderService, AdminService]),
+      warmRequestRules([
+        UserService,
+        ProductService,
+        OrderService,
+        AdminService,
+        ReservationService,
+      ]),
     ).not.toThrow();
   });
 });
@@ -249,7 +280,13 @@ describe("patternTexts", () => {
         if (field.message) visit(field.message, seen);
       }
     };
-    for (const service of [UserService, ProductService, OrderService, AdminService]) {
+    for (const service of [
+      UserService,
+      ProductService,
+      OrderService,
+      AdminService,
+      ReservationService,
+    ]) {
       for (const method of service.methods) visit(method.input);
     }
     expect(patterns.size).toBe(3);

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shopmesh/order/v1/order_service.proto.
  */
 export const file_shopmesh_order_v1_order_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJvCglPcmRlckl0ZW0SFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMgoKdW5pdF9wcmljZRgDIAEoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leUID4EEDItICCgVPcmRlchIPCgJpZBgBIAEoCUID4EEDEhcKB3VzZXJfaWQYAiABKAlCBuBBAuBBBRIzCgVpdGVtcxgDIAMoCzIcLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVySXRlbUIG4EEC4EEFEi0KBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5QgPgQQMSMwoGc3RhdHVzGAUgASgOMh4uc2hvcG1lc2gub3JkZXIudjEuT3JkZXJTdGF0dXNCA+BBAxI0CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIaCgpyZXF1ZXN0X2lkGAcgASgJQgbgQQLgQQUSNAoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiVwoPQ3JlYXRlT3JkZXJJdGVtEiIKCnByb2R1Y3RfaWQYASABKAlCDuBBArpICMgBAXIDsAEBEiAKCHF1YW50aXR5GAIgASgFQg7gQQK6SAgaBhjAhD0oASKbAQoSQ3JlYXRlT3JkZXJSZXF1ZXN0EiIKCnJlcXVlc3RfaWQYASABKAlCDuBBArpICMgBAXIDGIABEh8KB3VzZXJfaWQYAiABKAlCDuBBAbpICNgBAXIDsAEBEkAKBWl0ZW1zGAMgAygLMiIuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJJdGVtQg3gQQK6SAeSAQQIARBkIi0KD0dldE9yZGVyUmVxdWVzdBIaCgJpZBgBIAEoCUIO4EECukgIyAEBcgOwAQEibAoRTGlzdE9yZGVyc1JlcXVlc3QSHwoHdXNlcl9pZBgBIAEoCUIO4EEBukgI2AEBcgOwAQESHQoJcGFnZV9zaXplGAIgASgFQgrgQQG6SAQaAigAEhcKCnBhZ2VfdG9rZW4YAyABKAlCA+BBASJhChJMaXN0T3JkZXJzUmVzcG9uc2USLQoGb3JkZXJzGAEgAygLMhguc2hvcG1lc2gub3JkZXIudjEuT3JkZXJCA+BBAxIcCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlCA+BBAyIwChJDYW5jZWxPcmRlclJlcXVlc3QSGgoCaWQYASABKAlCDuBBArpICMgBAXIDsAEBKpoBCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAhIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAMSGwoXT1JERVJfU1RBVFVTX0NBTkNFTExJTkcQBDLTAgoMT3JkZXJTZXJ2aWNlEk4KC0NyZWF0ZU9yZGVyEiUuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJSZXF1ZXN0Ghguc2hvcG1lc2gub3JkZXIudjEuT3JkZXISSAoIR2V0T3JkZXISIi5zaG9wbWVzaC5vcmRlci52MS5HZXRPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchJZCgpMaXN0T3JkZXJzEiQuc2hvcG1lc2gub3JkZXIudjEuTGlzdE9yZGVyc1JlcXVlc3QaJS5zaG9wbWVzaC5vcmRlci52MS5MaXN0T3JkZXJzUmVzcG9uc2USTgoLQ2FuY2VsT3JkZXISJS5zaG9wbWVzaC5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlcmIGcHJvdG8z", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
+  fileDesc("CiVzaG9wbWVzaC9vcmRlci92MS9vcmRlcl9zZXJ2aWNlLnByb3RvEhFzaG9wbWVzaC5vcmRlci52MSJvCglPcmRlckl0ZW0SFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMgoKdW5pdF9wcmljZRgDIAEoCzIZLnNob3BtZXNoLmNvbW1vbi52MS5Nb25leUID4EEDItICCgVPcmRlchIPCgJpZBgBIAEoCUID4EEDEhcKB3VzZXJfaWQYAiABKAlCBuBBAuBBBRIzCgVpdGVtcxgDIAMoCzIcLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVySXRlbUIG4EEC4EEFEi0KBXRvdGFsGAQgASgLMhkuc2hvcG1lc2guY29tbW9uLnYxLk1vbmV5QgPgQQMSMwoGc3RhdHVzGAUgASgOMh4uc2hvcG1lc2gub3JkZXIudjEuT3JkZXJTdGF0dXNCA+BBAxI0CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIaCgpyZXF1ZXN0X2lkGAcgASgJQgbgQQLgQQUSNAoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiVwoPQ3JlYXRlT3JkZXJJdGVtEiIKCnByb2R1Y3RfaWQYASABKAlCDuBBArpICMgBAXIDsAEBEiAKCHF1YW50aXR5GAIgASgFQg7gQQK6SAgaBhjAhD0oASKbAQoSQ3JlYXRlT3JkZXJSZXF1ZXN0EiIKCnJlcXVlc3RfaWQYASABKAlCDuBBArpICMgBAXIDGIABEh8KB3VzZXJfaWQYAiABKAlCDuBBAbpICNgBAXIDsAEBEkAKBWl0ZW1zGAMgAygLMiIuc2hvcG1lc2gub3JkZXIudjEuQ3JlYXRlT3JkZXJJdGVtQg3gQQK6SAeSAQQIARBkIi0KD0dldE9yZGVyUmVxdWVzdBIaCgJpZBgBIAEoCUIO4EECukgIyAEBcgOwAQEioAEKEUxpc3RPcmRlcnNSZXF1ZXN0Eh8KB3VzZXJfaWQYASABKAlCDuBBAbpICNgBAXIDsAEBEh0KCXBhZ2Vfc2l6ZRgCIAEoBUIK4EEBukgEGgIoABIXCgpwYWdlX3Rva2VuGAMgASgJQgPgQQESGwoGZmlsdGVyGB4gASgJQgvgQQG6SAVyAxjQDxIVCghvcmRlcl9ieRgfIAEoCUID4EEBImEKEkxpc3RPcmRlcnNSZXNwb25zZRItCgZvcmRlcnMYASADKAsyGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlckID4EEDEhwKD25leHRfcGFnZV90b2tlbhgCIAEoCUID4EEDIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIaCgJpZBgBIAEoCUIO4EECukgIyAEBcgOwAQEqmgEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBACEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQAxIbChdPUkRFUl9TVEFUVVNfQ0FOQ0VMTElORxAEMtMCCgxPcmRlclNlcnZpY2USTgoLQ3JlYXRlT3JkZXISJS5zaG9wbWVzaC5vcmRlci52MS5DcmVhdGVPcmRlclJlcXVlc3QaGC5zaG9wbWVzaC5vcmRlci52MS5PcmRlchJICghHZXRPcmRlchIiLnNob3BtZXNoLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyElkKCkxpc3RPcmRlcnMSJC5zaG9wbWVzaC5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBolLnNob3BtZXNoLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJOCgtDYW5jZWxPcmRlchIlLnNob3BtZXNoLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBoYLnNob3BtZXNoLm9yZGVyLnYxLk9yZGVyYgZwcm90bzM", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp, file_shopmesh_common_v1_money]);
 
 /**
  * One line of an order.
@@ -216,25 +216,46 @@ export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
  */
 export type ListOrdersRequest = Message<"shopmesh.order.v1.ListOrdersRequest"> & {
   /**
-   * Only this user's orders; empty lists everyone's.
+   * Only this user's orders; empty lists everyone's. The same as `user_id = "..."` in filter
+   * (both may be given only if they name the same user).
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * 0 means the default (50); at most 1000.
+   * 0 means the default (50); at most 1000. May change from page to page.
    *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
-   * next_page_token of the previous page; empty for the first page.
+   * next_page_token of the previous page; empty for the first page. Valid only with the same
+   * filter, order_by and user_id as the request that returned it (INVALID_ARGUMENT otherwise).
    *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * AIP-160 subset: comparisons joined by AND, at most 10 of them. `user_id = "<uuid>"`,
+   * `state = CONFIRMED` (PENDING, CONFIRMED, CANCELLING, CANCELLED; also ORDER_STATUS_CONFIRMED
+   * …), `create_time > "2026-01-02T03:04:05Z"` (also <, >=, <=; an RFC 3339 time in quotes).
+   * Empty: no filter. At most 2000 characters; anything else is INVALID_ARGUMENT naming what is
+   * wrong (the grammar is the server's).
+   *
+   * @generated from field: string filter = 30;
+   */
+  filter: string;
+
+  /**
+   * `create_time` (oldest first, the default) or `create_time desc` (newest first, for a
+   * history). Anything else is INVALID_ARGUMENT.
+   *
+   * @generated from field: string order_by = 31;
+   */
+  orderBy: string;
 };
 
 /**
@@ -251,7 +272,7 @@ export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE_
  */
 export type ListOrdersResponse = Message<"shopmesh.order.v1.ListOrdersResponse"> & {
   /**
-   * One page of orders, oldest first.
+   * One page of orders, in the order order_by asked for (oldest first by default).
    *
    * @generated from field: repeated shopmesh.order.v1.Order orders = 1;
    */
@@ -371,7 +392,9 @@ export const OrderService: GenService<{
     output: typeof OrderSchema;
   },
   /**
-   * Lists orders, oldest first, optionally of one user.
+   * Lists orders, oldest first unless order_by says otherwise, filtered by user, state and
+   * creation time (AIP-160 subset). Page tokens are opaque and valid only for the query that
+   * returned them.
    *
    * @generated from rpc shopmesh.order.v1.OrderService.ListOrders
    */
