@@ -230,13 +230,27 @@ describe("ListOrders refuses what it cannot do", () => {
     expect(failure.message).toMatch(message);
   });
 
-  it("reports every bad field at once", async () => {
-    const failure = await rpcFailure(() =>
-      operator.listOrders({ filter: "nope = 1", orderBy: "nope", pageSize: -1 }),
+  it("reports every bad field at once: the proto's rules first, then the grammar's", async () => {
+    // page_size and the filter's length are the proto's rules, refused before the handler runs
+    // (a request that breaks them is not parsed); the filter's and order_by's grammar is the
+    // server's, both reported together.
+    const rules = await rpcFailure(() =>
+      operator.listOrders({ filter: "x".repeat(2001), orderBy: "nope", pageSize: -1 }),
     );
-    expect(failure.code).toBe("InvalidArgument");
-    const fields = wireDetails(failure.error).fieldViolations?.map((v) => v.field);
-    expect(fields?.sort()).toEqual(["filter", "order_by", "page_size"]);
+    expect(rules.code).toBe("InvalidArgument");
+    expect(wireDetails(rules.error)).toMatchObject({
+      reason: "INVALID_FIELD",
+      fieldViolations: [
+        { field: "page_size", description: "must not be negative" },
+        { field: "filter", description: "must be at most 2000 characters" },
+      ],
+    });
+    const grammar = await rpcFailure(() =>
+      operator.listOrders({ filter: "nope = 1", orderBy: "nope", pageSize: 5 }),
+    );
+    expect(grammar.code).toBe("InvalidArgument");
+    const fields = wireDetails(grammar.error).fieldViolations?.map((v) => v.field);
+    expect(fields?.sort()).toEqual(["filter", "order_by"]);
   });
 });
 
