@@ -1,6 +1,5 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import type { TimestampSchema } from "@bufbuild/protobuf/wkt";
-
+import { type TimestampSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   OrderSchema,
   type OrderService,
@@ -17,8 +16,8 @@ import {
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
-import { requireRequestId } from "../kit/writes/index.js";
 import type { PageTokens } from "../kit/listing/index.js";
+import { requireRequestId } from "../kit/writes/index.js";
 import type { OrderCancellation } from "./cancel-order.js";
 import { listOrders } from "./list-orders.js";
 import type { OrderRow, OrderState, OrderStore } from "./order-store.js";

@@ -38,7 +38,10 @@ export interface OrderRow {
 }
 
 /** What placing an order stores before it reserves stock. */
-export type NewOrder = Omit<OrderRow, "seq" | "status" | "createTime" | "createMicros" | "updateTime">;
+export type NewOrder = Omit<
+  OrderRow,
+  "seq" | "status" | "createTime" | "createMicros" | "updateTime"
+>;
 
 type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];

@@ -23,8 +23,8 @@ import {
 import { productNotFound } from "./product-errors.js";
 import { maxNameLength, requirePrice, toProduct } from "./product-fields.js";
 import type { ProductStore } from "./product-store.js";
-import type { StockAdjustments } from "./stock-adjustments.js";
 import { reservationRules } from "./reservation-handlers.js";
+import type { StockAdjustments } from "./stock-adjustments.js";
 import type { StockStore } from "./stock-store.js";
 import { updateProduct } from "./update-product.js";
 

@@ -23,8 +23,8 @@ import type { OrderDependencies } from "../../services/order/place-order.js";
 import { productHandlers } from "../../services/product/handlers.js";
 import { migrations as productMigrations } from "../../services/product/migrations.js";
 import { ProductStore } from "../../services/product/product-store.js";
-import { StockAdjustments } from "../../services/product/stock-adjustments.js";
 import { reservationHandlers } from "../../services/product/reservation-handlers.js";
+import { StockAdjustments } from "../../services/product/stock-adjustments.js";
 import { StockStore } from "../../services/product/stock-store.js";
 import { userHandlers } from "../../services/user/handlers.js";
 import { migrations as userMigrations } from "../../services/user/migrations.js";
@@ -107,7 +107,11 @@ export async function orderFixture(
     implement(
       ProductService,
       faulty(
-        productHandlers(new ProductStore(productDb.pool), stock, new StockAdjustments(productDb.pool)),
+        productHandlers(
+          new ProductStore(productDb.pool),
+          stock,
+          new StockAdjustments(productDb.pool),
+        ),
       ),
     ),
     implement(ReservationService, faulty(reservationHandlers(stock))),
