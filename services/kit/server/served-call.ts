@@ -25,6 +25,15 @@ export interface CallOutcome {
 export type CallObserver = (outcome: CallOutcome) => void;
 
 /**
+ * How much earlier than ours a caller's deadline may expire. The server counts the timeout from
+ * when it read the headers, so the caller's own timer fires first, by the request's transit and
+ * both event loops' lag, and its cancel can arrive just before our deadline: the caller then saw
+ * DEADLINE_EXCEEDED, and so must our logs and metrics. (A caller cancelling on purpose this close
+ * to its deadline is counted as timed out; it nearly was.)
+ */
+const clientDeadlineLeadMs = 50;
+
+/**
  * The handler's view of the call, its span, and `end`, which marks it answered (so a later close
  * is no cancel), ends the span with the status sent, and tells the observer how it ended: the
  * status the client gets, which is not what the handler said when the caller has gone first.
@@ -45,7 +54,7 @@ export function servedCall(
   // deadline, when it has already answered DEADLINE_EXCEEDED.
   call.once("cancelled", () => {
     if (finished) return;
-    if (Date.now() >= deadlineMs) {
+    if (Date.now() >= deadlineMs - clientDeadlineLeadMs) {
       cancellation.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     } else cancellation.abort(new RpcError(Status.CANCELLED, "call cancelled"));
   });
