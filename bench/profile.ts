@@ -15,8 +15,11 @@ import {
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { runH2load } from "./h2load.js";
+import { startOtlpSink } from "./otlp-sink.js";
 import { operatorDial } from "./mtls-cost.js";
 import { cpuMicros } from "./process-stats.js";
+import { clientsOf } from "./stack.js";
+import { createFixture } from "./stack-cases.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `node dist/bench/profile.js <case> [outDir]`: CPU profiles of every process of the mesh (and
@@ -25,6 +28,8 @@ import { runUnaryLoad } from "./unary-load.js";
 //   plain | mtls        GetProduct from the Node client, 32 in flight (mTLS: operator identity)
 //   idle-plain | idle-mtls   no load at all: what the processes burn on their own
 //   edge | edge-json | edge-token   GetProduct through the edge with h2load (plaintext mesh)
+//   create-order        CreateOrder from the Node client, 32 in flight, spans exported at 100%
+//                       to an in-process OTLP sink (as `make bench`'s full-stack case)
 // Profiles go to outDir (default profiles/, git-ignored): open them in Chrome's DevTools or
 // summarise them with `node dist/bench/profile-summary.js FILE`.
 
@@ -48,7 +53,16 @@ try {
   for (const name of serviceNames) await database.ensureDatabase(`profile_${name}`);
   const mtls = caseName.endsWith("mtls");
   const trust = mtls ? await ensureTrustDomain({ dir: path.join(dir, "trust") }) : "plaintext";
-  const quiet = { LOG_LEVEL: "info", OTEL_METRICS_EXPORTER: "none", OTEL_TRACES_EXPORTER: "none" };
+  const orders = caseName === "create-order";
+  const sink = orders ? await startOtlpSink() : undefined;
+  const quiet = {
+    LOG_LEVEL: "info",
+    OTEL_METRICS_EXPORTER: "none",
+    NATS_URL: "nats://127.0.0.1:1",
+    ...(sink
+      ? { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint }
+      : { OTEL_TRACES_EXPORTER: "none" }),
+  };
   const mesh = await startMesh({
     host: "127.0.0.1",
     ports: { user: 50251, product: 50252, order: 50253 },
@@ -102,7 +116,22 @@ try {
       return { result, cpuMicros: { ...used, client: client.user + client.system } };
     };
     let report: unknown;
-    if (caseName === "plain" || caseName === "mtls") {
+    if (orders) {
+      const fixture = await createFixture(mesh);
+      const { orders: orderClient } = clientsOf(mesh);
+      report = await measure((durationSeconds) =>
+        runUnaryLoad(
+          () =>
+            orderClient.createOrder({
+              requestId: randomUUID(),
+              userId: fixture.userId,
+              items: [{ productId: fixture.productId, quantity: 1 }],
+            }),
+          { concurrency: 32, durationSeconds },
+        ),
+      );
+      orderClient.close();
+    } else if (caseName === "plain" || caseName === "mtls") {
       report = await measure((durationSeconds) =>
         runUnaryLoad(() => products.getProduct({ id: productId }), {
           concurrency: 32,
@@ -157,6 +186,7 @@ try {
     process.stdout.write(`${caseName}: ${JSON.stringify(report)}\n`);
   } finally {
     await mesh.stopAll();
+    await sink?.close();
   }
   for (const name of [...serviceNames, "edge"]) {
     const file = profiled(name).PROFILE_OUT;
