@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -15,8 +15,8 @@ import {
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { runH2load } from "./h2load.js";
-import { startOtlpSink } from "./otlp-sink.js";
 import { operatorDial } from "./mtls-cost.js";
+import { startOtlpSink } from "./otlp-sink.js";
 import { cpuMicros } from "./process-stats.js";
 import { clientsOf } from "./stack.js";
 import { createFixture } from "./stack-cases.js";
@@ -37,12 +37,17 @@ const [caseName = "mtls", outDir = path.join(repoRoot, "profiles")] = process.ar
 const seconds = Number(process.env.PROFILE_SECONDS ?? "10");
 const warmUpSeconds = 3;
 const hook = path.join(repoRoot, "dist", "bench", "cpu-profile-hook.js");
-const profiled = (name: string) => ({
+// PROFILE=off: the same run without the profiler (its sampling thread costs ~15% of a core per
+// process), for CPU per request comparable with `make bench`, e.g. in A/B pairs of two builds.
+const profiling = process.env.PROFILE !== "off";
+const profiled = (name: string): Record<string, string> => (profiling ? profileEnv(name) : {});
+const profileEnv = (name: string) => ({
   NODE_OPTIONS: `--import ${hook}`,
   PROFILE_OUT: path.join(outDir, `${caseName}-${name}.cpuprofile`),
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+await mkdir(outDir, { recursive: true });
 const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-profile-"));
 await chmod(dir, 0o755);
 const database = await startEmbeddedPostgres({
@@ -96,10 +101,13 @@ try {
       })
     ).id;
     // Runs `load` for warm-up + `seconds`, profiling and counting CPU over the last `seconds`.
-    const measure = async (load: (durationSeconds: number) => Promise<{ requests?: number }>) => {
+    const measure = async (
+      load: (durationSeconds: number) => Promise<{ requests?: number; rps?: number }>,
+    ) => {
       const running = load(warmUpSeconds + seconds);
       await sleep(warmUpSeconds * 1000);
       const signal = () => {
+        if (!profiling) return;
         for (const pid of Object.values(pids)) process.kill(pid, "SIGUSR2");
       };
       const before = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuMicros(p)]));
@@ -113,7 +121,15 @@ try {
       const client = process.cpuUsage(self);
       const result = await running;
       await sleep(1000);
-      return { result, cpuMicros: { ...used, client: client.user + client.system } };
+      // The window's requests, at the run's mean rate (the run also holds the warm-up).
+      const served = (result.rps ?? 0) * seconds;
+      const services = serviceNames.reduce((sum, name) => sum + (used[name] ?? 0), 0);
+      return {
+        result,
+        cpuMicros: { ...used, client: client.user + client.system },
+        ...(served > 0 && { servicesCpuMicrosPerRequest: Math.round(services / served) }),
+        loadAverage: os.loadavg()[0],
+      };
     };
     let report: unknown;
     if (orders) {
@@ -189,8 +205,8 @@ try {
     await sink?.close();
   }
   for (const name of [...serviceNames, "edge"]) {
-    const file = profiled(name).PROFILE_OUT;
-    if (existsSync(file)) process.stdout.write(`profile: ${file}\n`);
+    const file = profileEnv(name).PROFILE_OUT;
+    if (profiling && existsSync(file)) process.stdout.write(`profile: ${file}\n`);
   }
 } finally {
   await database.stop();
