@@ -1,0 +1,286 @@
+import type http2 from "node:http2";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { Metadata } from "@grpc/grpc-js";
+import type { CallContext } from "../call-context.js";
+import { invalidArgument, RpcError, Status } from "../rpc-error.js";
+import { CallCancellation } from "../server/call-cancellation.js";
+import { type RequestHeaders, type ServedMethod, serveUnary } from "./served-unary.js";
+import { socketAddress } from "./socket-address.js";
+
+/** Takes an HTTP/2 stream it serves itself (true), or leaves it to connect-node (false). */
+export type StreamTaker = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+) => boolean;
+
+// gRPC's length prefix: one flag byte (compressed or not), four bytes of length.
+const prefixBytes = 5;
+// Connect-node answers these content types for gRPC; `application/grpc+json` stays with it.
+const grpcProto = new Set(["application/grpc", "application/grpc+proto"]);
+const responseHeaders = { ":status": 200, "content-type": "application/grpc+proto" };
+
+/**
+ * Unary gRPC calls answered on Node's HTTP/2 core API instead of connect-node's pipeline (its
+ * async iterables, universal request and response, per-call AbortSignal, and Node's HTTP/2
+ * compatibility layer cost ~6× the product service's CPU per call; bench/README.md, "What the
+ * edge costs"). The same {@link ServedMethod} objects are served, through {@link serveUnary},
+ * so door policy, spans, logs and errors are the connect path's by construction; timeouts and
+ * protocol errors go through connect's own gRPC helpers, so their texts are the same too.
+ * Anything else (gRPC-Web, Connect, JSON, compressed requests, unknown paths) is left alone.
+ */
+export function grpcStreamTaker(
+  methods: readonly ServedMethod[],
+  options: { readonly readMaxBytes: number },
+): StreamTaker {
+  const routes = new Map(methods.map((served) => [served.path, served]));
+  return (stream, headers) => {
+    if (headers[":method"] !== "POST" || !grpcProto.has(headers["content-type"] ?? "")) {
+      return false;
+    }
+    const encoding = headers["grpc-encoding"];
+    if (encoding !== undefined && encoding !== "identity") return false;
+    const served = routes.get(headers[":path"] ?? "");
+    if (!served) return false;
+    serveStream(served, stream, headers, options.readMaxBytes);
+    return true;
+  };
+}
+
+function serveStream(
+  served: ServedMethod,
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  readMaxBytes: number,
+): void {
+  const call = new StreamCall();
+  // A stream closed before the answer: the caller cancelled (RST_STREAM) or went away.
+  stream.once("close", () => call.closed());
+  const responseHeader: Record<string, string> = {};
+  const fail = (error: unknown) => {
+    call.answered();
+    respond(stream, responseHeader, undefined, ConnectError.from(error));
+  };
+  const timeout = parseTimeout(
+    (headers["grpc-timeout"] as string | undefined) ?? null,
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (timeout.error) {
+    drain(stream, () => fail(timeout.error));
+    return;
+  }
+  readMessage(stream, readMaxBytes).then((message) => {
+    if (message instanceof ConnectError) {
+      fail(message);
+      return;
+    }
+    const deadline =
+      timeout.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout.timeoutMs;
+    const context = callContext(served.path, stream, headers, deadline, call);
+    let request: unknown;
+    let malformed: RpcError | undefined;
+    try {
+      request = fromBinary(served.method.input, message);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      malformed = invalidArgument(
+        "request",
+        `not a valid message (${reason})`,
+        "MALFORMED_REQUEST",
+      );
+    }
+    // A malformed request is refused as the caller's mistake, logged and traced like any call.
+    const method = malformed ? { ...served, call: () => Promise.reject(malformed) } : served;
+    serveUnary(method, request, context, headerReader(headers), (key, value) => {
+      responseHeader[key] = value;
+    }).then((response) => {
+      call.answered();
+      respond(stream, responseHeader, frame(toBinary(served.method.output, response as never)));
+    }, fail);
+  }, fail);
+}
+
+/**
+ * One call's cancellation: aborted when the caller goes first (its stream closes unanswered)
+ * or its deadline passes. The AbortController and the deadline's timer are made only when
+ * something asks for the signal (the edge's forwarding does; connect-node made both always).
+ */
+class StreamCall {
+  private readonly cancellation = new CallCancellation();
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+  deadline = Number.POSITIVE_INFINITY;
+
+  get signal(): AbortSignal {
+    const { signal } = this.cancellation;
+    if (!this.timer && !this.done && Number.isFinite(this.deadline)) {
+      const expire = () =>
+        this.cancellation.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+      this.timer = setTimeout(expire, Math.max(0, this.deadline - Date.now()));
+    }
+    return signal;
+  }
+
+  answered(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+  }
+
+  closed(): void {
+    if (!this.done) this.cancellation.abort(new RpcError(Status.CANCELLED, "call cancelled"));
+    this.answered();
+  }
+}
+
+/**
+ * The request's one message, or the ConnectError connect-node answers for a body over the
+ * limit (checked on the length prefix, before the rest is read), a broken envelope, none or two
+ * messages, or a compressed one.
+ */
+function readMessage(
+  stream: http2.ServerHttp2Stream,
+  readMaxBytes: number,
+): Promise<Buffer | ConnectError> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let refused: ConnectError | undefined;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length < prefixBytes) return;
+      const body = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      chunks.length = 0;
+      chunks.push(body);
+      const size = body.readUInt32BE(1);
+      if (size > readMaxBytes) {
+        refused = new ConnectError(
+          `message size ${size} is larger than configured readMaxBytes ${readMaxBytes}`,
+          Code.ResourceExhausted,
+        );
+        stream.off("data", onData);
+        stream.resume(); // what is left of the body is read and dropped
+        resolve(refused);
+      }
+    };
+    stream.on("data", onData);
+    stream.once("error", reject);
+    stream.once("end", () => {
+      if (refused) return;
+      resolve(envelope(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    });
+  });
+}
+
+function envelope(body: Buffer): Buffer | ConnectError {
+  if (body.length === 0) {
+    return new ConnectError(
+      "protocol error: missing input message for unary method",
+      Code.Unimplemented,
+    );
+  }
+  if (body.length < prefixBytes) {
+    return new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  }
+  const size = body.readUInt32BE(1);
+  if (body.length < prefixBytes + size) {
+    return new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  }
+  if (body.length > prefixBytes + size) {
+    return new ConnectError(
+      "protocol error: received extra input message for unary method",
+      Code.Unimplemented,
+    );
+  }
+  if ((body[0] ?? 0) & 1) {
+    return new ConnectError(
+      "protocol error: received compressed message without grpc-encoding",
+      Code.Internal,
+    );
+  }
+  return body.subarray(prefixBytes);
+}
+
+function callContext(
+  path: string,
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  deadline: number,
+  call: StreamCall,
+): CallContext {
+  call.deadline = deadline;
+  const metadata = new Metadata();
+  for (const key in headers) {
+    const value = headers[key];
+    // Pseudo-headers are HTTP/2's, and binary headers need Buffers (nothing reads them here).
+    if (key.startsWith(":") || key.endsWith("-bin") || value === undefined) continue;
+    metadata.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return {
+    method: path,
+    metadata,
+    deadline,
+    get signal() {
+      return call.signal;
+    },
+    address: sessionAddress(stream.session),
+  };
+}
+
+// Read once per connection: the session's socket is a proxy, and its peer does not change.
+const addresses = new WeakMap<http2.Http2Session, string>();
+
+function sessionAddress(session: http2.Http2Session | undefined): string {
+  if (!session) return socketAddress(undefined);
+  let address = addresses.get(session);
+  if (address === undefined) {
+    address = socketAddress(session.socket);
+    addresses.set(session, address);
+  }
+  return address;
+}
+
+function headerReader(headers: http2.IncomingHttpHeaders): RequestHeaders {
+  return {
+    get: (key) => {
+      const value = headers[key];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    keys: () => Object.keys(headers).filter((key) => !key.startsWith(":")),
+  };
+}
+
+function frame(message: Uint8Array): Buffer {
+  const bytes = Buffer.allocUnsafe(prefixBytes + message.length);
+  bytes[0] = 0;
+  bytes.writeUInt32BE(message.length, 1);
+  bytes.set(message, prefixBytes);
+  return bytes;
+}
+
+/** Headers, the message (on success), then the trailers with the status, as connect-node sends. */
+function respond(
+  stream: http2.ServerHttp2Stream,
+  header: Record<string, string> | undefined,
+  body: Buffer | undefined,
+  error?: ConnectError,
+): void {
+  if (stream.destroyed || stream.closed) return;
+  const trailers: Record<string, string> = {};
+  if (error) {
+    setTrailerStatus(new Headers(), error).forEach((value, key) => {
+      trailers[key] = value;
+    });
+  } else trailers["grpc-status"] = "0";
+  stream.respond({ ...responseHeaders, ...header }, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+  stream.end(body);
+}
+
+/** Reads and drops the request body, then calls `then` (an error answered before reading). */
+function drain(stream: http2.ServerHttp2Stream, then: () => void): void {
+  stream.resume();
+  if (stream.readableEnded) then();
+  else stream.once("end", then);
+}
