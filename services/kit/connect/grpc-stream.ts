@@ -1,6 +1,8 @@
 import type http2 from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../call-context.js";
@@ -20,6 +22,9 @@ const prefixBytes = 5;
 // Connect-node answers these content types for gRPC; `application/grpc+json` stays with it.
 const grpcProto = new Set(["application/grpc", "application/grpc+proto"]);
 const responseHeaders = { ":status": 200, "content-type": "application/grpc+proto" };
+// connect-node's defaults: what it offers to compress responses with, and from what size.
+const compressions = [compressionGzip, compressionBrotli];
+const compressMinBytes = 1024;
 
 /**
  * Unary gRPC calls answered on Node's HTTP/2 core API instead of connect-node's pipeline (its
@@ -58,6 +63,14 @@ function serveStream(
   // A stream closed before the answer: the caller cancelled (RST_STREAM) or went away.
   stream.once("close", () => call.closed());
   const responseHeader: Record<string, string> = {};
+  // Responses are compressed as connect-node does, with what the caller accepts.
+  const compression = compressionNegotiate(
+    compressions,
+    null,
+    (headers["grpc-accept-encoding"] as string | undefined) ?? null,
+    "grpc-accept-encoding",
+  ).response;
+  if (compression) responseHeader["grpc-encoding"] = compression.name;
   const fail = (error: unknown) => {
     call.answered();
     respond(stream, responseHeader, undefined, ConnectError.from(error));
@@ -94,10 +107,12 @@ function serveStream(
     const method = malformed ? { ...served, call: () => Promise.reject(malformed) } : served;
     serveUnary(method, request, context, headerReader(headers), (key, value) => {
       responseHeader[key] = value;
-    }).then((response) => {
-      call.answered();
-      respond(stream, responseHeader, frame(toBinary(served.method.output, response as never)));
-    }, fail);
+    })
+      .then((response) => frame(toBinary(served.method.output, response as never), compression))
+      .then((body) => {
+        call.answered();
+        respond(stream, responseHeader, body);
+      }, fail);
   }, fail);
 }
 
@@ -251,11 +266,13 @@ function headerReader(headers: http2.IncomingHttpHeaders): RequestHeaders {
   };
 }
 
-function frame(message: Uint8Array): Buffer {
-  const bytes = Buffer.allocUnsafe(prefixBytes + message.length);
-  bytes[0] = 0;
-  bytes.writeUInt32BE(message.length, 1);
-  bytes.set(message, prefixBytes);
+async function frame(message: Uint8Array, compression: Compression | null): Promise<Buffer> {
+  const compress = compression !== null && message.length >= compressMinBytes;
+  const data = compress ? await compression.compress(message) : message;
+  const bytes = Buffer.allocUnsafe(prefixBytes + data.length);
+  bytes[0] = compress ? 1 : 0;
+  bytes.writeUInt32BE(data.length, 1);
+  bytes.set(data, prefixBytes);
   return bytes;
 }
 
