@@ -47,7 +47,7 @@ export const edgeCases = {
   json: "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
   token: "GetProduct via the edge, gRPC, signed in (CPU: edge)",
   connectGrpc:
-    "GetProduct via the edge, gRPC through connect-node (GRPC_STREAM_PATH=false; CPU: edge)",
+    "GetProduct via the edge, gRPC through connect-node (KIT_UNARY_PATHS=false; CPU: edge)",
 } as const;
 
 /**
@@ -83,7 +83,7 @@ export async function measureEdgeCost(context: StackContext): Promise<EdgeCost> 
           env: { ...edgeEnv, ...env },
         });
       const edge = await start(edgePort, {});
-      const before = await start(edgePort + 1, { GRPC_STREAM_PATH: "false" });
+      const before = await start(edgePort + 1, { KIT_UNARY_PATHS: "false" });
       try {
         // h2load counts HTTP 200 with any grpc-status as a success: check each door answers.
         for (const address of [edge.address, before.address]) {

@@ -25,7 +25,7 @@ import { runUnaryLoad } from "./unary-load.js";
 //   plain | mtls        GetProduct from the Node client, 32 in flight (mTLS: operator identity)
 //   idle-plain | idle-mtls   no load at all: what the processes burn on their own
 //   edge | edge-json | edge-token   GetProduct through the edge with h2load (plaintext mesh)
-//   edge-connect        as edge, with GRPC_STREAM_PATH=false (gRPC through connect-node)
+//   edge-connect        as edge, with KIT_UNARY_PATHS=false (gRPC through connect-node)
 // Profiles go to outDir (default profiles/, git-ignored): open them in Chrome's DevTools or
 // summarise them with `node dist/bench/profile-summary.js FILE`.
 
@@ -129,7 +129,7 @@ try {
           RATE_LIMIT_ADDRESS_BURST: "1000000000",
           RATE_LIMIT_USER_PER_SECOND: "1000000000",
           RATE_LIMIT_USER_BURST: "1000000000",
-          ...(caseName === "edge-connect" && { GRPC_STREAM_PATH: "false" }),
+          ...(caseName === "edge-connect" && { KIT_UNARY_PATHS: "false" }),
           ...profiled("edge"),
         },
       });

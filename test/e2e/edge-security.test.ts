@@ -293,7 +293,7 @@ describe("gRPC callers get the same answers on the stream path as through connec
 
   beforeAll(async () => {
     doors.stream = await edge.startEdge(streamCaseLimits);
-    doors.connect = await edge.startEdge({ ...streamCaseLimits, GRPC_STREAM_PATH: "false" });
+    doors.connect = await edge.startEdge({ ...streamCaseLimits, KIT_UNARY_PATHS: "false" });
     Object.assign(world, {
       issuer: edge.issuer,
       alice: tokens.alice,

@@ -9,7 +9,7 @@ import { ProductService } from "../../services/gen/shopmesh/product/v1/product_s
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { type WireDetails, wireDetails } from "../support/error-details.js";
 
-// gRPC callers are served on the edge's HTTP/2 stream path; GRPC_STREAM_PATH=false sends them
+// gRPC callers are served on the edge's HTTP/2 stream path; KIT_UNARY_PATHS=false sends them
 // through connect-node as before. One table of calls, run against an edge of each kind on one
 // mesh: every status, message, detail and header must be the same, and what the other edge
 // tests expect (edge-security.test.ts runs it).

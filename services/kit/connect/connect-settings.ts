@@ -24,9 +24,9 @@ export function connectServiceSettings(defaultPort: number) {
       parse: integer(1024, 64 * 1024 * 1024),
       default: 64 * 1024,
     },
-    // gRPC callers served on Node's HTTP/2 streams (same handlers, rules and errors, far less
-    // CPU per call); false sends them through connect-node like every other protocol.
-    grpcStreamPath: { env: "GRPC_STREAM_PATH", parse: boolean, default: true },
+    // Unary gRPC and Connect calls served by the kit's own protocol paths (the same handlers,
+    // rules and errors, far less CPU per call); false sends every call through connect-node.
+    kitUnaryPaths: { env: "KIT_UNARY_PATHS", parse: boolean, default: true },
     // Exact origins such as https://shop.example.com; `*` (any site) is logged as a warning.
     corsAllowedOrigins: {
       env: "CORS_ALLOWED_ORIGINS",

@@ -1,14 +1,12 @@
 import type http2 from "node:http2";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { Metadata } from "@grpc/grpc-js";
-import type { CallContext } from "../call-context.js";
-import { invalidArgument, RpcError, Status } from "../rpc-error.js";
-import { CallCancellation } from "../server/call-cancellation.js";
-import { type RequestHeaders, type ServedMethod, serveUnary } from "./served-unary.js";
+import { invalidArgument, type RpcError } from "../rpc-error.js";
+import { headerReader, IncomingCall, incomingContext } from "./incoming-call.js";
+import { type ServedMethod, serveUnary } from "./served-unary.js";
 import { socketAddress } from "./socket-address.js";
 
 /** Takes an HTTP/2 stream it serves itself (true), or leaves it to connect-node (false). */
@@ -59,7 +57,7 @@ function serveStream(
   headers: http2.IncomingHttpHeaders,
   readMaxBytes: number,
 ): void {
-  const call = new StreamCall();
+  const call = new IncomingCall();
   // A stream closed before the answer: the caller cancelled (RST_STREAM) or went away.
   stream.once("close", () => call.closed());
   const responseHeader: Record<string, string> = {};
@@ -90,7 +88,7 @@ function serveStream(
     }
     const deadline =
       timeout.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout.timeoutMs;
-    const context = callContext(served.path, stream, headers, deadline, call);
+    const context = incomingContext(served.path, headers, deadline, call, sessionAddress(stream));
     let request: unknown;
     let malformed: RpcError | undefined;
     try {
@@ -108,44 +106,17 @@ function serveStream(
     serveUnary(method, request, context, headerReader(headers), (key, value) => {
       responseHeader[key] = value;
     })
-      .then((response) => frame(toBinary(served.method.output, response as never), compression))
+      .then((response) =>
+        frame(
+          toBinary(served.method.output, create(served.method.output, response as never)),
+          compression,
+        ),
+      )
       .then((body) => {
         call.answered();
         respond(stream, responseHeader, body);
       }, fail);
   }, fail);
-}
-
-/**
- * One call's cancellation: aborted when the caller goes first (its stream closes unanswered)
- * or its deadline passes. The AbortController and the deadline's timer are made only when
- * something asks for the signal (the edge's forwarding does; connect-node made both always).
- */
-class StreamCall {
-  private readonly cancellation = new CallCancellation();
-  private timer: NodeJS.Timeout | undefined;
-  private done = false;
-  deadline = Number.POSITIVE_INFINITY;
-
-  get signal(): AbortSignal {
-    const { signal } = this.cancellation;
-    if (!this.timer && !this.done && Number.isFinite(this.deadline)) {
-      const expire = () =>
-        this.cancellation.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
-      this.timer = setTimeout(expire, Math.max(0, this.deadline - Date.now()));
-    }
-    return signal;
-  }
-
-  answered(): void {
-    this.done = true;
-    clearTimeout(this.timer);
-  }
-
-  closed(): void {
-    if (!this.done) this.cancellation.abort(new RpcError(Status.CANCELLED, "call cancelled"));
-    this.answered();
-  }
 }
 
 /**
@@ -217,55 +188,6 @@ function envelope(body: Buffer): Buffer | ConnectError {
   return body.subarray(prefixBytes);
 }
 
-function callContext(
-  path: string,
-  stream: http2.ServerHttp2Stream,
-  headers: http2.IncomingHttpHeaders,
-  deadline: number,
-  call: StreamCall,
-): CallContext {
-  call.deadline = deadline;
-  const metadata = new Metadata();
-  for (const key in headers) {
-    const value = headers[key];
-    // Pseudo-headers are HTTP/2's, and binary headers need Buffers (nothing reads them here).
-    if (key.startsWith(":") || key.endsWith("-bin") || value === undefined) continue;
-    metadata.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return {
-    method: path,
-    metadata,
-    deadline,
-    get signal() {
-      return call.signal;
-    },
-    address: sessionAddress(stream.session),
-  };
-}
-
-// Read once per connection: the session's socket is a proxy, and its peer does not change.
-const addresses = new WeakMap<http2.Http2Session, string>();
-
-function sessionAddress(session: http2.Http2Session | undefined): string {
-  if (!session) return socketAddress(undefined);
-  let address = addresses.get(session);
-  if (address === undefined) {
-    address = socketAddress(session.socket);
-    addresses.set(session, address);
-  }
-  return address;
-}
-
-function headerReader(headers: http2.IncomingHttpHeaders): RequestHeaders {
-  return {
-    get: (key) => {
-      const value = headers[key];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-    keys: () => Object.keys(headers).filter((key) => !key.startsWith(":")),
-  };
-}
-
 async function frame(message: Uint8Array, compression: Compression | null): Promise<Buffer> {
   const compress = compression !== null && message.length >= compressMinBytes;
   const data = compress ? await compression.compress(message) : message;
@@ -274,6 +196,20 @@ async function frame(message: Uint8Array, compression: Compression | null): Prom
   bytes.writeUInt32BE(data.length, 1);
   bytes.set(data, prefixBytes);
   return bytes;
+}
+
+// Read once per connection: the session's socket is a proxy, and its peer does not change.
+const addresses = new WeakMap<http2.Http2Session, string>();
+
+function sessionAddress(stream: http2.ServerHttp2Stream): string {
+  const { session } = stream;
+  if (!session) return socketAddress(undefined);
+  let address = addresses.get(session);
+  if (address === undefined) {
+    address = socketAddress(session.socket);
+    addresses.set(session, address);
+  }
+  return address;
 }
 
 /** Headers, the message (on success), then the trailers with the status, as connect-node sends. */

@@ -15,6 +15,7 @@ import { loadWorkloadTrust, type WorkloadTrust } from "../trust/index.js";
 import { requestRulesInterceptor, warmRequestRules } from "../validation/index.js";
 import { connectRoutes, peerKey } from "./connect-routes.js";
 import { type ConnectServiceConfig, connectServiceSettings } from "./connect-settings.js";
+import { connectUnaryTaker } from "./connect-unary.js";
 import { withCors } from "./cors.js";
 import { type ExposedService, expose } from "./exposed-service.js";
 import { grpcStreamTaker } from "./grpc-stream.js";
@@ -115,14 +116,21 @@ export async function runConnectService<Settings extends Record<string, Setting<
     contextValues: (request) => createContextValues().set(peerKey, socketAddress(request.socket)),
     ...(parts.fallback ? { fallback: parts.fallback as never } : {}),
   });
+  const connectHandler = handler as HttpHandler;
+  // Unary calls the kit's own paths answer; connect-node gets the rest (and everything, if off).
+  const limits = { readMaxBytes: config.maxBodyBytes };
+  const takeConnect = config.kitUnaryPaths ? connectUnaryTaker(methods, limits) : undefined;
   const listener = await listenHttp({
     host: config.host,
     port: config.port,
-    handler: withCors(handler as HttpHandler, config.corsAllowedOrigins),
+    handler: withCors(
+      takeConnect
+        ? (req, res) => takeConnect(req, res) || connectHandler(req, res)
+        : connectHandler,
+      config.corsAllowedOrigins,
+    ),
     // gRPC callers need no CORS (browsers cannot speak it) and skip connect-node's pipeline.
-    takeStream: config.grpcStreamPath
-      ? grpcStreamTaker(methods, { readMaxBytes: config.maxBodyBytes })
-      : undefined,
+    takeStream: config.kitUnaryPaths ? grpcStreamTaker(methods, limits) : undefined,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
   });
   // No database to watch: serving once listening; the dependencies have breakers of their own.
