@@ -285,9 +285,9 @@ describe("internal services", () => {
   });
 });
 
-// Last: the table ends by stopping the order service. Two more edges on this mesh, one serving
-// gRPC callers on its stream path (the default) and one through connect-node.
-describe("gRPC callers get the same answers on the stream path as through connect-node", () => {
+// Last: it ends by stopping the order service. Two more edges on this mesh, one serving unary
+// calls on the kit's own paths (the default) and one through connect-node.
+describe("callers get the same answers from the kit's unary paths as through connect-node", () => {
   const doors = { stream: "", connect: "" };
   const world = {} as { -readonly [K in keyof StreamCaseWorld]: StreamCaseWorld[K] };
 
@@ -311,6 +311,13 @@ describe("gRPC callers get the same answers on the stream path as through connec
     expect(stream).toEqual(connect);
     expect(`${stream.code} ${stream.message}`.trim()).toMatch(expected);
     expect(stream).toMatchObject(alsoExpected);
+  });
+
+  it.each(streamCases(world))("%s, with Connect JSON", async (_name, call, expected) => {
+    const kit = await outcome(() => call((auth) => doorAt(doors.stream, auth, true)));
+    const connect = await outcome(() => call((auth) => doorAt(doors.connect, auth, true)));
+    expect(kit).toEqual(connect);
+    expect(`${kit.code} ${kit.message}`.trim()).toMatch(expected);
   });
 
   it("answers bytes that are no message as the caller's mistake (connect-node: INTERNAL)", async () => {
