@@ -58,8 +58,10 @@ function serveStream(
   readMaxBytes: number,
 ): void {
   const call = new IncomingCall();
-  // A stream closed before the answer: the caller cancelled (RST_STREAM) or went away.
+  // A stream closed before the answer: the caller cancelled (RST_STREAM) or went away. A
+  // stream error is the same (and must be listened to: unheard, it would end the process).
   stream.once("close", () => call.closed());
+  stream.on("error", () => call.closed());
   const responseHeader: Record<string, string> = {};
   // Responses are compressed as connect-node does, with what the caller accepts.
   const compression = compressionNegotiate(
@@ -151,7 +153,7 @@ function readMessage(
       }
     };
     stream.on("data", onData);
-    stream.once("error", reject);
+    stream.on("error", reject);
     stream.once("end", () => {
       if (refused) return;
       resolve(envelope(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
