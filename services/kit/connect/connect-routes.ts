@@ -1,7 +1,7 @@
 import { type ConnectRouter, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../call-context.js";
-import { type ServedMethod, serveUnary } from "./served-unary.js";
+import { responseMessage, type ServedMethod, serveUnary } from "./served-unary.js";
 
 /** The caller's address as `host:port`, filled in from the socket for every request. */
 export const peerKey = createContextKey("", { description: "caller address" });
@@ -18,8 +18,11 @@ export function connectRoutes(methods: readonly ServedMethod[]): (router: Connec
       const service = served.method.parent;
       const implementation = byService.get(service) ?? {};
       byService.set(service, implementation);
-      implementation[served.method.localName] = (request: unknown, handler: HandlerContext) =>
-        serveUnary(
+      implementation[served.method.localName] = async (
+        request: unknown,
+        handler: HandlerContext,
+      ) => {
+        const response = await serveUnary(
           served,
           request,
           callContext(served.path, handler),
@@ -29,6 +32,8 @@ export function connectRoutes(methods: readonly ServedMethod[]): (router: Connec
           },
           (key, value) => handler.responseHeader.set(key, value),
         );
+        return responseMessage(served.method.output, response);
+      };
     }
     for (const [service, implementation] of byService) {
       router.service(service, implementation as never);

@@ -1,6 +1,6 @@
 import type http from "node:http";
 import type http2 from "node:http2";
-import { create, type DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   compressionNegotiate,
@@ -18,7 +18,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { headerReader, IncomingCall, incomingContext } from "./incoming-call.js";
-import { type ServedMethod, serveUnary } from "./served-unary.js";
+import { responseBytes, responseMessage, type ServedMethod, serveUnary } from "./served-unary.js";
 import { socketAddress } from "./socket-address.js";
 
 /** Answers a request it serves itself (true), or leaves it to connect-node (false). */
@@ -115,10 +115,13 @@ function serveRequest(
       const output = await serveUnary(served, input, context, headerReader(headers), (k, v) => {
         header[k] = v;
       });
-      // Handlers may return a message's init shape: made a message as connect-node does.
+      // Binary responses go out as they came; JSON needs the message (connect's serializer).
+      const schema = served.method.output;
       return [
         200,
-        serialization.getO(binary).serialize(create(served.method.output, output as never)),
+        binary
+          ? responseBytes(schema, output)
+          : serialization.getO(false).serialize(responseMessage(schema, output)),
       ];
     } catch (thrown) {
       const error =

@@ -1,12 +1,12 @@
 import type http2 from "node:http2";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { invalidArgument, type RpcError } from "../rpc-error.js";
 import { headerReader, IncomingCall, incomingContext } from "./incoming-call.js";
-import { type ServedMethod, serveUnary } from "./served-unary.js";
+import { responseBytes, type ServedMethod, serveUnary } from "./served-unary.js";
 import { socketAddress } from "./socket-address.js";
 
 /** Takes an HTTP/2 stream it serves itself (true), or leaves it to connect-node (false). */
@@ -108,12 +108,7 @@ function serveStream(
     serveUnary(method, request, context, headerReader(headers), (key, value) => {
       responseHeader[key] = value;
     })
-      .then((response) =>
-        frame(
-          toBinary(served.method.output, create(served.method.output, response as never)),
-          compression,
-        ),
-      )
+      .then((response) => frame(responseBytes(served.method.output, response), compression))
       .then((body) => {
         call.answered();
         respond(stream, responseHeader, body);

@@ -1,7 +1,15 @@
-import type { DescMethod } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  fromBinary,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { CallContext } from "../call-context.js";
+import { EncodedMessage } from "../client/encoded-message.js";
 import { detailMessages, detailsOf } from "../error-details/index.js";
 import { Status } from "../rpc-error.js";
 import type { CallObserver, UnaryCall, UnaryInterceptor } from "../server/grpc-service.js";
@@ -105,6 +113,21 @@ export function serveUnary(
       }
     },
   );
+}
+
+/**
+ * A handler's response as a message: its init shape made one, as connect-node does, or the
+ * bytes of an {@link EncodedMessage} decoded (for a protocol that cannot write them as they are).
+ */
+export function responseMessage(output: DescMessage, response: unknown): Message {
+  if (response instanceof EncodedMessage) return fromBinary(output, response.bytes);
+  return create(output, response as never);
+}
+
+/** A handler's response as protobuf bytes; an {@link EncodedMessage}'s are sent as they came. */
+export function responseBytes(output: DescMessage, response: unknown): Uint8Array {
+  if (response instanceof EncodedMessage) return response.bytes;
+  return toBinary(output, create(output, response as never));
 }
 
 // The same numbers name the same codes in gRPC and Connect; checked once at load.
