@@ -44,12 +44,13 @@ it("runs every case and reports every ratio", async () => {
       "GetProduct via the edge, gRPC (CPU: edge)",
       "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
       "GetProduct via the edge, gRPC, signed in (CPU: edge)",
+      "GetProduct via the edge, gRPC through connect-node (KIT_UNARY_PATHS=false; CPU: edge)",
     ]),
   );
   for (const result of report.results) expect(result.cpuMicrosPerRequest).toBeGreaterThan(0);
   // Fourteen of the mesh (the read cache's two, CreateOrder's CPU and orders/s, the SDK's cost,
-  // start to SERVING and the events' two included), four of the edge, four of mTLS.
-  expect(report.ratios).toHaveLength(22);
+  // start to SERVING and the events' two included), five of the edge, four of mTLS.
+  expect(report.ratios).toHaveLength(23);
   for (const service of ["user", "product", "order"]) {
     expect(report.startTimes).toContainEqual(expect.objectContaining({ service, telemetry: "on" }));
   }
