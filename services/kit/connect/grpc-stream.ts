@@ -128,29 +128,40 @@ function readMessage(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    let refused: ConnectError | undefined;
+    let size: number | undefined;
+    const refuse = (error: ConnectError) => {
+      stream.off("data", onData);
+      stream.resume(); // what is left of the body is read and dropped, never kept
+      resolve(error);
+    };
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       length += chunk.length;
-      if (length < prefixBytes) return;
-      const body = chunks.length === 1 ? chunk : Buffer.concat(chunks);
-      chunks.length = 0;
-      chunks.push(body);
-      const size = body.readUInt32BE(1);
-      if (size > readMaxBytes) {
-        refused = new ConnectError(
-          `message size ${size} is larger than configured readMaxBytes ${readMaxBytes}`,
-          Code.ResourceExhausted,
+      if (size === undefined && length >= prefixBytes) {
+        size = Buffer.concat(chunks).readUInt32BE(1);
+        if (size > readMaxBytes) {
+          refuse(
+            new ConnectError(
+              `message size ${size} is larger than configured readMaxBytes ${readMaxBytes}`,
+              Code.ResourceExhausted,
+            ),
+          );
+        }
+      }
+      // More than one message's worth: a unary call has one, and memory stays bounded.
+      if (size !== undefined && length > prefixBytes + size) {
+        refuse(
+          new ConnectError(
+            "protocol error: received extra input message for unary method",
+            Code.Unimplemented,
+          ),
         );
-        stream.off("data", onData);
-        stream.resume(); // what is left of the body is read and dropped
-        resolve(refused);
       }
     };
     stream.on("data", onData);
     stream.on("error", reject);
     stream.once("end", () => {
-      if (refused) return;
+      if (size !== undefined && (size > readMaxBytes || length > prefixBytes + size)) return;
       resolve(envelope(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     });
   });
