@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench bench-start bench-cache bench-events image image-test image-clean clean
+.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench bench-start bench-cache bench-events bench-edge image image-test image-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -75,6 +75,9 @@ bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios
 
 bench-start: build ## start to SERVING of each service, telemetry on and off, 7 starts each (~1 min)
 	node dist/bench/start-time-run.js
+
+bench-edge: build tools ## only the edge's cases: GetProduct direct and through the edge, in turn (~3 min)
+	node dist/bench/edge-run.js
 
 bench-events: build tools ## only the order events' cases: CreateOrder relay off/on, commit -> effect lag (~4 min)
 	node dist/bench/events-run.js

@@ -13,7 +13,7 @@ export const benchPorts = {
   /** The stack's services, their plaintext health ports. */
   stack: trio(base + 151),
   stackHealth: trio(base + 161),
-  /** The edge in front of the stack. */
+  /** The edge in front of the stack (and the next port: the edge on connect-node alone). */
   edge: base + 170,
   /** One service alone, started again and again (start to SERVING). */
   startTime: { grpc: base + 181, health: base + 182, metrics: base + 183 },

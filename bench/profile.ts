@@ -28,6 +28,7 @@ import { runUnaryLoad } from "./unary-load.js";
 //   plain | mtls        GetProduct from the Node client, 32 in flight (mTLS: operator identity)
 //   idle-plain | idle-mtls   no load at all: what the processes burn on their own
 //   edge | edge-json | edge-token   GetProduct through the edge with h2load (plaintext mesh)
+//   edge-connect        as edge, with KIT_UNARY_PATHS=false (gRPC through connect-node)
 //   create-order        CreateOrder from the Node client, 32 in flight, spans exported at 100%
 //                       to an in-process OTLP sink (as `make bench`'s full-stack case)
 // Profiles go to outDir (default profiles/, git-ignored): open them in Chrome's DevTools or
@@ -173,6 +174,7 @@ try {
           RATE_LIMIT_ADDRESS_BURST: "1000000000",
           RATE_LIMIT_USER_PER_SECOND: "1000000000",
           RATE_LIMIT_USER_BURST: "1000000000",
+          ...(caseName === "edge-connect" && { KIT_UNARY_PATHS: "false" }),
           ...profiled("edge"),
         },
       });

@@ -80,6 +80,7 @@ try {
   const edge = await measureEdgeCost(context);
   results.push(...edge.results);
   sideRatios.push(...edge.ratios);
+  Object.assign(pairedRatios, edge.pairedRatios);
   const mtls = await measureMtlsCost({
     shape,
     handshakes: smoke ? 10 : 300,

@@ -14,13 +14,21 @@ import type { Profiles } from "./profiles.js";
 export function edgeServices(deps: EdgeDependencies, profiles: Profiles): ExposedService[] {
   const { users, products, orders } = deps;
   const as = (context: Parameters<Profiles["callOptions"]>[0]) => profiles.callOptions(context);
+  // Responses the edge only passes on come back as their bytes, unread (EncodedMessage): the
+  // kit's protocol paths write them as they are, so no response is decoded and encoded again.
+  const passOn = { users: users.encoded, products: products.encoded, orders: orders.encoded };
   return [
     expose(ProductService, {
-      getProduct: async (request, context) => products.getProduct(request, await as(context)),
-      listProducts: async (request, context) => products.listProducts(request, await as(context)),
-      createProduct: async (request, context) => products.createProduct(request, await as(context)),
-      updateProduct: async (request, context) => products.updateProduct(request, await as(context)),
-      adjustStock: async (request, context) => products.adjustStock(request, await as(context)),
+      getProduct: async (request, context) =>
+        passOn.products.getProduct(request, await as(context)),
+      listProducts: async (request, context) =>
+        passOn.products.listProducts(request, await as(context)),
+      createProduct: async (request, context) =>
+        passOn.products.createProduct(request, await as(context)),
+      updateProduct: async (request, context) =>
+        passOn.products.updateProduct(request, await as(context)),
+      adjustStock: async (request, context) =>
+        passOn.products.adjustStock(request, await as(context)),
     }),
     expose(UserService, {
       // Sign-up: the new profile is linked to the token's subject by the user service.
@@ -29,16 +37,19 @@ export function edgeServices(deps: EdgeDependencies, profiles: Profiles): Expose
         if (context.endUser) profiles.remember(context.endUser.subject, user.id);
         return user;
       },
-      getUser: async (request, context) => users.getUser(request, await as(context)),
-      updateUser: async (request, context) => users.updateUser(request, await as(context)),
-      getCurrentUser: async (request, context) => users.getCurrentUser(request, await as(context)),
-      listUsers: async (request, context) => users.listUsers(request, await as(context)),
+      getUser: async (request, context) => passOn.users.getUser(request, await as(context)),
+      updateUser: async (request, context) => passOn.users.updateUser(request, await as(context)),
+      getCurrentUser: async (request, context) =>
+        passOn.users.getCurrentUser(request, await as(context)),
+      listUsers: async (request, context) => passOn.users.listUsers(request, await as(context)),
     }),
     expose(OrderService, {
-      createOrder: async (request, context) => orders.createOrder(request, await as(context)),
-      getOrder: async (request, context) => orders.getOrder(request, await as(context)),
-      listOrders: async (request, context) => orders.listOrders(request, await as(context)),
-      cancelOrder: async (request, context) => orders.cancelOrder(request, await as(context)),
+      createOrder: async (request, context) =>
+        passOn.orders.createOrder(request, await as(context)),
+      getOrder: async (request, context) => passOn.orders.getOrder(request, await as(context)),
+      listOrders: async (request, context) => passOn.orders.listOrders(request, await as(context)),
+      cancelOrder: async (request, context) =>
+        passOn.orders.cancelOrder(request, await as(context)),
     }),
   ];
 }

@@ -25,9 +25,12 @@ export interface TestEdge {
 
 /**
  * Starts user, product and order (trusting only the edge's certificate to act for end users) and
- * an edge process that dials them with mTLS as `edge`.
+ * an edge process that dials them with mTLS as `edge` (with `env` added to its settings).
  */
-export async function startTestEdge(label: string): Promise<TestEdge> {
+export async function startTestEdge(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<TestEdge> {
   const folder = await mkdtemp(path.join(os.tmpdir(), "shopmesh-edge-"));
   const issuer = await DevIssuer.open(folder, { issuer: "https://idp.test", audience: "shop" });
   const shop = await startTestMesh(label);
@@ -64,7 +67,7 @@ export async function startTestEdge(label: string): Promise<TestEdge> {
     );
     return address;
   };
-  const address = await startEdge();
+  const address = await startEdge(env);
   return {
     shop,
     address,

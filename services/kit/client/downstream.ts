@@ -9,6 +9,7 @@ import { BreakerRegistry } from "./circuit-breaker.js";
 import { RetryBudget } from "./retry.js";
 import {
   createServiceClient,
+  type EncodedMethods,
   type MethodPolicy,
   openChannel,
   type ServiceClient,
@@ -89,7 +90,7 @@ export class Downstream {
   connect<S extends GenService<GenServiceMethods>, K extends keyof MethodsOf<S>>(
     service: S,
     options: DependencyOptions<S, K>,
-  ): Pick<ServiceClient<S>, K | "close"> {
+  ): Pick<ServiceClient<S>, K | "close"> & { readonly encoded: Pick<EncodedMethods<S>, K> } {
     const { config, logger, retries } = this;
     const { channel, budget } = this.sharedBy(options);
     const client = createServiceClient(service, {

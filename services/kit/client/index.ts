@@ -6,10 +6,12 @@ export {
   type BreakerStatus,
 } from "./circuit-breaker.js";
 export { type DependencyOptions, Downstream, type DownstreamConfig } from "./downstream.js";
+export { EncodedMessage, keepEncoded } from "./encoded-message.js";
 export { RetryBudget, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 export {
   type ClientCallOptions,
   createServiceClient,
+  type EncodedMethods,
   type MethodPolicy,
   type ServiceClient,
   type ServiceClientOptions,

@@ -7,6 +7,7 @@ import { messageCodec } from "../server/message-codec.js";
 import { CallerGaveUp } from "../status-semantics.js";
 import { clientSpans } from "../telemetry/rpc-spans.js";
 import type { BreakerRegistry } from "./circuit-breaker.js";
+import type { EncodedMessage } from "./encoded-message.js";
 import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 import { type AttemptBounds, type DownstreamMethod, sendUnary } from "./unary-attempt.js";
 
@@ -33,10 +34,19 @@ type UnaryMethod<M> = M extends {
   ? (request: MessageInitShape<I>, options?: ClientCallOptions) => Promise<MessageShape<O>>
   : never;
 
+type EncodedMethod<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage }
+  ? (request: MessageInitShape<I>, options?: ClientCallOptions) => Promise<EncodedMessage>
+  : never;
+
+/** The same methods, answering with the response's bytes unread (for a caller that passes them on). */
+export type EncodedMethods<S extends GenService<GenServiceMethods>> = {
+  readonly [K in keyof MethodsOf<S>]: EncodedMethod<MethodsOf<S>[K]>;
+};
+
 /** A typed, promise-based client of a generated service's unary methods. */
 export type ServiceClient<S extends GenService<GenServiceMethods>> = {
   readonly [K in keyof MethodsOf<S>]: UnaryMethod<MethodsOf<S>[K]>;
-} & { close(): void };
+} & { readonly encoded: EncodedMethods<S>; close(): void };
 
 /** How one method is called. */
 export interface MethodPolicy {
@@ -96,7 +106,8 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
   options: ServiceClientOptions<S>,
 ): ServiceClient<S> {
   const channel = options.channel ?? openChannel(options);
-  const client: Record<string, unknown> = { close: () => channel.close() };
+  const encoded: Record<string, unknown> = {};
+  const client: Record<string, unknown> = { encoded, close: () => channel.close() };
   const policies = (options.methods ?? {}) as Record<string, MethodPolicy | undefined>;
   const minTimeoutMs = options.minTimeoutMs ?? 0;
   const target = channel.getChannel().getTarget();
@@ -129,22 +140,28 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
       ? options.breakers.protect(options.dependency, method.name, retried)
       : retried;
 
-    client[method.localName] = (request: unknown, call: ClientCallOptions = {}) => {
-      const timeoutMs = call.timeoutMs ?? policy.timeoutMs ?? options.timeoutMs;
-      const own = Date.now() + timeoutMs;
-      const parent = call.parent;
-      const callersDeadline = parent !== undefined && parent.deadline <= own;
-      const bounds = {
-        deadline: callersDeadline ? parent.deadline : own,
-        callersDeadline,
-        signal: parent?.signal,
-        metadata: call.metadata,
+    // One breaker and one retry policy per method, whichever way its response comes back.
+    const send =
+      (encodedResponse: boolean) =>
+      (request: unknown, call: ClientCallOptions = {}) => {
+        const timeoutMs = call.timeoutMs ?? policy.timeoutMs ?? options.timeoutMs;
+        const own = Date.now() + timeoutMs;
+        const parent = call.parent;
+        const callersDeadline = parent !== undefined && parent.deadline <= own;
+        const bounds = {
+          deadline: callersDeadline ? parent.deadline : own,
+          callersDeadline,
+          signal: parent?.signal,
+          metadata: call.metadata,
+          encoded: encodedResponse,
+        };
+        // Decided before the breaker: a call the caller has no time for is not the dependency's
+        // failure, and sending it would only load the dependency with work nobody waits for.
+        const refusal = notWorthSending(downstream, bounds, minTimeoutMs);
+        return refusal ? Promise.reject(refusal) : guarded(request, bounds);
       };
-      // Decided before the breaker: a call the caller has no time for is not the dependency's
-      // failure, and sending it would only load the dependency with work nobody waits for.
-      const refusal = notWorthSending(downstream, bounds, minTimeoutMs);
-      return refusal ? Promise.reject(refusal) : guarded(request, bounds);
-    };
+    client[method.localName] = send(false);
+    encoded[method.localName] = send(true);
   }
   return client as ServiceClient<S>;
 }

@@ -5,6 +5,7 @@ import { RpcError, Status } from "../rpc-error.js";
 import { MalformedMessage } from "../server/message-codec.js";
 import { CallerGaveUp, meaningOf } from "../status-semantics.js";
 import type { ClientSpan } from "../telemetry/rpc-spans.js";
+import { keepEncoded } from "./encoded-message.js";
 
 /** One downstream method, as {@link sendUnary} needs it. */
 export interface DownstreamMethod {
@@ -28,6 +29,8 @@ export interface AttemptBounds {
   readonly signal?: AbortSignal | undefined;
   /** Sent with the call (the end user the edge calls for). */
   readonly metadata?: Readonly<Record<string, string>> | undefined;
+  /** Hand back the response's bytes unread, as an EncodedMessage. */
+  readonly encoded?: boolean | undefined;
 }
 
 /**
@@ -50,7 +53,7 @@ export function sendUnary(
     const call = channel.makeUnaryRequest(
       method.path,
       method.serialize,
-      method.deserialize,
+      bounds.encoded ? keepEncoded : method.deserialize,
       request,
       metadata,
       { deadline: bounds.deadline },

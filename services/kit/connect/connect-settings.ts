@@ -1,4 +1,4 @@
-import { integer, list, type readConfig, type Setting } from "../config.js";
+import { boolean, integer, list, type readConfig, type Setting } from "../config.js";
 import { commonSettings } from "../service-config.js";
 
 /**
@@ -24,6 +24,9 @@ export function connectServiceSettings(defaultPort: number) {
       parse: integer(1024, 64 * 1024 * 1024),
       default: 64 * 1024,
     },
+    // Unary gRPC and Connect calls served by the kit's own protocol paths (the same handlers,
+    // rules and errors, far less CPU per call); false sends every call through connect-node.
+    kitUnaryPaths: { env: "KIT_UNARY_PATHS", parse: boolean, default: true },
     // Exact origins such as https://shop.example.com; `*` (any site) is logged as a warning.
     corsAllowedOrigins: {
       env: "CORS_ALLOWED_ORIGINS",

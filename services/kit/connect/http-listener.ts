@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type { StreamTaker } from "./grpc-stream.js";
 
 /** A request handler for both HTTP/1.1 and HTTP/2 requests (what connect-node produces). */
 export type HttpHandler = (
@@ -13,6 +14,8 @@ export interface HttpListenerOptions {
   readonly host: string;
   readonly port: number;
   readonly handler: HttpHandler;
+  /** Offered every HTTP/2 stream first; what it does not take goes to `handler`. */
+  readonly takeStream?: StreamTaker | undefined;
   /** Connections older than this are asked to close, so clients spread over new replicas. */
   readonly maxConnectionAgeMs: number;
 }
@@ -36,6 +39,17 @@ const http2Preface = Buffer.from("PRI * HTTP/2.0");
 export async function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
   const h1 = http.createServer(options.handler);
   const h2 = http2.createServer(options.handler);
+  const { takeStream } = options;
+  if (takeStream) {
+    // Node turns streams into requests for `handler` with a "stream" listener of its own (the
+    // compatibility layer): the taker goes first, and only what it leaves reaches that layer.
+    const compatibility = h2.listeners("stream") as ((...args: unknown[]) => void)[];
+    h2.removeAllListeners("stream");
+    h2.on("stream", (stream, headers, ...rest: unknown[]) => {
+      if (takeStream(stream, headers)) return;
+      for (const listener of compatibility) listener.call(h2, stream, headers, ...rest);
+    });
+  }
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {

@@ -15,9 +15,13 @@ import { loadWorkloadTrust, type WorkloadTrust } from "../trust/index.js";
 import { requestRulesInterceptor, warmRequestRules } from "../validation/index.js";
 import { connectRoutes, peerKey } from "./connect-routes.js";
 import { type ConnectServiceConfig, connectServiceSettings } from "./connect-settings.js";
+import { connectUnaryTaker } from "./connect-unary.js";
 import { withCors } from "./cors.js";
 import { type ExposedService, expose } from "./exposed-service.js";
+import { grpcStreamTaker } from "./grpc-stream.js";
 import { type HttpHandler, listenHttp } from "./http-listener.js";
+import { servedMethods } from "./served-unary.js";
+import { socketAddress } from "./socket-address.js";
 
 type Values<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
@@ -95,33 +99,38 @@ export async function runConnectService<Settings extends Record<string, Setting<
   const health = new HealthRegistry(parts.services.map(({ service }) => service.typeName));
   warmRequestRules(parts.services.map(({ service }) => service));
   const healthService = expose(Health, { check: health.handlers().check });
-  const routes = connectRoutes(parts.services, {
+  // Built once, served by connect-node and by the gRPC stream path alike.
+  const methods = servedMethods(
+    parts.services,
     // The rules last: what the edge forwards keeps them, and a refused caller costs no check.
-    interceptors: [
-      ...protection.interceptors,
-      ...(parts.interceptors ?? []),
-      requestRulesInterceptor(),
-    ],
+    [...protection.interceptors, ...(parts.interceptors ?? []), requestRulesInterceptor()],
     observer,
-  });
+  );
   const handler = connectNodeAdapter({
     routes: (router) => {
-      routes(router);
+      connectRoutes(methods)(router);
       // Health stays outside shedding and sign-in: probes must see the truth.
-      connectRoutes([healthService], { interceptors: [], observer: () => {} })(router);
+      connectRoutes(servedMethods([healthService], [], () => {}))(router);
     },
     readMaxBytes: config.maxBodyBytes,
-    contextValues: (request) => {
-      const { remoteAddress = "", remotePort = 0 } = request.socket;
-      const host = remoteAddress.includes(":") ? `[${remoteAddress}]` : remoteAddress;
-      return createContextValues().set(peerKey, `${host}:${remotePort}`);
-    },
+    contextValues: (request) => createContextValues().set(peerKey, socketAddress(request.socket)),
     ...(parts.fallback ? { fallback: parts.fallback as never } : {}),
   });
+  const connectHandler = handler as HttpHandler;
+  // Unary calls the kit's own paths answer; connect-node gets the rest (and everything, if off).
+  const limits = { readMaxBytes: config.maxBodyBytes };
+  const takeConnect = config.kitUnaryPaths ? connectUnaryTaker(methods, limits) : undefined;
   const listener = await listenHttp({
     host: config.host,
     port: config.port,
-    handler: withCors(handler as HttpHandler, config.corsAllowedOrigins),
+    handler: withCors(
+      takeConnect
+        ? (req, res) => takeConnect(req, res) || connectHandler(req, res)
+        : connectHandler,
+      config.corsAllowedOrigins,
+    ),
+    // gRPC callers need no CORS (browsers cannot speak it) and skip connect-node's pipeline.
+    takeStream: config.kitUnaryPaths ? grpcStreamTaker(methods, limits) : undefined,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
   });
   // No database to watch: serving once listening; the dependencies have breakers of their own.
