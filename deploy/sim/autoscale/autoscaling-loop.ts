@@ -43,18 +43,21 @@ export interface AutoscalingLoop {
 const syncPeriodSeconds = 15;
 
 /**
- * Every sync period: reads each pod's CPU from /proc (usage since the last sync over the pod's
- * CPU request, as metrics-server and the HPA do), runs each service's HorizontalController and
- * applies its decision to the Deployment. Every sync is recorded and passed to `onSync`.
+ * Every sync period: reads each pod's CPU from /proc (its average over the metric window ending
+ * now, over the pod's CPU request, as metrics-server and the HPA compute it), runs each service's
+ * HorizontalController and applies its decision to the Deployment. Every sync is recorded and
+ * passed to `onSync`.
  */
 export function startAutoscalingLoop(options: {
   readonly cluster: Cluster;
   readonly autoscalers: Partial<Record<ServiceName, ServiceAutoscaling>>;
   readonly time: TimeScale;
+  /** metrics-server's --metric-resolution: the window each CPU figure averages over (simulated s). */
+  readonly metricWindowSeconds: number;
   readonly onSync?: (record: SyncRecord) => void;
   readonly onEvent?: (service: ServiceName, line: string) => void;
 }): AutoscalingLoop {
-  const sampler = new CpuSampler();
+  const sampler = new CpuSampler(options.time.toMs(options.metricWindowSeconds));
   const records: SyncRecord[] = [];
   const deployments = new Map<ServiceName, ScaledDeployment>();
   const controllers = new Map<ServiceName, HorizontalController>();
