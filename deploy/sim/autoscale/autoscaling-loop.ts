@@ -17,6 +17,8 @@ export interface PodSample {
   readonly utilization: number | undefined;
   /** Calls it logged since the previous sync. */
   readonly calls: number;
+  /** Of those, the calls per caller (the peer's SPIFFE ID; "" for a caller without one). */
+  readonly callers: Readonly<Record<string, number>>;
   readonly ready: boolean;
   readonly deleting: boolean;
 }
@@ -85,15 +87,19 @@ export function startAutoscalingLoop(options: {
       const metric = await sampler.sample(pid);
       if (metric) metrics.set(pod.name, metric);
       const seen = logged.get(replica.ip) ?? 0;
-      const calls = replica.output
-        .slice(seen)
-        .filter((line) => line.includes('"msg":"rpc"')).length;
+      const served = replica.output.slice(seen).filter((line) => line.includes('"msg":"rpc"'));
+      const callers: Record<string, number> = {};
+      for (const line of served) {
+        const peer = /"peer":"([^"]*)"/.exec(line)?.[1] ?? "";
+        callers[peer] = (callers[peer] ?? 0) + 1;
+      }
       logged.set(replica.ip, replica.output.length);
       pods.push({
         name: pod.name,
         ip: replica.ip,
         utilization: metric ? (metric.millicores / request) * 100 : undefined,
-        calls,
+        calls: served.length,
+        callers,
         ready: pod.readyAt !== undefined,
         deleting: pod.deleting,
       });
