@@ -13,6 +13,7 @@ import {
   GetProductRequestSchema,
   ProductSchema,
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
+import { benchPorts } from "./ports.js";
 
 /**
  * The benchmark floor B0: grpc-js and protobuf-es alone, serving only
@@ -74,7 +75,7 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const host = process.env.HOST ?? "127.0.0.1";
-  const port = Number(process.env.PORT ?? "50099");
+  const port = Number(process.env.PORT ?? benchPorts.bare);
   const server = bareProductServer();
   const address = host.includes(":") ? `[${host}]` : host;
   server.bindAsync(

@@ -14,7 +14,9 @@ export const outFile =
 
 /** The load shape of every case: durations, repetitions, clients and concurrency. */
 export const shape = smoke
-  ? { seconds: 1, warmUp: 0, reps: 1, clients: 2, streams: 8, concurrency: 4, lowRate: 20 }
+  ? // A third of a second per run: long enough for every request path to run many times, short
+    // enough that `make test` pays seconds, not minutes, for the whole harness.
+    { seconds: 0.3, warmUp: 0, reps: 1, clients: 2, streams: 8, concurrency: 4, lowRate: 20 }
   : { seconds: 5, warmUp: 2, reps: 3, clients: 4, streams: 32, concurrency: 32, lowRate: 50 };
 
 /** One progress line on stderr (stdout holds the report). */

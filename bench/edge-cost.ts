@@ -7,6 +7,7 @@ import { GetProductRequestSchema } from "../services/gen/shopmesh/product/v1/pro
 import { log, shape, smoke } from "./bench-shape.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type JwtVerifyCost, measureJwtVerify } from "./jwt-verify.js";
+import { benchPorts } from "./ports.js";
 import type { CaseResult, Ratio } from "./report.js";
 import { type StackContext, stackMeshOptions, withStack } from "./stack.js";
 import { createFixture } from "./stack-cases.js";
@@ -18,7 +19,7 @@ export interface EdgeCost {
   readonly jwt: JwtVerifyCost;
 }
 
-const edgePort = 50170;
+const edgePort = benchPorts.edge;
 const getProductPath = "/shopmesh.product.v1.ProductService/GetProduct";
 // The door's abuse limits would refuse a load generator on one address: lifted for the bench.
 const unlimited = String(1_000_000_000);

@@ -7,6 +7,7 @@ import type { Mesh } from "../deploy/local/mesh.js";
 import { startLocalNats } from "../deploy/local/nats.js";
 import { log, shape, smoke } from "./bench-shape.js";
 import { createOrderCase, type OrderFixture } from "./create-order-case.js";
+import { benchPorts } from "./ports.js";
 import type { CaseResult } from "./report.js";
 import { clientsOf, type StackContext, withStack } from "./stack.js";
 import { createFixture } from "./stack-cases.js";
@@ -30,7 +31,7 @@ export interface EventCasesResult {
 
 // Nothing listens on port 1: the services run as with the broker down.
 const noBroker = "nats://127.0.0.1:1";
-const natsPort = 50190;
+const natsPort = benchPorts.nats;
 
 /**
  * CreateOrder with the outbox relay off (no broker), on (publishing to a real nats-server, no
@@ -96,7 +97,7 @@ async function measureLag(
     log("events: waiting for the consumer to drain the saturation backlog");
     await caughtUp(orders, users, "-infinity");
     const rate = smoke ? 10 : 20;
-    const seconds = smoke ? 2 : 15;
+    const seconds = smoke ? 1 : 15;
     log(`events: lag at ${rate} orders/s for ${seconds} s`);
     const { rows } = await orders.query<{ now: Date }>("SELECT now()");
     const since = (rows[0]?.now ?? new Date()).toISOString();

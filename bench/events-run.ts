@@ -6,6 +6,7 @@ import { serviceNames } from "../deploy/local/mesh.js";
 import { log } from "./bench-shape.js";
 import { runEventCases } from "./event-cases.js";
 import { startOtlpSink } from "./otlp-sink.js";
+import { benchPorts } from "./ports.js";
 import { markdownTable } from "./report.js";
 import { eventsOffCase, eventsOnCase, relayOnCase } from "./targets.js";
 
@@ -16,7 +17,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-events-"));
 await chmod(dir, 0o755); // PostgreSQL runs as its own user when this runs as root
 const database = await startEmbeddedPostgres({
   dataDir: path.join(dir, "pg"),
-  port: 54400 + Math.floor(Math.random() * 500),
+  port: benchPorts.postgres(),
 });
 const sink = await startOtlpSink();
 try {

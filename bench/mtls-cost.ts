@@ -19,6 +19,7 @@ import { createServiceClient } from "../services/kit/index.js";
 import { checkServerIdentity } from "../services/kit/trust/index.js";
 import { type CaseSpec, median } from "./measure.js";
 import { measurePair, type PairedResult } from "./paired-cases.js";
+import { benchPorts } from "./ports.js";
 import type { CaseResult, Ratio } from "./report.js";
 import { type HandshakeTimes, handshakeTimes } from "./tls-handshake.js";
 import { runUnaryLoad } from "./unary-load.js";
@@ -48,7 +49,7 @@ export interface MtlsCost {
 // ReserveStock: three hops one after another.
 const createOrderHops = 3;
 // The mTLS stack runs beside the plaintext one (same databases), on ports of its own.
-const mtlsPortOffset = 300;
+const mtlsPortOffset = benchPorts.pairedOffset;
 
 /**
  * Runs the stack in plaintext and with mTLS side by side (both started, one loaded at a time)

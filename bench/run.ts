@@ -13,6 +13,7 @@ import { type EventLag, runEventCases } from "./event-cases.js";
 import { h2loadCase } from "./h2load-case.js";
 import { type MtlsCost, measureMtlsCost } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
+import { benchPorts } from "./ports.js";
 import type { CaseResult, Ratio } from "./report.js";
 import { stackMeshOptions } from "./stack.js";
 import { runStackCases } from "./stack-cases.js";
@@ -26,7 +27,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-"));
 await chmod(dir, 0o755); // PostgreSQL runs as its own user when this runs as root
 const database = await startEmbeddedPostgres({
   dataDir: path.join(dir, "pg"),
-  port: 54400 + Math.floor(Math.random() * 500),
+  port: benchPorts.postgres(),
 });
 const sink = await startOtlpSink();
 const results: CaseResult[] = [];
@@ -40,7 +41,7 @@ const loadAtStart = os.loadavg()[0] ?? 0;
 try {
   // B0: the floor. Same request, same load shape, no mesh at all.
   log("B0: bare grpc-js server");
-  const bare = await startBareServer(50099);
+  const bare = await startBareServer(benchPorts.bare);
   const productRequest = toBinary(
     GetProductRequestSchema,
     create(GetProductRequestSchema, { id: randomUUID() }),
@@ -48,7 +49,7 @@ try {
   // Every case's latency is taken at half of this floor's saturation rate.
   const floor = await h2loadCase(
     "B0 bare grpc-js GetProduct",
-    "http://127.0.0.1:50099/shopmesh.product.v1.ProductService/GetProduct",
+    `http://127.0.0.1:${benchPorts.bare}/shopmesh.product.v1.ProductService/GetProduct`,
     productRequest,
     { bare: bare.pid ?? 0 },
     (saturation) => (smoke ? 200 : saturation / 2),

@@ -4,14 +4,13 @@ import { ProductService } from "../services/gen/shopmesh/product/v1/product_serv
 import { UserService } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { log } from "./bench-shape.js";
+import { benchPorts } from "./ports.js";
 
 /** What every stack variant shares: the databases and where spans go. */
 export interface StackContext {
   readonly databaseUrls: Readonly<Record<(typeof serviceNames)[number], string>>;
   readonly otlpEndpoint: string;
 }
-
-const ports = { user: 50151, product: 50152, order: 50153 };
 
 /** The bench's mesh settings (without trust): fixed ports, info logs, spans to the sink. */
 export function stackMeshOptions(
@@ -20,8 +19,8 @@ export function stackMeshOptions(
 ): Omit<MeshOptions, "trust"> {
   return {
     host: "127.0.0.1",
-    ports,
-    healthPorts: { user: 50161, product: 50162, order: 50163 },
+    ports: benchPorts.stack,
+    healthPorts: benchPorts.stackHealth,
     databaseUrls: context.databaseUrls,
     env: {
       LOG_LEVEL: "info",

@@ -5,6 +5,7 @@ import { startEmbeddedPostgres } from "../deploy/local/embedded-postgres.js";
 import { serviceNames } from "../deploy/local/mesh.js";
 import { log, smoke } from "./bench-shape.js";
 import { startOtlpSink } from "./otlp-sink.js";
+import { benchPorts } from "./ports.js";
 import { measureStartTimes, startTimeLines } from "./start-time.js";
 
 // `make bench-start`: start-to-SERVING of each service, telemetry on and with no SDK, alone
@@ -14,7 +15,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-start-"));
 await chmod(dir, 0o755); // PostgreSQL runs as its own user when this runs as root
 const database = await startEmbeddedPostgres({
   dataDir: path.join(dir, "pg"),
-  port: 54900 + Math.floor(Math.random() * 90),
+  port: benchPorts.postgres(),
 });
 const sink = await startOtlpSink();
 try {

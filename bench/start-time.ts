@@ -8,6 +8,7 @@ import {
   HealthCheckResponse_ServingStatus,
 } from "../services/gen/grpc/health/v1/health_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
+import { benchPorts } from "./ports.js";
 import { cpuMicros } from "./process-stats.js";
 import type { StackContext } from "./stack.js";
 
@@ -21,7 +22,7 @@ export interface StartTime {
   readonly cpuMs: readonly number[];
 }
 
-const ports = { grpc: 50181, health: 50182, metrics: 50183 };
+const ports = benchPorts.startTime;
 const pollMs = 5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

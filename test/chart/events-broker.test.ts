@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { natsServerBin } from "../support/nats-server.js";
-import { chart, find, render, runHelm, testPassword } from "./helm.js";
+import { find, type RenderOptions, render, runHelm, templateArgs } from "./helm.js";
 import type { K8sObject, Labels } from "./manifests.js";
 import { allowed, type Peer, podIn, reachable } from "./network-policy-reachability.js";
 
@@ -88,20 +88,6 @@ describe("the bundled NATS (the default)", () => {
     expect(configOf(objects, "order").NATS_STREAM_REPLICAS).toBe("3");
     expect(find(objects, "PodDisruptionBudget", "shopmesh-nats").spec.maxUnavailable).toBe(1);
   });
-
-  it("refuses a cluster of two (no JetStream quorum survives a loss)", async () => {
-    const { ok, output } = await runHelm([
-      "template",
-      "shopmesh",
-      chart,
-      "--set",
-      testPassword,
-      "--set",
-      "nats.replicas=2",
-    ]);
-    expect(ok).toBe(false);
-    expect(output).toMatch(/nats\/replicas/);
-  });
 });
 
 describe("an external NATS", () => {
@@ -136,35 +122,33 @@ describe("an external NATS", () => {
     const product = JSON.stringify(podOf(objects, "product"));
     expect(product).not.toMatch(/NATS|nats-credentials/);
   });
+});
 
-  it("is required when the bundled NATS is off, and so is its address range with NetworkPolicies", async () => {
-    const noUrl = await runHelm([
-      "template",
-      "shopmesh",
-      chart,
-      "--set",
-      testPassword,
-      "--set",
-      "nats.enabled=false",
-    ]);
-    expect(noUrl.ok).toBe(false);
-    expect(noUrl.output).toContain("events.externalUrl is required with nats.enabled=false");
-    const noCidr = await runHelm([
-      "template",
-      "shopmesh",
-      chart,
-      ...["--set", testPassword, "--set", "nats.enabled=false,events.externalUrl=nats://n:4222"],
-    ]);
-    expect(noCidr.ok).toBe(false);
-    expect(noCidr.output).toContain("events.external.cidr is required");
-    const badUrl = await runHelm([
-      "template",
-      "shopmesh",
-      chart,
-      ...["--set", testPassword, "--set", "events.externalUrl=http://n:4222"],
-    ]);
-    expect(badUrl.ok).toBe(false);
-    expect(badUrl.output).toMatch(/events\/externalUrl/);
+// What the chart refuses to render, and the message that says why.
+const refusals: [string, string[], string | RegExp][] = [
+  ["a cluster of two (no JetStream quorum survives a loss)", ["nats.replicas=2"], /nats\/replicas/],
+  [
+    "the bundled NATS off without an external URL",
+    ["nats.enabled=false"],
+    "events.externalUrl is required with nats.enabled=false",
+  ],
+  [
+    "an external NATS without its address range (the NetworkPolicies need it)",
+    ["nats.enabled=false,events.externalUrl=nats://n:4222"],
+    "events.external.cidr is required",
+  ],
+  [
+    "an external URL that is not nats:// or tls://",
+    ["events.externalUrl=http://n:4222"],
+    /events\/externalUrl/,
+  ],
+];
+
+describe("values the chart refuses", () => {
+  it.each(refusals)("%s", async (_, sets, message) => {
+    const { ok, output } = await runHelm(templateArgs({ sets }));
+    expect(ok).toBe(false);
+    expect(output).toMatch(message);
   });
 });
 
@@ -175,39 +159,60 @@ describe("NetworkPolicies around the broker", () => {
     "app.kubernetes.io/component": name,
   });
   const shop = (name: string) => podIn("shop", component(name));
-  const policiesOf = (objects: K8sObject[]) => objects.filter((o) => o.kind === "NetworkPolicy");
+  // Each render once, however many tests read its policies.
+  const renders = new Map<string, Promise<K8sObject[]>>();
+  const policiesOf = async (options: RenderOptions) => {
+    const key = JSON.stringify(options);
+    if (!renders.has(key)) renders.set(key, render(options));
+    const objects = (await renders.get(key)) ?? [];
+    return objects.filter((o) => o.kind === "NetworkPolicy");
+  };
 
-  it("let exactly the publisher and the consumer reach the bundled NATS, and its servers each other", async () => {
-    const policies = policiesOf(await render({ values: ["everything-on.yaml"] }));
-    const nats = shop("nats");
-    const cases: [string, Peer, Peer, number, boolean][] = [
-      ["order → NATS", shop("order"), nats, 4222, true],
-      ["user → NATS", shop("user"), nats, 4222, true],
-      ["NATS → NATS (routes)", nats, nats, 6222, true],
-      ["product → NATS", shop("product"), nats, 4222, false],
-      ["edge → NATS", shop("edge"), nats, 4222, false],
-      ["a stranger → NATS", podIn("shop", { app: "stranger" }), nats, 4222, false],
-      ["another namespace → NATS", podIn("elsewhere", {}), nats, 4222, false],
-      ["order → NATS routes", shop("order"), nats, 6222, false],
-      ["NATS → the internet", nats, { ip: "203.0.113.9" }, 443, false],
-    ];
+  const nats = shop("nats");
+  const externalBroker = { ip: "10.30.4.5" };
+  const internet = { ip: "203.0.113.9" };
+  // Per broker: the render, then each connection and whether the policies let it through.
+  const reachability: [string, RenderOptions, [string, Peer, Peer, number, boolean][]][] = [
+    [
+      "the bundled NATS: the publisher and the consumer, and its servers each other",
+      { values: ["everything-on.yaml"] },
+      [
+        ["order → NATS", shop("order"), nats, 4222, true],
+        ["user → NATS", shop("user"), nats, 4222, true],
+        ["NATS → NATS (routes)", nats, nats, 6222, true],
+        ["product → NATS", shop("product"), nats, 4222, false],
+        ["edge → NATS", shop("edge"), nats, 4222, false],
+        ["a stranger → NATS", podIn("shop", { app: "stranger" }), nats, 4222, false],
+        ["another namespace → NATS", podIn("elsewhere", {}), nats, 4222, false],
+        ["order → NATS routes", shop("order"), nats, 6222, false],
+        ["NATS → the internet", nats, internet, 443, false],
+      ],
+    ],
+    [
+      "an external NATS's address range: order and user",
+      { sets: external },
+      [
+        ["order → the external NATS", shop("order"), externalBroker, 4222, true],
+        ["user → the external NATS", shop("user"), externalBroker, 4222, true],
+        ["product → the external NATS", shop("product"), externalBroker, 4222, false],
+        ["order → outside the range", shop("order"), internet, 4222, false],
+      ],
+    ],
+  ];
+
+  it.each(reachability)("let exactly these through to %s", async (_, options, cases) => {
+    const policies = await policiesOf(options);
     const wrong = cases.filter(
       ([, from, to, port, open]) => reachable(policies, from, to, port) !== open,
     );
     expect(wrong.map(([label]) => label)).toEqual([]);
-    // NATS's own ingress admits only them too, whatever the other pods' egress says.
+  });
+
+  it("let the bundled NATS admit only order and user, whatever the other pods' egress says", async () => {
+    const policies = await policiesOf({ values: ["everything-on.yaml"] });
     const admitted = ["order", "user", "product", "edge", "jaeger", "postgresql"].filter((name) =>
       allowed(policies, "Ingress", nats, shop(name), 4222),
     );
     expect(admitted).toEqual(["order", "user"]);
-  });
-
-  it("let exactly order and user reach an external NATS's address range", async () => {
-    const policies = policiesOf(await render({ sets: external }));
-    const broker = { ip: "10.30.4.5" };
-    expect(reachable(policies, shop("order"), broker, 4222)).toBe(true);
-    expect(reachable(policies, shop("user"), broker, 4222)).toBe(true);
-    expect(reachable(policies, shop("product"), broker, 4222)).toBe(false);
-    expect(reachable(policies, shop("order"), { ip: "203.0.113.9" }, 4222)).toBe(false);
   });
 });

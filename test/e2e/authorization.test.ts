@@ -7,6 +7,7 @@ import { ProductService } from "../../services/gen/shopmesh/product/v1/product_s
 import { UserService } from "../../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient, Status } from "../../services/kit/index.js";
 import { meshLogsWritten } from "../support/logs.js";
+import { untilNotified } from "../support/read-cache.js";
 import { startTestMesh, type TestMesh } from "../support/test-mesh.js";
 
 // The default policies with the real services: who may call what, as `make run` sets it up.
@@ -42,6 +43,9 @@ async function reservationRows(): Promise<number> {
 }
 
 /** A product with 10 in stock, created by the operator (who may). */
+/** Reads a product's stock; the read cache serves it, so a write shows once its notice arrives. */
+const stockOf = (id: string) => async () => (await shop.clients.products.getProduct({ id })).stock;
+
 function mugWithStock(sku: string) {
   const price = { currencyCode: "EUR", minorUnits: 100n };
   return shop.clients.products.createProduct({ sku, name: "Mug", price, stock: 10 });
@@ -89,7 +93,7 @@ describe("authorization by the default policies", () => {
         orderId: randomUUID(),
         items: [{ productId: mug.id, quantity: 3 }],
       });
-      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(7);
+      await expect.poll(stockOf(mug.id), untilNotified).toBe(7);
       await expect(
         asOrder.createProduct({
           sku: "AUTHZ-3",
@@ -139,7 +143,7 @@ describe("authorization by the default policies", () => {
         items: [{ productId: mug.id, quantity: 4 }],
       });
       expect(reserved.items).toEqual([expect.objectContaining({ productId: mug.id, quantity: 4 })]);
-      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(6);
+      await expect.poll(stockOf(mug.id), untilNotified).toBe(6);
       // The deprecated copy replays the same reservation (same store, same idempotency key)...
       const replayed = await deprecated.reserveStock({
         orderId,
@@ -154,7 +158,7 @@ describe("authorization by the default policies", () => {
       const released = await deprecated.releaseStock({ orderId });
       expect(released.returnedItems).toEqual([expect.objectContaining({ quantity: 4 })]);
       expect((await current.releaseStock({ orderId })).returnedItems).toEqual([]);
-      expect((await shop.clients.products.getProduct({ id: mug.id })).stock).toBe(10);
+      await expect.poll(stockOf(mug.id), untilNotified).toBe(10);
     } finally {
       current.close();
       deprecated.close();

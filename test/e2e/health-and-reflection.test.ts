@@ -53,13 +53,13 @@ describe("gRPC health", () => {
       email: "outage@example.com",
       displayName: "Stored before the outage",
     });
-    const waitFor = async (status: ServingStatus) => {
-      for (let i = 0; i < 100; i++) {
-        if ((await health.check({ service: "" })).status === status) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error(`health never became ${ServingStatus[status]}`);
-    };
+    const waitFor = (status: ServingStatus) =>
+      expect
+        .poll(async () => ServingStatus[(await health.check({ service: "" })).status], {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toBe(ServingStatus[status]);
     try {
       await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
       await admin.query(

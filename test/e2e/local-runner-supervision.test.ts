@@ -9,23 +9,28 @@ import { readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { OrderStatus } from "../../services/gen/shopmesh/order/v1/order_service_pb.js";
 import { type Runner, runNode, runnerSetup, startRunner } from "../support/processes.js";
 
-// `make run` behaves like the cluster: a crashed service is restarted and the others are left
-// alone; a second `make run` on the same data says the first is still running.
+// `make run` behaves like the cluster: a crashed service (the edge too) is restarted and the
+// others are left alone; a second `make run` on the same data says the first is still running.
+// One runner for all of it: each start of the whole mesh costs seconds of CPU.
 let dataDir = "";
 let env: NodeJS.ProcessEnv = {};
 let runner: Runner;
 let clients: MeshClients;
+let edge = "";
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-supervise-"));
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
   const setup = await runnerSetup(dataDir);
   env = setup.env;
+  edge = setup.edgeAddress;
   runner = await startRunner(env);
   clients = meshClients(setup.addresses, readOperatorIdentity(setup.trustDir));
 }, 180_000);
 afterAll(async () => {
+  const last = pids();
   expect(await runner.interrupt()).toBe(0);
+  expect(Object.values(last).filter(alive)).toEqual([]);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -88,7 +93,51 @@ it("restarts a SIGKILLed service while the others keep answering, and orders flo
   expect((await clients.products.getProduct({ id: product.id })).stock).toBe(3);
 }, 60_000);
 
-// The edge's public, anonymous read (Connect JSON): its status, or "down" when nothing answers.
+/** The product names the edge lists to an anonymous caller (Connect JSON, as curl sends it). */
+async function listThroughEdge(): Promise<string[]> {
+  const response = await fetch(`http://${edge}/shopmesh.product.v1.ProductService/ListProducts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+    signal: AbortSignal.timeout(2_000),
+  });
+  if (!response.ok) throw new Error(`edge answered ${response.status}`);
+  const body = (await response.json()) as { products?: { name: string }[] };
+  return (body.products ?? []).map((product) => product.name);
+}
+
+it("restarts a SIGKILLed edge with the crash-loop back-off while the mesh keeps serving", async () => {
+  const price = { currencyCode: "EUR", minorUnits: 500n };
+  await clients.products.createProduct({ sku: "E-1", name: "Edge mug", price, stock: 3 });
+  expect(await listThroughEdge()).toContain("Edge mug");
+  const before = pids();
+  expect(alive(before.edge)).toBe(true);
+
+  process.kill(before.edge, "SIGKILL");
+  await runner.waitFor(/edge service exited unexpectedly \(signal SIGKILL\)/);
+  // The runner prints both lines at once, but they may reach this process in two chunks.
+  await runner.waitFor("restarting the edge service in 1.0 s (restart 1");
+  // During the back-off the door is shut, and the services behind it still answer.
+  await expect(listThroughEdge()).rejects.toThrow();
+  expect((await clients.products.listProducts({})).products.map((p) => p.name)).toContain(
+    "Edge mug",
+  );
+  expect(runner.process.exitCode).toBe(null);
+
+  await runner.waitFor(/edge service restarted and serving \(pid \d+, restart 1\)/);
+  const after = pids();
+  expect(after.edge).not.toBe(before.edge);
+  expect(alive(after.edge)).toBe(true);
+  expect({ ...after, edge: 0 }).toEqual({ ...before, edge: 0 });
+  expect(await listThroughEdge()).toContain("Edge mug");
+
+  // Crashing again at once: the wait doubles, as for a crash-looping service.
+  process.kill(after.edge, "SIGKILL");
+  await runner.waitFor("restarting the edge service in 2.0 s (restart 2");
+  await runner.waitFor(/edge service restarted and serving \(pid \d+, restart 2\)/);
+  expect(await listThroughEdge()).toContain("Edge mug");
+}, 90_000);
+
 it("refuses a second run on the same data while the first is alive, and leaves the first alone", async () => {
   const before = pids();
   const second = await runNode("deploy/local/run.js", [], env);

@@ -21,8 +21,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-test-pg-"));
   // mkdtemp makes the folder private; PostgreSQL runs as its own user when the tests run as root.
   await chmod(dir, 0o755);
+  // Two test files at a time share it (vitest.config.ts), each with a mesh or a simulated
+  // cluster of ~10 connections per process: PostgreSQL's default 100 would be reached.
   const startDatabase = async () =>
-    startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort() });
+    startEmbeddedPostgres({
+      dataDir: path.join(dir, "data"),
+      port: await freePort(),
+      settings: { max_connections: "400" },
+    });
   // Both at once: the build is CPU, the database start mostly waiting on initdb.
   const [started, built] = await Promise.allSettled([startDatabase(), buildDist()]);
   if (started.status === "rejected") throw started.reason;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { vi } from "vitest";
 import type { ServiceName } from "../../deploy/local/mesh.js";
 import { logFlushIntervalMs } from "../../services/kit/index.js";
 import type { TestMesh } from "./test-mesh.js";
@@ -30,15 +30,15 @@ export async function logsWritten(
   if ((answer as { code?: unknown }).code !== 5) {
     throw new Error(`asking for ${marker} should be answered NOT_FOUND`, { cause: answer });
   }
-  const giveUpAt = performance.now() + markerTimeoutMs;
-  for (;;) {
-    const index = output.findIndex((line) => line.includes(marker));
-    if (index >= 0) return index;
-    if (performance.now() > giveUpAt) {
-      throw new Error(`no log line with ${marker} within ${markerTimeoutMs} ms`);
-    }
-    await sleep(logFlushIntervalMs / 10);
-  }
+  // vi.waitFor, not expect.poll: this also runs in hooks, where expect.poll may not.
+  return vi.waitFor(
+    () => {
+      const index = output.findIndex((line) => line.includes(marker));
+      if (index < 0) throw new Error(`no log line with ${marker} within ${markerTimeoutMs} ms`);
+      return index;
+    },
+    { timeout: markerTimeoutMs, interval: logFlushIntervalMs / 10 },
+  );
 }
 
 /** {@link logsWritten} for services of a test mesh, each asked for a user, product or order id. */

@@ -1,3 +1,4 @@
+import { vi } from "vitest";
 import {
   type ReadCache,
   readCacheSettings,
@@ -5,13 +6,11 @@ import {
 } from "../../services/kit/cache/index.js";
 import { createLogger, type Pool, readConfig } from "../../services/kit/index.js";
 
-/** Waits (up to 2 s) until `done` says so. */
-export async function eventually(done: () => Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; !(await done()); tries++) {
-    if (tries > 200) throw new Error(`never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/**
+ * expect.poll's (and vi.waitFor's) bounds for a committed write to reach a listening cache (PostgreSQL's NOTIFY):
+ * milliseconds when idle, generous for a loaded machine; polled often, so a pass is quick.
+ */
+export const untilNotified = { timeout: 5_000, interval: 10 } as const;
 
 /** A read cache of `service` on `pool`'s database (settings from `env`), once it listens. */
 export async function startListening(
@@ -22,6 +21,9 @@ export async function startListening(
   const url = (pool.options as { connectionString: string }).connectionString;
   const config = { ...readConfig(readCacheSettings, env), databaseUrl: url };
   const started = startReadCache(service, config, createLogger("test", "silent"));
-  await eventually(async () => started.cache.serving, "the read cache listens");
+  // vi.waitFor, not expect.poll: this runs in beforeAll, where expect.poll may not.
+  await vi.waitFor(() => {
+    if (!started.cache.serving) throw new Error("the read cache does not listen");
+  }, untilNotified);
   return started;
 }

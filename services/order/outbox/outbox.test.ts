@@ -73,14 +73,14 @@ async function relayUntil(link: BrokerLink, done: (backlog: Backlog) => boolean)
     { intervalMs: 20, batchSize: 3, retentionMs: 60_000 },
   );
   try {
-    const giveUpAt = Date.now() + 15_000;
-    for (;;) {
-      const backlog = await outbox.backlog();
-      if (done(backlog)) return backlog;
-      if (Date.now() > giveUpAt)
-        throw new Error(`outbox never reached it: ${JSON.stringify(backlog)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let last: Backlog | undefined;
+    const read = async () => {
+      last = await outbox.backlog();
+      return last;
+    };
+    // On a timeout the failure shows the last backlog read.
+    await expect.poll(read, { timeout: 15_000, interval: 20 }).toSatisfy(done);
+    return last as Backlog;
   } finally {
     await relay.stop();
   }
