@@ -67,7 +67,7 @@ sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through 
 	$(if $(SIM_IMAGE),CONTAINER_TOOL=$${CONTAINER_TOOL:-$$(deploy/image/container-tool.sh)} SIM_IMAGE=$(SIM_IMAGE)) \
 	  node dist/deploy/sim/run.js
 
-sim-autoscale: build tools ## the chart's HPAs, simulated, under a ramp of `shopmesh load`: table + SVG (~3 min)
+sim-autoscale: build tools ## the chart's HPAs, simulated, under a ramp of `shopmesh load`: table + SVG (~2.5 min)
 	node dist/deploy/sim/autoscale-run.js
 
 bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)

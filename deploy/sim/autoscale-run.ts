@@ -6,7 +6,12 @@ import { rampStages } from "./autoscale/load-ramp.js";
 import { rampFigures, rampPlot } from "./autoscale/ramp-figures.js";
 import { chartAutoscalers, runRamp } from "./autoscale/ramp-run.js";
 import { timelineTable } from "./autoscale/report.js";
-import { simChartOverrides, simDeployments, simRamp } from "./autoscale/sim-chart.js";
+import {
+  simChartOverrides,
+  simDeployments,
+  simMetricWindowSeconds,
+  simRamp,
+} from "./autoscale/sim-chart.js";
 import { timeScale } from "./autoscaler/index.js";
 import { startCluster } from "./cluster.js";
 import { startSimBacking } from "./sim-backing.js";
@@ -18,6 +23,11 @@ const config = readConfig({
   factor: { env: "SIM_TIME_FACTOR", parse: integer(1, 60), default: 10 },
   base: { env: "SIM_BASE_RATE", parse: integer(1, 500), default: simRamp.base },
   peak: { env: "SIM_PEAK_RATE", parse: integer(1, 2000), default: simRamp.peak },
+  metricWindow: {
+    env: "SIM_METRIC_WINDOW_S",
+    parse: integer(15, 300),
+    default: simMetricWindowSeconds,
+  },
   dnsPort: { env: "SIM_DNS_PORT", parse: integer(1, 65535), default: 5353 },
   postgresPort: { env: "POSTGRES_PORT", parse: integer(1, 65535), default: 54329 },
   dataDir: { env: "SHOPMESH_DATA_DIR", parse: text, default: path.join(repoRoot, ".data") },
@@ -45,7 +55,8 @@ const cluster = await startCluster({
 });
 const stages = rampStages({ ...simRamp, base: config.base, peak: config.peak });
 console.log(
-  `time compressed ×${config.factor}; Deployments changed for this machine ${JSON.stringify(simDeployments)}; ` +
+  `time compressed ×${config.factor}; CPU averaged over ${config.metricWindow} s simulated ` +
+    `(${time.toMs(config.metricWindow) / 1000} s real); Deployments changed for this machine ${JSON.stringify(simDeployments)}; ` +
     `load stages (journeys/s): ${JSON.stringify(stages)}`,
 );
 try {
@@ -53,6 +64,7 @@ try {
     cluster,
     autoscalers,
     time,
+    metricWindowSeconds: config.metricWindow,
     stages,
     trustDir: trust.dir,
     settleS: 90,
@@ -67,7 +79,8 @@ try {
   );
   const figures = rampFigures(result);
   const summary = [
-    `time compressed ×${config.factor} (HPA sync, windows and policy periods; max connection age too)`,
+    `time compressed ×${config.factor} (HPA sync, windows and policy periods; max connection age too); ` +
+      `CPU averaged over ${config.metricWindow} s simulated (${time.toMs(config.metricWindow) / 1000} s real)`,
     `first scale-out after (real s): ${JSON.stringify(figures.firstScaleOutS)}; peak replicas ${JSON.stringify(figures.peakReplicas)}`,
     `slowest new pod from ready to its first served call: ${figures.slowestFirstCallS?.toFixed(1) ?? "—"} s (one sync's resolution)`,
     `failed calls during scale-in: ${figures.failedDuringScaleIn}; in the whole run: ${figures.failedTotal}`,

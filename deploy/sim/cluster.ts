@@ -197,8 +197,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
   };
   try {
+    // A service's replicas start side by side, as a Deployment's pods do; the services one
+    // after another, callees first (a caller that finds no callee at start is not what is tested).
     for (const service of serviceNames) {
-      for (let n = 0; n < options.replicas[service]; n++) await cluster.addReplica(service);
+      const starts = Array.from({ length: options.replicas[service] }, () =>
+        cluster.addReplica(service),
+      );
+      const results = await Promise.allSettled(starts);
+      const failure = results.find((r) => r.status === "rejected");
+      if (failure) throw failure.reason;
     }
   } catch (error) {
     await cluster.stop();

@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ServiceName } from "../../deploy/local/mesh.js";
+import type { PodSample } from "../../deploy/sim/autoscale/autoscaling-loop.js";
 import { rampStages } from "../../deploy/sim/autoscale/load-ramp.js";
 import { firstCalls, rampFigures } from "../../deploy/sim/autoscale/ramp-figures.js";
 import { chartAutoscalers, type RampResult, runRamp } from "../../deploy/sim/autoscale/ramp-run.js";
 import {
   simChartOverrides,
   simDeployments,
+  simMetricWindowSeconds,
   simRamp,
 } from "../../deploy/sim/autoscale/sim-chart.js";
 import { timeScale } from "../../deploy/sim/autoscaler/index.js";
@@ -20,27 +22,29 @@ import { orderLedger } from "./order-ledger.js";
 
 // The chart's HPAs, run by the simulated controller over the cluster simulation, under a ramp of
 // `shopmesh load` (open loop). Time is compressed ×10: the HPA's sync period, windows and policy
-// periods, and the servers' max connection age; pods start, serve and drain in real time, and so
-// do calls (the age's grace stays the chart's 10 s).
+// periods, the metric window, and the servers' max connection age; pods start, serve and drain
+// in real time, and so do calls (the age's grace stays the chart's 10 s). Each pod's CPU is its
+// average over the last 60 s simulated (6 s real, simMetricWindowSeconds): metrics-server's
+// resolution, set long enough that this busy machine's bursts average out.
 const time = timeScale(10);
 const sync = time.toMs(15);
 // A ramp the shared 2-core machine carries, `make sim-autoscale`'s (simRamp): base to peak in
-// three steps, a hold, then the base alone through the scale-in. The product pods' CPU request is
-// halved so that this modest peak passes the chart's 70% target, and maxReplicas is 4: every pod
-// is a process on the same two cores (simDeployments). The HPA's arithmetic is the same at any
-// request and maximum.
+// three steps, a hold, then the base alone through the scale-in. The order and product pods' CPU
+// requests are halved so that this modest peak passes the chart's 70% target, and maxReplicas is
+// 4: every pod is a process on the same two cores (simDeployments). The HPA's arithmetic is the
+// same at any request and maximum.
 const stages = rampStages(simRamp);
 const loadDropsAt = (simRamp.steps * simRamp.stepS + simRamp.holdS) * 1000;
 // Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
 const subnets = { user: "127.0.21", product: "127.0.22", order: "127.0.23" };
 
-// NOT YET PASSING, so kept out of `make test` (SIM_AUTOSCALE_TEST=1 runs it). Last run (15m/20m
-// requests would starve the machine; at 50m/75m): no call of the load failed, scale-in included,
-// and the order and product services scaled 2→4 within policy; it failed on CPU noise: readings
-// over the compressed 1.5 s window swing by 100-250% of a 50m request on an idle pod (a 200 ms
-// burst), which held the scale-down window's recommendation up (order, idling at ~50m, never
-// scaled in; product only 90 s after the drop) and scaled product out once more after scaling
-// in. Next: average each pod's CPU over a window longer than the compressed sync period.
+// NOT YET PASSING RELIABLY, so kept out of `make test` (SIM_AUTOSCALE_TEST=1 runs it, ~95-110 s).
+// With the 60 s metric window its CPU readings are steady, and of its three runs under the heavy
+// lock every one scaled out within policy, failed no call and lost no order; run 1 (base 2
+// journeys/s) left order at 3 pods, run 2 failed the fair share (0.49, load calls counted; now
+// only the order pods' calls count), run 3 (base 1) left order at 3 again: three order pods read
+// a steady 47-54% of 75m at one journey/s on the loaded machine, above the 46.7% at which three
+// become two. Next: the order request (or the base) such that the base load sits well below that.
 describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
   "the chart's HPAs under a load ramp (cluster simulation, time ×10)",
   () => {
@@ -49,6 +53,13 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
     let trust: Awaited<ReturnType<typeof temporaryTrustDomain>>;
     let result: RampResult;
     const lines: string[] = [];
+    // Every sync's line, printed when a check failed: the decisions and their inputs.
+    let failed = false;
+    beforeEach((context) => {
+      context.onTestFailed(() => {
+        failed = true;
+      });
+    });
     const bounds = (service: ServiceName) => {
       const spec = result.autoscalers[service]?.spec;
       if (!spec) throw new Error(`no HPA for ${service}`);
@@ -77,15 +88,17 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
         cluster,
         autoscalers,
         time,
+        metricWindowSeconds: simMetricWindowSeconds,
         stages,
         trustDir: trust.dir,
-        settleS: 60,
+        settleS: 20,
         log: (line) => lines.push(line),
       });
-    }, 240_000);
+    }, 150_000);
 
     afterAll(async () => {
-      if (lines.length > 0) console.log(lines.join("\n"));
+      if (failed || result === undefined) console.log(lines.join("\n"));
+      if (result) console.log(`autoscaling run: ${JSON.stringify(rampFigures(result))}`);
       await cluster?.stop();
       for (const database of databases) await database.drop();
       await trust?.remove();
@@ -148,6 +161,10 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
         expect((pod.firstCall ?? 0) - pod.ready, pod.ip).toBeLessThanOrEqual(reach);
       }
       // The order service's round robin over the headless name: every ready product pod, alike.
+      // Only the order pods' calls count here: the load reaches product pods through the
+      // ClusterIP stand-in too, a pod per connection by chance (a first run with those counted
+      // saw a new pod at 0.49 of a fair share at one journey/s).
+      const fromOrder = (p: PodSample) => p.callers[trust.identities.order] ?? 0;
       for (const pod of added.filter((p) => p.ip.startsWith(`${subnets.product}.`))) {
         let own = 0;
         let fair = 0;
@@ -155,10 +172,14 @@ describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
           const serving = record.pods.filter((p) => p.ready && !p.deleting);
           const mine = serving.find((p) => p.ip === pod.ip);
           if (!mine || record.at < pod.ready + reach) continue;
-          own += mine.calls;
-          fair += serving.reduce((sum, p) => sum + p.calls, 0) / serving.length;
+          own += fromOrder(mine);
+          fair += serving.reduce((sum, p) => sum + fromOrder(p), 0) / serving.length;
         }
-        if (fair > 0) expect(own / fair, pod.ip).toBeGreaterThan(0.5);
+        expect(
+          fair,
+          `${pod.ip}: no call of the order service counted after its reach`,
+        ).toBeGreaterThan(0);
+        expect(own / fair, pod.ip).toBeGreaterThan(0.5);
       }
     });
 

@@ -17,6 +17,8 @@ export interface PodSample {
   readonly utilization: number | undefined;
   /** Calls it logged since the previous sync. */
   readonly calls: number;
+  /** Of those, the calls per caller (the peer's SPIFFE ID; "" for a caller without one). */
+  readonly callers: Readonly<Record<string, number>>;
   readonly ready: boolean;
   readonly deleting: boolean;
 }
@@ -43,18 +45,21 @@ export interface AutoscalingLoop {
 const syncPeriodSeconds = 15;
 
 /**
- * Every sync period: reads each pod's CPU from /proc (usage since the last sync over the pod's
- * CPU request, as metrics-server and the HPA do), runs each service's HorizontalController and
- * applies its decision to the Deployment. Every sync is recorded and passed to `onSync`.
+ * Every sync period: reads each pod's CPU from /proc (its average over the metric window ending
+ * now, over the pod's CPU request, as metrics-server and the HPA compute it), runs each service's
+ * HorizontalController and applies its decision to the Deployment. Every sync is recorded and
+ * passed to `onSync`.
  */
 export function startAutoscalingLoop(options: {
   readonly cluster: Cluster;
   readonly autoscalers: Partial<Record<ServiceName, ServiceAutoscaling>>;
   readonly time: TimeScale;
+  /** metrics-server's --metric-resolution: the window each CPU figure averages over (simulated s). */
+  readonly metricWindowSeconds: number;
   readonly onSync?: (record: SyncRecord) => void;
   readonly onEvent?: (service: ServiceName, line: string) => void;
 }): AutoscalingLoop {
-  const sampler = new CpuSampler();
+  const sampler = new CpuSampler(options.time.toMs(options.metricWindowSeconds));
   const records: SyncRecord[] = [];
   const deployments = new Map<ServiceName, ScaledDeployment>();
   const controllers = new Map<ServiceName, HorizontalController>();
@@ -82,15 +87,19 @@ export function startAutoscalingLoop(options: {
       const metric = await sampler.sample(pid);
       if (metric) metrics.set(pod.name, metric);
       const seen = logged.get(replica.ip) ?? 0;
-      const calls = replica.output
-        .slice(seen)
-        .filter((line) => line.includes('"msg":"rpc"')).length;
+      const served = replica.output.slice(seen).filter((line) => line.includes('"msg":"rpc"'));
+      const callers: Record<string, number> = {};
+      for (const line of served) {
+        const peer = /"peer":"([^"]*)"/.exec(line)?.[1] ?? "";
+        callers[peer] = (callers[peer] ?? 0) + 1;
+      }
       logged.set(replica.ip, replica.output.length);
       pods.push({
         name: pod.name,
         ip: replica.ip,
         utilization: metric ? (metric.millicores / request) * 100 : undefined,
-        calls,
+        calls: served.length,
+        callers,
         ready: pod.readyAt !== undefined,
         deleting: pod.deleting,
       });

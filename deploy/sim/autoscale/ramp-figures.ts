@@ -133,7 +133,7 @@ export function rampPlot(result: RampResult, time: TimeScale): string {
   ];
   return plotSvg(
     "shopmesh: the chart's HPAs under a load ramp (cluster simulation)",
-    `time compressed ×${time.factor}: HPA sync, windows and policy periods ÷${time.factor}; pods, load and drains in real time`,
+    `time compressed ×${time.factor}: HPA sync, windows and policy periods ÷${time.factor}; CPU averaged over ${result.metricWindowSeconds} s simulated (${time.toMs(result.metricWindowSeconds) / 1000} s real); pods, load and drains in real time`,
     `real seconds (× ${time.factor} = simulated HPA seconds)`,
     panels,
   );

@@ -10,6 +10,8 @@ import { syncLine } from "./report.js";
 /** What a ramp under the simulated HPA recorded. */
 export interface RampResult {
   readonly startedAt: number;
+  /** The metric window the HPA's CPU figures averaged over, simulated seconds. */
+  readonly metricWindowSeconds: number;
   /** When the last stage of the load ended. */
   readonly loadEndedAt: number;
   readonly records: readonly SyncRecord[];
@@ -36,6 +38,8 @@ export async function runRamp(options: {
   readonly cluster: Cluster;
   readonly autoscalers: Partial<Record<ServiceName, ServiceAutoscaling>>;
   readonly time: TimeScale;
+  /** The metric window (metrics-server's resolution), simulated seconds. */
+  readonly metricWindowSeconds: number;
   readonly stages: readonly LoadStage[];
   readonly trustDir: string;
   readonly settleS: number;
@@ -62,6 +66,7 @@ export async function runRamp(options: {
       cluster,
       autoscalers: options.autoscalers,
       time,
+      metricWindowSeconds: options.metricWindowSeconds,
       onSync: (record) => options.log(syncLine(record, startedAt, time)),
       onEvent: (service, line) => {
         events.push({ at: Date.now(), service, line });
@@ -91,6 +96,7 @@ export async function runRamp(options: {
     await loop.stop();
     return {
       startedAt,
+      metricWindowSeconds: options.metricWindowSeconds,
       loadEndedAt,
       records: loop.records,
       load,

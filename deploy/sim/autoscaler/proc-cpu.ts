@@ -18,32 +18,49 @@ export async function processCpuSeconds(pid: number): Promise<number> {
   return (utime + stime) / ticksPerSecond;
 }
 
+interface Reading {
+  readonly cpuSeconds: number;
+  readonly at: number;
+}
+
 /**
- * The metrics pipeline for simulated pods: like metrics-server, a usage figure needs two
- * readings, and is the CPU used between them over the time between them (a rate in millicores).
- * A process read for the first time, or gone, has no sample (a missing metric to the HPA).
+ * The metrics pipeline for simulated pods. metrics-server scrapes each pod's cumulative CPU time
+ * every `--metric-resolution` (15 s by default) and reports the usage between two scrapes, a
+ * rate in millicores averaged over that window. Here each `sample` reads /proc and reports the
+ * usage since the latest reading at least `windowMs` old: an average over one window that ends
+ * now. Until a process has a reading that old (a new pod) it has no sample, and neither has a
+ * process that is gone: both are a missing metric to the HPA, as with metrics-server.
  */
 export class CpuSampler {
-  private readonly last = new Map<number, { cpuSeconds: number; at: number }>();
+  private readonly readings = new Map<number, Reading[]>();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    /** How long each sample averages over (real milliseconds, > 0). */
+    readonly windowMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError(`metric window must be positive, got ${windowMs}`);
+  }
 
-  /** Reads the process now; returns its usage since the previous reading, if any. */
+  /** Reads the process now; returns its average usage over the window ending now, if known. */
   async sample(pid: number): Promise<PodMetric | undefined> {
     const at = this.clock();
     let cpuSeconds: number;
     try {
       cpuSeconds = await processCpuSeconds(pid);
     } catch {
-      this.last.delete(pid);
+      this.readings.delete(pid);
       return undefined;
     }
-    const previous = this.last.get(pid);
-    this.last.set(pid, { cpuSeconds, at });
-    if (!previous || at <= previous.at) return undefined;
-    const windowMs = at - previous.at;
+    const history = [...(this.readings.get(pid) ?? []), { cpuSeconds, at }];
+    // The newest reading that opens a full window; older ones are no longer needed.
+    const first = history.findLastIndex((reading) => reading.at <= at - this.windowMs);
+    this.readings.set(pid, first > 0 ? history.slice(first) : history);
+    const start = history[first];
+    if (!start) return undefined;
+    const windowMs = at - start.at;
     return {
-      millicores: ((cpuSeconds - previous.cpuSeconds) * 1_000_000) / windowMs,
+      millicores: ((cpuSeconds - start.cpuSeconds) * 1_000_000) / windowMs,
       timestamp: at,
       windowMs,
     };
@@ -51,6 +68,6 @@ export class CpuSampler {
 
   /** Forgets a process (its pod was deleted). */
   forget(pid: number): void {
-    this.last.delete(pid);
+    this.readings.delete(pid);
   }
 }

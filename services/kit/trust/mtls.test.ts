@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listenInProcess } from "../../../test/support/in-process-server.js";
 import {
   type ThrowawayCa,
@@ -105,6 +106,37 @@ describe("mTLS between workloads", () => {
     opened.push(orderFiles);
     const users = client(mutualTlsChannelCredentials(orderFiles, ca.id("user")));
     expect((await users.getUser({ id: "x" })).id).toBe(ca.id("order"));
+  });
+
+  it("builds one TLS context per certificate pair, not one per connection", async () => {
+    // The module object grpc-js calls createSecureContext on (CommonJS require of node:tls).
+    const tls = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
+    const orderFiles = new CertificateFiles({ ...order, refreshIntervalMs: 200 });
+    opened.push(orderFiles);
+    await orderFiles.ready(5_000);
+    const credentials = mutualTlsChannelCredentials(orderFiles, ca.id("user"));
+    const built = vi.spyOn(tls, "createSecureContext");
+    try {
+      // Three channels with subchannels of their own: three connections, each with its
+      // handshake, as every max connection age brings (grpc-js built two contexts for each).
+      for (let n = 0; n < 3; n++) {
+        const users = createServiceClient(UserService, {
+          dependency: "user service",
+          target: `127.0.0.1:${server.port}`,
+          timeoutMs: 3_000,
+          credentials,
+          channelOptions: {
+            "grpc.ssl_target_name_override": "user",
+            "grpc.use_local_subchannel_pool": 1,
+          },
+        });
+        opened.push(users);
+        expect((await users.getUser({ id: "x" })).id).toBe(ca.id("order"));
+      }
+      expect(built).toHaveBeenCalledTimes(1);
+    } finally {
+      built.mockRestore();
+    }
   });
 
   it("refuses a client certificate from a foreign CA", async () => {
