@@ -23,6 +23,8 @@ export interface ServiceContainerOptions {
   readonly spec: ContainerSpec;
   /** The container's whole environment: nothing of the caller's leaks in. */
   readonly env: Readonly<Record<string, string>>;
+  /** `--cgroup-parent` (see cpu-peer-cgroup.ts); unset: the engine's default parent. */
+  readonly cgroupParent?: string;
   readonly onOutput?: (line: string) => void;
 }
 
@@ -39,6 +41,7 @@ export async function startServiceContainer(
   const { tool, spec, containerName } = options;
   const args = ["run", "--rm", "--name", containerName, "--network", "host", "--sig-proxy=false"];
   args.push("--label", "io.shopmesh.container=service");
+  if (options.cgroupParent !== undefined) args.push("--cgroup-parent", options.cgroupParent);
   if (spec.user) args.push("--user", spec.user);
   if (spec.readOnlyRootFilesystem) {
     args.push("--read-only");

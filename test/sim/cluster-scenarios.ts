@@ -21,9 +21,9 @@ import { steadyOrders } from "./steady-load.js";
 
 /**
  * The simulation's scenarios (load spread, pod loss, scale-out, rolling restart, scale-in), with
- * replicas as processes from dist/ or, given `containers`, as containers of the built image.
+ * replicas as processes from dist/ or, given `containerMode`, as containers of the built image.
  */
-export function clusterScenarios(containers?: ContainerMode): void {
+export function clusterScenarios(containerMode?: () => Promise<ContainerMode>): void {
   const telemetryOff = {
     OTEL_TRACES_EXPORTER: "none",
     OTEL_METRICS_EXPORTER: "none",
@@ -31,7 +31,7 @@ export function clusterScenarios(containers?: ContainerMode): void {
   };
   // Containers start in seconds, not a fraction of one (seen: up to 30 s on the busy 2-core VM),
   // and serve slower: the bounds on time (not on outcomes) stretch by this much for them.
-  const slow = containers ? 3 : 1;
+  const slow = containerMode ? Number(process.env.SIM_SLOW ?? 3) : 1;
   const maxConnectionAgeMs = 2_000;
   const maxConnectionAgeGraceMs = 1_000;
   let cluster: Cluster;
@@ -53,6 +53,7 @@ export function clusterScenarios(containers?: ContainerMode): void {
   const initialStock = 100_000;
 
   beforeAll(async () => {
+    const containers = await containerMode?.();
     databases = await Promise.all(
       ["user", "product", "order"].map((n) => createTestDatabase(`sim_${n}`)),
     );
