@@ -58,6 +58,9 @@ export async function podVolumes(options: {
     sources.set("ca.crt", { file: trust.caFile });
     sources.set("policy.json", { file: trust.policyFile(service) });
   }
+  // The bundled NATS's password of this service (its key is the service's name). The simulation
+  // runs no broker, so any text does: the service reports the broker degraded, as without one.
+  sources.set(service, { text: "the-simulation-runs-no-broker" });
   const has = (key: string) => options.chartVolumes.some((v) => v.items.some((i) => i.key === key));
   const volumes = [
     ...options.chartVolumes,

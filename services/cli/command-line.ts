@@ -24,7 +24,8 @@ export const usage = `usage: shopmesh <resource> <action> [options]
                               components such as order/events-broker are listed)
   login --email EMAIL [--admin]   development sign-in (make run's issuer); stores the token
   events tail [--nats nats://127.0.0.1:4222] [--count N]
-      prints order events (and dead letters) as they pass, one JSON line each (NATS_URL too)
+      prints order events (and dead letters) as they pass, one JSON line each (NATS_URL too;
+      a broker login from NATS_USER and NATS_PASSWORD or NATS_PASSWORD_FILE)
 
   faults list  --service user|product|order
   faults set   --service S --method RPC|* [--delay-ms N] [--abort-percent P] [--abort-code CODE]

@@ -4,7 +4,8 @@ import {
   OrderCancelledSchema,
   OrderConfirmedSchema,
 } from "../gen/shopmesh/order/events/v1/order_events_pb.js";
-import { natsServers } from "../kit/messaging/index.js";
+import { readConfig } from "../kit/config.js";
+import { messagingSettings, natsServers } from "../kit/messaging/index.js";
 import { orderEventSubjectPrefix } from "../order-event-stream.js";
 import { type CommandLine, UsageError } from "./command-line.js";
 
@@ -17,7 +18,17 @@ export async function runEventsTail(line: CommandLine): Promise<number> {
   if (line.word(1) !== "tail") throw new UsageError("events: the action is tail");
   const servers = natsServers(line.options.nats || process.env.NATS_URL || "nats://127.0.0.1:4222");
   const limit = line.options.count ? line.wholeNumber("count", 1, 1_000_000) : undefined;
-  const connection = await connect({ servers: [...servers], name: "shopmesh-cli-tail" });
+  // A broker that wants a login (the chart's: user `tail`) gets it the way the services give
+  // theirs: NATS_USER, and NATS_PASSWORD or a file named by NATS_PASSWORD_FILE.
+  const { natsUser, natsPassword } = readConfig({
+    natsUser: messagingSettings.natsUser,
+    natsPassword: messagingSettings.natsPassword,
+  });
+  const connection = await connect({
+    servers: [...servers],
+    name: "shopmesh-cli-tail",
+    ...(natsUser ? { user: natsUser, pass: natsPassword } : {}),
+  });
   process.once("SIGINT", () => void connection.close());
   console.error(`tailing ${orderEventSubjectPrefix}> and order-events-dead-letter.> on ${servers}`);
   const subscription = connection.subscribe("order-events.>", limit ? { max: limit } : {});

@@ -85,8 +85,8 @@ describe("what each value set renders", () => {
         ...Array(5).fill("PodDisruptionBudget"),
         "Role",
         "RoleBinding",
-        // the bundled PostgreSQL's, the database URLs, the page token key
-        ...Array(3).fill("Secret"),
+        // the bundled PostgreSQL's, the database URLs, the page token key, NATS's logins
+        ...Array(4).fill("Secret"),
         ...Array(10).fill("Service"),
         ...Array(5).fill("ServiceAccount"),
         ...Array(2).fill("StatefulSet"),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -20,14 +20,32 @@ export interface TestNats {
 /** The binary: NATS_SERVER_BIN, else Debian's /usr/sbin/nats-server. */
 export const natsServerBin = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 
-/** Starts nats-server with JetStream storage in a fresh temporary folder. */
-export async function startTestNats(): Promise<TestNats> {
+/** A configuration to run instead of the defaults (the chart's rendered nats.conf). */
+export interface TestNatsConfig {
+  /** The file's text; its `/data/` paths (JetStream storage, pid file) go to a temporary folder. */
+  readonly conf: string;
+  /** Environment the file refers to ($POD_NAME, the users' passwords). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts nats-server with JetStream storage in a fresh temporary folder: with its defaults, or
+ * with `config` (its ports replaced by free loopback ones).
+ */
+export async function startTestNats(config?: TestNatsConfig): Promise<TestNats> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-nats-"));
   const port = await freePort();
+  const args = ["-a", "127.0.0.1", "-p", String(port)];
+  if (config) {
+    const file = path.join(dir, "nats.conf");
+    await writeFile(file, config.conf.replaceAll("/data/", `${dir}/`));
+    args.push("-c", file, "-m", String(await freePort()));
+  } else args.push("-js", "-sd", dir);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(natsServerBin, ["-js", "-sd", dir, "-a", "127.0.0.1", "-p", String(port)], {
+    child = spawn(natsServerBin, args, {
       stdio: "ignore",
+      env: { ...process.env, ...config?.env },
     });
     await untilListening(port);
   };

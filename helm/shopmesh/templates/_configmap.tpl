@@ -47,7 +47,7 @@ data:
   {{- if include "shopmesh.usesEvents" $name }}
   NATS_URL: {{ include "shopmesh.natsUrl" $ | quote }}
   NATS_STREAM_REPLICAS: {{ include "shopmesh.natsStreamReplicas" $ | quote }}
-  {{- if and (not $.Values.nats.enabled) $.Values.events.credentialsSecret }}
+  {{- if include "shopmesh.natsSignsIn" $ }}
   NATS_AUTH_PATH: /etc/shopmesh/nats/password
   {{- end }}
   {{- end }}
