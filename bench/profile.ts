@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -16,7 +16,10 @@ import {
 import { createServiceClient } from "../services/kit/index.js";
 import { runH2load } from "./h2load.js";
 import { operatorDial } from "./mtls-cost.js";
+import { startOtlpSink } from "./otlp-sink.js";
 import { cpuMicros } from "./process-stats.js";
+import { clientsOf } from "./stack.js";
+import { createFixture } from "./stack-cases.js";
 import { runUnaryLoad } from "./unary-load.js";
 
 // `node dist/bench/profile.js <case> [outDir]`: CPU profiles of every process of the mesh (and
@@ -25,6 +28,8 @@ import { runUnaryLoad } from "./unary-load.js";
 //   plain | mtls        GetProduct from the Node client, 32 in flight (mTLS: operator identity)
 //   idle-plain | idle-mtls   no load at all: what the processes burn on their own
 //   edge | edge-json | edge-token   GetProduct through the edge with h2load (plaintext mesh)
+//   create-order        CreateOrder from the Node client, 32 in flight, spans exported at 100%
+//                       to an in-process OTLP sink (as `make bench`'s full-stack case)
 // Profiles go to outDir (default profiles/, git-ignored): open them in Chrome's DevTools or
 // summarise them with `node dist/bench/profile-summary.js FILE`.
 
@@ -32,12 +37,17 @@ const [caseName = "mtls", outDir = path.join(repoRoot, "profiles")] = process.ar
 const seconds = Number(process.env.PROFILE_SECONDS ?? "10");
 const warmUpSeconds = 3;
 const hook = path.join(repoRoot, "dist", "bench", "cpu-profile-hook.js");
-const profiled = (name: string) => ({
+// PROFILE=off: the same run without the profiler (its sampling thread costs ~15% of a core per
+// process), for CPU per request comparable with `make bench`, e.g. in A/B pairs of two builds.
+const profiling = process.env.PROFILE !== "off";
+const profiled = (name: string): Record<string, string> => (profiling ? profileEnv(name) : {});
+const profileEnv = (name: string) => ({
   NODE_OPTIONS: `--import ${hook}`,
   PROFILE_OUT: path.join(outDir, `${caseName}-${name}.cpuprofile`),
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+await mkdir(outDir, { recursive: true });
 const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-profile-"));
 await chmod(dir, 0o755);
 const database = await startEmbeddedPostgres({
@@ -48,7 +58,16 @@ try {
   for (const name of serviceNames) await database.ensureDatabase(`profile_${name}`);
   const mtls = caseName.endsWith("mtls");
   const trust = mtls ? await ensureTrustDomain({ dir: path.join(dir, "trust") }) : "plaintext";
-  const quiet = { LOG_LEVEL: "info", OTEL_METRICS_EXPORTER: "none", OTEL_TRACES_EXPORTER: "none" };
+  const orders = caseName === "create-order";
+  const sink = orders ? await startOtlpSink() : undefined;
+  const quiet = {
+    LOG_LEVEL: "info",
+    OTEL_METRICS_EXPORTER: "none",
+    NATS_URL: "nats://127.0.0.1:1",
+    ...(sink
+      ? { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint }
+      : { OTEL_TRACES_EXPORTER: "none" }),
+  };
   const mesh = await startMesh({
     host: "127.0.0.1",
     ports: { user: 50251, product: 50252, order: 50253 },
@@ -82,10 +101,13 @@ try {
       })
     ).id;
     // Runs `load` for warm-up + `seconds`, profiling and counting CPU over the last `seconds`.
-    const measure = async (load: (durationSeconds: number) => Promise<{ requests?: number }>) => {
+    const measure = async (
+      load: (durationSeconds: number) => Promise<{ requests?: number; rps?: number }>,
+    ) => {
       const running = load(warmUpSeconds + seconds);
       await sleep(warmUpSeconds * 1000);
       const signal = () => {
+        if (!profiling) return;
         for (const pid of Object.values(pids)) process.kill(pid, "SIGUSR2");
       };
       const before = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuMicros(p)]));
@@ -99,10 +121,33 @@ try {
       const client = process.cpuUsage(self);
       const result = await running;
       await sleep(1000);
-      return { result, cpuMicros: { ...used, client: client.user + client.system } };
+      // The window's requests, at the run's mean rate (the run also holds the warm-up).
+      const served = (result.rps ?? 0) * seconds;
+      const services = serviceNames.reduce((sum, name) => sum + (used[name] ?? 0), 0);
+      return {
+        result,
+        cpuMicros: { ...used, client: client.user + client.system },
+        ...(served > 0 && { servicesCpuMicrosPerRequest: Math.round(services / served) }),
+        loadAverage: os.loadavg()[0],
+      };
     };
     let report: unknown;
-    if (caseName === "plain" || caseName === "mtls") {
+    if (orders) {
+      const fixture = await createFixture(mesh);
+      const { orders: orderClient } = clientsOf(mesh);
+      report = await measure((durationSeconds) =>
+        runUnaryLoad(
+          () =>
+            orderClient.createOrder({
+              requestId: randomUUID(),
+              userId: fixture.userId,
+              items: [{ productId: fixture.productId, quantity: 1 }],
+            }),
+          { concurrency: 32, durationSeconds },
+        ),
+      );
+      orderClient.close();
+    } else if (caseName === "plain" || caseName === "mtls") {
       report = await measure((durationSeconds) =>
         runUnaryLoad(() => products.getProduct({ id: productId }), {
           concurrency: 32,
@@ -157,10 +202,11 @@ try {
     process.stdout.write(`${caseName}: ${JSON.stringify(report)}\n`);
   } finally {
     await mesh.stopAll();
+    await sink?.close();
   }
   for (const name of [...serviceNames, "edge"]) {
-    const file = profiled(name).PROFILE_OUT;
-    if (existsSync(file)) process.stdout.write(`profile: ${file}\n`);
+    const file = profileEnv(name).PROFILE_OUT;
+    if (profiling && existsSync(file)) process.stdout.write(`profile: ${file}\n`);
   }
 } finally {
   await database.stop();

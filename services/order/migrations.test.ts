@@ -40,6 +40,11 @@ it("keeps existing orders and scopes request_id per user after the upgrade", asy
     totalMinorUnits: 1n,
     items: [{ productId: randomUUID(), quantity: 1, unitPriceMinorUnits: 1n }],
   };
-  expect(await store.insertPending({ ...order, id: randomUUID(), userId: userB })).toBe(true);
-  expect(await store.insertPending({ ...order, id: randomUUID(), userId: userA })).toBe(false);
+  expect(await store.insertPending({ ...order, id: randomUUID(), userId: userB })).toEqual({
+    inserted: true,
+  });
+  // The insert that meets the request_id's order returns it, items and all.
+  const met = await store.insertPending({ ...order, id: randomUUID(), userId: userA });
+  expect(met).toMatchObject({ inserted: false, existing: { id: orderId, status: "confirmed" } });
+  expect(met.inserted === false && met.existing).toEqual(kept);
 });

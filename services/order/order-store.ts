@@ -43,6 +43,11 @@ export type NewOrder = Omit<
   "seq" | "status" | "createTime" | "createMicros" | "updateTime"
 >;
 
+/** What {@link OrderStore.insertPending} did: stored the order, or met the request_id's. */
+export type PendingInsert =
+  | { readonly inserted: true }
+  | { readonly inserted: false; readonly existing: OrderRow | undefined };
+
 type RawRow = Omit<OrderRow, "items"> & {
   items: { productId: string; quantity: number; unitPriceMinorUnits: string }[];
 };
@@ -62,12 +67,14 @@ export class OrderStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * Stores a pending order with its items; false when its request_id is already taken. One
-   * statement, so one round trip and atomic without a transaction: the items are inserted only
-   * for an order row that was.
+   * Stores a pending order with its items, or finds the order its request_id already names.
+   * One statement, so one round trip and atomic without a transaction: the items are inserted
+   * only for an order row that was. `existing` is what the statement's snapshot shows of the
+   * order that holds the request_id; undefined when that order committed while this statement
+   * waited for it (look again with {@link findByRequestId}).
    */
-  async insertPending(order: NewOrder): Promise<boolean> {
-    const { rows } = await this.pool.query<{ inserted: boolean }>({
+  async insertPending(order: NewOrder): Promise<PendingInsert> {
+    const { rows } = await this.pool.query<RawRow & { inserted: boolean }>({
       name: "insert pending order",
       text: `WITH inserted AS (
          INSERT INTO orders (id, request_id, request_fingerprint, user_id, status, currency,
@@ -81,7 +88,11 @@ export class OrderStore {
          FROM inserted, unnest($7::uuid[], $8::int[], $9::bigint[]) WITH ORDINALITY
            AS t(product_id, quantity, unit_price, position)
        )
-       SELECT EXISTS (SELECT FROM inserted) AS inserted`,
+       SELECT EXISTS (SELECT FROM inserted) AS inserted, existing.*
+       FROM (SELECT) AS one LEFT JOIN LATERAL (
+         ${selectOrders} WHERE o.user_id = $4 AND o.request_id = $2
+           AND NOT EXISTS (SELECT FROM inserted)
+       ) AS existing ON true`,
       values: [
         order.id,
         order.requestId,
@@ -94,7 +105,12 @@ export class OrderStore {
         order.items.map((item) => item.unitPriceMinorUnits),
       ],
     });
-    return rows[0]?.inserted === true;
+    const { inserted, ...row } = rows[0] ?? { inserted: false };
+    if (inserted) return { inserted: true };
+    return {
+      inserted: false,
+      existing: "id" in row && row.id ? orderOf(row as RawRow) : undefined,
+    };
   }
 
   /**
@@ -175,7 +191,6 @@ export class OrderStore {
     await this.pool.query("UPDATE orders SET reconcile_lease_until = now() WHERE id = $1", [id]);
   }
 
-  /** Runs `text` as the prepared statement `name` (parsed and planned once per connection). */
   /**
    * Orders of a query: prepared under `name`, or unnamed for SQL built per call (a list's
    * filter), since one statement name must always stand for one text.
@@ -186,12 +201,16 @@ export class OrderStore {
     values: unknown[],
   ): Promise<OrderRow[]> {
     const { rows } = await this.pool.query<RawRow>({ ...(name ? { name } : {}), text, values });
-    return rows.map((row) => ({
-      ...row,
-      items: (row.items ?? []).map((item) => ({
-        ...item,
-        unitPriceMinorUnits: BigInt(item.unitPriceMinorUnits),
-      })),
-    }));
+    return rows.map(orderOf);
   }
+}
+
+function orderOf(row: RawRow): OrderRow {
+  return {
+    ...row,
+    items: (row.items ?? []).map((item) => ({
+      ...item,
+      unitPriceMinorUnits: BigInt(item.unitPriceMinorUnits),
+    })),
+  };
 }

@@ -51,46 +51,70 @@ export class OrderPlacement {
   /** Places the order, or returns the one already placed with this request_id. */
   async place(request: OrderRequest, context: CallContext): Promise<OrderRow> {
     const fingerprint = fingerprintOf(request);
-    // The user and product lookups start while we look for an earlier attempt: a first attempt
-    // (nearly every call) needs them, and waiting for the lookup first would add a database
-    // round trip to every order. A replay ignores them, and so must ignore their failure.
+    // The user and product lookups start at once: a first attempt (nearly every call) needs
+    // them before it can record the order. A replay ignores them, and so must ignore their
+    // failure (see record).
     const lookups = this.lookUp(request, context);
     lookups.catch(() => {});
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const existing = await this.store.findByRequestId(request.userId, request.requestId);
-      if (existing) {
-        if (existing.requestFingerprint !== fingerprint) {
-          throw requestIdReused(request.requestId, "order");
-        }
-        if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
-        if (existing.status === "pending") {
-          // An attempt that is still running or was interrupted: join it.
-          const joined = await this.reserveAndConfirm(existing, context);
-          if (joined) return joined;
-        } else {
-          await this.settle(existing.id); // a failed attempt: finish it, then start afresh
-        }
+      const recorded = await this.record(request, fingerprint, lookups);
+      if (recorded.inserted) {
+        const placed = await this.reserveAndConfirm(recorded.order, context);
+        if (placed) return placed;
         continue;
       }
-      // A fresh id per attempt: an abandoned attempt's id stays released in the product service.
-      const order: NewOrder = {
-        id: randomUUID(),
-        requestId: request.requestId,
-        requestFingerprint: fingerprint,
-        userId: request.userId,
-        ...(await lookups),
-      };
-      if (await this.store.insertPending(order)) {
-        const placed = await this.reserveAndConfirm(order, context);
-        if (placed) return placed;
+      const { existing } = recorded;
+      // Undefined: a concurrent attempt recorded it while we inserted, or abandoned it since.
+      if (!existing) continue;
+      if (existing.requestFingerprint !== fingerprint) {
+        throw requestIdReused(request.requestId, "order");
       }
-      // A concurrent attempt with the same request_id recorded or abandoned it first: look again.
+      if (existing.status === "confirmed" || existing.status === "cancelled") return existing;
+      if (existing.status === "pending") {
+        // An attempt that is still running or was interrupted: join it.
+        const joined = await this.reserveAndConfirm(existing, context);
+        if (joined) return joined;
+      } else {
+        await this.settle(existing.id); // a failed attempt: finish it, then start afresh
+      }
     }
     throw new RpcError(
       Status.ABORTED,
       `order ${request.requestId} met concurrent attempts; retry with the same request_id`,
       { details: { reason: "ORDER_CONFLICT", metadata: { requestId: request.requestId } } },
     );
+  }
+
+  /**
+   * Records the order as pending, or finds the attempt that holds its request_id: the insert
+   * itself looks (one statement for both), so a first attempt makes no separate lookup. A
+   * replay whose user or product lookups failed still finds its order: only when none holds
+   * the request_id is the lookups' failure the answer.
+   */
+  private async record(
+    request: OrderRequest,
+    requestFingerprint: string,
+    lookups: Promise<PricedOrder>,
+  ): Promise<{ inserted: true; order: NewOrder } | { inserted: false; existing?: OrderRow }> {
+    let priced: PricedOrder;
+    try {
+      priced = await lookups;
+    } catch (error) {
+      const existing = await this.store.findByRequestId(request.userId, request.requestId);
+      if (!existing) throw error;
+      return { inserted: false, existing };
+    }
+    // A fresh id per attempt: an abandoned attempt's id stays released in the product service.
+    const order: NewOrder = {
+      id: randomUUID(),
+      requestId: request.requestId,
+      requestFingerprint,
+      userId: request.userId,
+      ...priced,
+    };
+    const stored = await this.store.insertPending(order);
+    if (stored.inserted) return { inserted: true, order };
+    return stored.existing ? { inserted: false, existing: stored.existing } : { inserted: false };
   }
 
   /**
