@@ -67,6 +67,10 @@ export async function startServiceContainer(
   const child = spawn(tool, args, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, as a service process has: a Ctrl-C of `make sim` must reach the
+    // runner alone, which stops the replicas in order. Reaching the engine clients, it ended
+    // them and left their containers running (seen: four after a Ctrl-C).
+    detached: true,
   });
   forwardLines(child, (line) => options.onOutput?.(line));
   // The client exits with the container's code; 128+n means signal n, reported as null like a
