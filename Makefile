@@ -94,7 +94,7 @@ BASE_IMAGE ?= pinned
 image: ## build the container image: make image IMAGE=registry/shopmesh:tag [BASE_IMAGE=stand-in]
 	CONTAINER_TOOL=$(CONTAINER_TOOL) BASE_IMAGE=$(BASE_IMAGE) deploy/image/build-image.sh $(IMAGE)
 
-image-test: build ## build the image, run the services and the sim from it (warm ~5, cold ~15 min)
+image-test: build ## build the image, run the services and the sim from it (warm ~4, cold ~8 min)
 	CONTAINER_TOOL=$(CONTAINER_TOOL) deploy/image/image-test.sh
 
 image-clean: ## remove the base stand-in and the build cache image-test keeps for the next run

@@ -23,6 +23,8 @@ export interface ServiceContainerOptions {
   readonly spec: ContainerSpec;
   /** The container's whole environment: nothing of the caller's leaks in. */
   readonly env: Readonly<Record<string, string>>;
+  /** `--cgroup-parent` (see cpu-peer-cgroup.ts); unset: the engine's default parent. */
+  readonly cgroupParent?: string;
   readonly onOutput?: (line: string) => void;
 }
 
@@ -39,6 +41,7 @@ export async function startServiceContainer(
   const { tool, spec, containerName } = options;
   const args = ["run", "--rm", "--name", containerName, "--network", "host", "--sig-proxy=false"];
   args.push("--label", "io.shopmesh.container=service");
+  if (options.cgroupParent !== undefined) args.push("--cgroup-parent", options.cgroupParent);
   if (spec.user) args.push("--user", spec.user);
   if (spec.readOnlyRootFilesystem) {
     args.push("--read-only");
@@ -64,6 +67,10 @@ export async function startServiceContainer(
   const child = spawn(tool, args, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, as a service process has: a Ctrl-C of `make sim` must reach the
+    // runner alone, which stops the replicas in order. Reaching the engine clients, it ended
+    // them and left their containers running (seen: four after a Ctrl-C).
+    detached: true,
   });
   forwardLines(child, (line) => options.onOutput?.(line));
   // The client exits with the container's code; 128+n means signal n, reported as null like a

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { cpuPeerCgroup } from "../image/cpu-peer-cgroup.js";
 import { startServiceContainer } from "../image/service-container.js";
 import type { ServiceName } from "../local/mesh.js";
 import type { ServiceProcess } from "../local/service-process.js";
@@ -13,6 +14,14 @@ export interface ContainerMode {
   /** `podman` or `docker`: an engine that answers. */
   readonly tool: string;
   readonly image: string;
+  /** Where replicas' cgroups go, so each competes for CPU like a process (cpu-peer-cgroup.ts). */
+  readonly cgroupParent?: string;
+}
+
+/** The container mode for `tool` and `image`, its replicas placed as CPU peers of processes. */
+export async function containerMode(tool: string, image: string): Promise<ContainerMode> {
+  const cgroupParent = await cpuPeerCgroup(tool);
+  return { tool, image, ...(cgroupParent === undefined ? {} : { cgroupParent }) };
 }
 
 /** One replica. */
@@ -61,6 +70,7 @@ export async function startReplicaContainer(
       address: replica.address,
       spec: { ...chart.container(), mounts: pod.mounts },
       env: pod.env,
+      ...(mode.cgroupParent === undefined ? {} : { cgroupParent: mode.cgroupParent }),
       onOutput: replica.onOutput,
     });
     void container.exited.then(removeDir);

@@ -4,6 +4,7 @@ import { formatLogLine } from "../local/log-format.js";
 import { serviceNames } from "../local/mesh.js";
 import { repoRoot } from "../local/service-process.js";
 import { startCluster } from "./cluster.js";
+import { containerMode } from "./container-mode.js";
 import { startSimBacking } from "./sim-backing.js";
 
 // `make sim`: the cluster simulation by hand. Replicas of each service run as separate processes
@@ -33,7 +34,7 @@ const cluster = await startCluster({
   onOutput: (replica, line) => console.log(formatLogLine(`${replica.service}@${replica.ip}`, line)),
   ...(config.image === ""
     ? {}
-    : { containers: { tool: config.containerTool, image: config.image } }),
+    : { containers: await containerMode(config.containerTool, config.image) }),
 });
 
 const lines = serviceNames.map((name) => {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerSpec } from "../../deploy/image/container-spec.js";
+import { cpuPeerCgroup } from "../../deploy/image/cpu-peer-cgroup.js";
 import {
   containerPid,
   processUid,
@@ -49,6 +50,8 @@ describe.skipIf(image === "")(`the image ${image}`, () => {
 
   beforeAll(async () => {
     const chart = await renderChartConfig();
+    // Each container weighs like one process on a busy host, not all of them together like one.
+    const cgroupParent = await cpuPeerCgroup(tool);
     databases = await Promise.all(serviceNames.map((name) => createTestDatabase(`image_${name}`)));
     for (const name of serviceNames) addresses[name] = `127.0.0.1:${await freePort()}`;
     for (const [index, name] of serviceNames.entries()) {
@@ -77,6 +80,7 @@ describe.skipIf(image === "")(`the image ${image}`, () => {
           // tested with processes, and the trust files are not mounted into containers yet.
           INSECURE_PLAINTEXT: "true",
         },
+        ...(cgroupParent === undefined ? {} : { cgroupParent }),
         onOutput: (line) => lines.push(line),
       });
       containers.set(name, container);

@@ -1,4 +1,5 @@
 import { describe } from "vitest";
+import { containerMode } from "../../deploy/sim/container-mode.js";
 import { clusterScenarios } from "./cluster-scenarios.js";
 
 // The same scenarios with every replica a container of the image: the chart's environment,
@@ -8,5 +9,5 @@ const image = process.env.SIM_IMAGE ?? "";
 const tool = process.env.CONTAINER_TOOL || "podman";
 
 describe.skipIf(image === "")(`replicas as containers of ${image}`, () => {
-  clusterScenarios({ tool, image });
+  clusterScenarios(() => containerMode(tool, image));
 });

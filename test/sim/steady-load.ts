@@ -12,7 +12,7 @@ export interface LoadOutcome {
 /** A running load: what ended so far, a wait for the next calls to end, and its stop. */
 export interface SteadyLoad {
   readonly outcomes: LoadOutcome[];
-  /** Resolves once `count` more calls have ended (succeeded or failed) than had so far. */
+  /** Resolves once `count` more calls have ended (succeeded or failed) than had so far; else stops the load and rejects. */
   ended(count: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<LoadOutcome[]>;
 }
@@ -52,6 +52,8 @@ export function steadyOrders(
       const giveUpAt = Date.now() + timeoutMs;
       while (outcomes.length < target) {
         if (Date.now() > giveUpAt) {
+          // A load left running would go on into the next test, whose ledger then never settles.
+          running = false;
           throw new Error(`only ${count - (target - outcomes.length)} of ${count} calls ended`);
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
