@@ -1,7 +1,7 @@
 // The benchmark's fixed ports, one block below Linux's ephemeral range (32768–60999 by default).
-// Tests take free ports from that range, and every outgoing connection's local port comes from it
-// too, so nothing else on the machine lands on one of these while a bench runs: `make test` runs
-// the bench's smoke run beside other test files.
+// Every outgoing connection's local port comes from that range, and the tests take theirs from
+// blocks lower still (test/support/ports.ts, 16768–24767), so nothing else on the machine lands
+// on one of these while a bench runs: `make test` runs the bench's smoke run beside other files.
 
 const base = 27_000;
 const trio = (first: number) => ({ user: first, product: first + 1, order: first + 2 });

@@ -42,7 +42,13 @@ export async function startServiceProcess(options: {
     // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.
     detached: true,
   });
-  forwardLines(child, (line) => options.onOutput?.(line));
+  // Its last lines go with a failed start: why it exited is in them, not in the exit code.
+  const recent: string[] = [];
+  forwardLines(child, (line) => {
+    recent.push(line);
+    if (recent.length > 8) recent.shift();
+    options.onOutput?.(line);
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -52,7 +58,9 @@ export async function startServiceProcess(options: {
     await waitUntilServing(options.name, options.address, exited);
   } catch (error) {
     await stop("SIGKILL");
-    throw error;
+    throw new Error(`${(error as Error).message}; its last lines:\n${recent.join("\n")}`, {
+      cause: error,
+    });
   }
   return { child, exited, stop };
 }
