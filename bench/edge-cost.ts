@@ -10,7 +10,7 @@ import {
   ProductService,
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { log, shape, smoke } from "./bench-shape.js";
-import { runH2load } from "./h2load.js";
+import { h2loadSpec } from "./h2load-case.js";
 import { type JwtVerifyCost, measureJwtVerify } from "./jwt-verify.js";
 import {
   type CaseSpec,
@@ -162,29 +162,6 @@ async function measureInTurn(
     results.push(caseResult(specs[key], runs, rate, await specs[key].atRate(rate)));
   }
   return results;
-}
-
-function h2loadSpec(
-  name: string,
-  url: string,
-  message: Uint8Array,
-  pids: Record<string, number>,
-  protocol: { connectJson?: boolean; headers?: string[]; clients?: number; streams?: number } = {},
-): CaseSpec {
-  const load = {
-    url,
-    message,
-    clients: shape.clients,
-    streams: shape.streams,
-    durationSeconds: shape.seconds,
-    ...protocol,
-  };
-  return {
-    name,
-    pids,
-    saturate: () => runH2load({ ...load, warmUpSeconds: shape.warmUp }),
-    atRate: (rate) => runH2load({ ...load, rate }),
-  };
 }
 
 function edgeRatios(paired: Readonly<Record<string, number[]>>, jwt: JwtVerifyCost): Ratio[] {

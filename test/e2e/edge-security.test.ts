@@ -4,7 +4,6 @@ import os from "node:os";
 import path from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operatorTlsOptions, readOperatorIdentity } from "../../services/cli/operator-identity.js";
 import { DevIssuer } from "../../services/edge/auth/index.js";
@@ -15,14 +14,6 @@ import {
 import { endUserMetadata } from "../../services/kit/end-user/index.js";
 import { rpcFailure } from "../support/rpc-failure.js";
 import { startTestEdge, type TestEdge } from "../support/test-edge.js";
-import {
-  doorAt,
-  outcome,
-  rawGetProduct,
-  type StreamCaseWorld,
-  streamCaseLimits,
-  streamCases,
-} from "./edge-stream-cases.js";
 
 // The security matrix through the edge: who may sign in, and what each signed-in user may see.
 let edge: TestEdge;
@@ -281,64 +272,6 @@ describe("internal services", () => {
     expect(await rpcFailure(() => outsider.listOrders({}))).toMatchObject({
       code: "PermissionDenied",
       message: `caller ${identities.operator} may not act for end users (only the edge may)`,
-    });
-  });
-});
-
-// Last: it ends by stopping the order service. Two more edges on this mesh, one serving unary
-// calls on the kit's own paths (the default) and one through connect-node.
-describe("callers get the same answers from the kit's unary paths as through connect-node", () => {
-  const doors = { stream: "", connect: "" };
-  const world = {} as { -readonly [K in keyof StreamCaseWorld]: StreamCaseWorld[K] };
-
-  beforeAll(async () => {
-    doors.stream = await edge.startEdge(streamCaseLimits);
-    doors.connect = await edge.startEdge({ ...streamCaseLimits, KIT_UNARY_PATHS: "false" });
-    Object.assign(world, {
-      issuer: edge.issuer,
-      alice: tokens.alice,
-      greedy: await edge.issuer.issue("idp|greedy"),
-      productId,
-      alicesOrder: (await order(tokens.alice)).id,
-      bobsOrder: (await order(tokens.bob)).id,
-      bobsId: ids.bob,
-    });
-  }, 60_000);
-
-  it.each(streamCases(world))("%s", async (_name, call, expected, alsoExpected = {}) => {
-    const stream = await outcome(() => call((auth) => doorAt(doors.stream, auth)));
-    const connect = await outcome(() => call((auth) => doorAt(doors.connect, auth)));
-    expect(stream).toEqual(connect);
-    expect(`${stream.code} ${stream.message}`.trim()).toMatch(expected);
-    expect(stream).toMatchObject(alsoExpected);
-  });
-
-  it.each(streamCases(world))("%s, with Connect JSON", async (_name, call, expected) => {
-    const kit = await outcome(() => call((auth) => doorAt(doors.stream, auth, true)));
-    const connect = await outcome(() => call((auth) => doorAt(doors.connect, auth, true)));
-    expect(kit).toEqual(connect);
-    expect(`${kit.code} ${kit.message}`.trim()).toMatch(expected);
-  });
-
-  it("answers bytes that are no message as the caller's mistake (connect-node: INTERNAL)", async () => {
-    const garbage = Buffer.from([0x0a, 0xff]);
-    expect(await rawGetProduct(doors.stream, garbage)).toMatchObject({
-      code: grpc.status.INVALID_ARGUMENT,
-      details: expect.stringMatching(/not a valid message/),
-    });
-    expect((await rawGetProduct(doors.connect, garbage)).code).toBe(grpc.status.INTERNAL);
-  });
-
-  it("relays a dependency that is down the same way", async () => {
-    await edge.shop.mesh.stop("order");
-    const read = (door: string) => () =>
-      doorAt(door, `Bearer ${tokens.alice}`).orders.getOrder({ id: world.alicesOrder });
-    const stream = await outcome(read(doors.stream));
-    expect(stream).toEqual(await outcome(read(doors.connect)));
-    expect(stream).toMatchObject({
-      code: "14",
-      message: "order service unavailable, retry later",
-      details: { reason: "DEPENDENCY_UNAVAILABLE" },
     });
   });
 });
