@@ -142,7 +142,14 @@ describe("one order, one trace", () => {
     const traceId = await cliOrder();
     const consumed = (span: ReceivedSpan) =>
       span.service === "user-service" && span.name === "process order-events.order.confirmed";
-    await expect.poll(() => traceOf(traceId).some(consumed), { timeout: 15_000 }).toBe(true);
+    // Wait for both ends: the consumer can finish before the publish's ack returns, so the
+    // user service may export its span before the order service exports the send span.
+    const publishedAndConsumed = () => {
+      const received = traceOf(traceId);
+      const handled = received.find(consumed);
+      return received.some((span) => span.spanId === handled?.parentSpanId);
+    };
+    await expect.poll(publishedAndConsumed, { timeout: 15_000 }).toBe(true);
     const spans = traceOf(traceId);
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const process = spans.find(consumed);
