@@ -63,3 +63,38 @@ it("keeps its schedule after a run throws, and stop() waits for the run in fligh
   await vi.advanceTimersByTimeAsync(100);
   expect(runs).toBe(2);
 });
+
+it("wake() brings an idle wait forward to soonMs after the last run, and follows a run in flight", async () => {
+  let runs = 0;
+  let finish: (() => void) | undefined;
+  const task = startPeriodicTask(
+    () => {
+      runs++;
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    },
+    () => 10_000, // polling slowly while idle
+    () => {},
+    50,
+  );
+  await vi.advanceTimersByTimeAsync(10_000);
+  expect(runs).toBe(1);
+  task.wake(); // during the run: the next one follows it after 50 ms
+  finish?.();
+  await vi.advanceTimersByTimeAsync(49);
+  expect(runs).toBe(1);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(runs).toBe(2);
+  finish?.();
+  await vi.advanceTimersByTimeAsync(20);
+  task.wake(); // 20 ms after the run ended: due 30 ms from now, not 10 s
+  await vi.advanceTimersByTimeAsync(29);
+  expect(runs).toBe(2);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(runs).toBe(3);
+  finish?.();
+  await vi.advanceTimersByTimeAsync(5_000);
+  expect(runs).toBe(3); // no wake: the slow poll again
+  await task.stop();
+});

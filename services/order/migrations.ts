@@ -1,5 +1,5 @@
 import type { Migration } from "../kit/index.js";
-import { outboxMigration } from "./outbox/index.js";
+import { outboxMigration, outboxNotifyMigration } from "./outbox/index.js";
 
 /** The order service's schema, oldest first. */
 export const migrations: readonly Migration[] = [
@@ -76,4 +76,5 @@ export const migrations: readonly Migration[] = [
     `,
   },
   outboxMigration,
+  outboxNotifyMigration,
 ];

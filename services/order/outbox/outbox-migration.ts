@@ -33,6 +33,28 @@ export const outboxMigration: Migration = {
   `,
 };
 
+/** The NOTIFY channel a commit that wrote outbox rows sends on: the relay listens there. */
+export const outboxChannel = "order_outbox";
+
+/**
+ * Every statement that inserts outbox rows notifies the relay. PostgreSQL delivers a NOTIFY when
+ * its transaction commits (not at all on a rollback), once per transaction however many rows,
+ * so a relay woken by it finds the rows committed; between events it need not poll.
+ */
+export const outboxNotifyMigration: Migration = {
+  version: 41,
+  name: "order events outbox notifies the relay",
+  sql: `
+    CREATE FUNCTION order_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM pg_notify('${outboxChannel}', '');
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER order_outbox_notify AFTER INSERT ON order_outbox
+      FOR EACH STATEMENT EXECUTE FUNCTION order_outbox_notify();
+  `,
+};
+
 /** The event an order's move into a state reports, if any. */
 export function eventTypeOf(state: string): "order.confirmed" | "order.cancelled" | undefined {
   if (state === "confirmed") return "order.confirmed";
