@@ -30,21 +30,24 @@ const time = timeScale(10);
 const sync = time.toMs(15);
 // A ramp the shared 2-core machine carries, `make sim-autoscale`'s (simRamp): base to peak in
 // three steps, a hold, then the base alone through the scale-in. The order and product pods' CPU
-// requests are halved so that this modest peak passes the chart's 70% target, and maxReplicas is
-// 4: every pod is a process on the same two cores (simDeployments). The HPA's arithmetic is the
-// same at any request and maximum.
+// requests are below the chart's (order 120m, product 50m) so that this modest peak passes the
+// chart's 70% target while the base leaves three order pods well below the 46.7% at which three
+// become two, and maxReplicas is 4: every pod is a process on the same two cores
+// (simDeployments). The HPA's arithmetic is the same at any request and maximum.
 const stages = rampStages(simRamp);
 const loadDropsAt = (simRamp.steps * simRamp.stepS + simRamp.holdS) * 1000;
 // Its own part of the loopback range, apart from the other cluster tests' (127.0.1-3).
 const subnets = { user: "127.0.21", product: "127.0.22", order: "127.0.23" };
 
-// NOT YET PASSING RELIABLY, so kept out of `make test` (SIM_AUTOSCALE_TEST=1 runs it, ~95-110 s).
-// With the 60 s metric window its CPU readings are steady, and of its three runs under the heavy
-// lock every one scaled out within policy, failed no call and lost no order; run 1 (base 2
-// journeys/s) left order at 3 pods, run 2 failed the fair share (0.49, load calls counted; now
-// only the order pods' calls count), run 3 (base 1) left order at 3 again: three order pods read
-// a steady 47-54% of 75m at one journey/s on the loaded machine, above the 46.7% at which three
-// become two. Next: the order request (or the base) such that the base load sits well below that.
+// NOT YET PASSING RELIABLY, so kept out of `make test` (SIM_AUTOSCALE_TEST=1 runs it, 95-145 s).
+// At order 75m three order pods read 47-54% at the base, above the 46.7% at which three become
+// two, and order stayed at 3. At 120m and a peak of 24 journeys/s (now) they read ~30% at the
+// base; of three runs under the heavy lock two passed (order out at 18 and 24 s, 0 failed
+// calls) and one failed: the shared machine was saturated at the peak (load p50 4.4 s, 159
+// DEADLINE_EXCEEDED), two order pods never read above 64%, order did not scale out, and an order
+// that overload left PENDING was not repaired within the ledger's 20 s. Next: a peak whose
+// order CPU does not depend on the machine's spare capacity (an order-heavy --mix at the peak),
+// then three consecutive passes, a break, and a run beside another file before `make test`.
 describe.skipIf(process.env.SIM_AUTOSCALE_TEST !== "1")(
   "the chart's HPAs under a load ramp (cluster simulation, time ×10)",
   () => {

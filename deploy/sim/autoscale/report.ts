@@ -82,7 +82,7 @@ export function timelineTable(
     });
     rows.push(
       `| ${((at - startedAt) / 1000).toFixed(0)} | ${Math.round(time.toSimulatedSeconds(at - startedAt))} ` +
-        `| ${rateAt(at)} | ${Math.round(load.calls)} | ${Math.round(load.p99Ms)} | ${load.failed} | ${cells.join(" | ")} |`,
+        `| ${Number(rateAt(at).toFixed(1))} | ${Math.round(load.calls)} | ${Math.round(load.p99Ms)} | ${load.failed} | ${cells.join(" | ")} |`,
     );
   }
   return rows.join("\n");
