@@ -124,7 +124,8 @@ try {
   console.log(`load average: ${loadAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at end`);
   // Read by the chart's test: the request must cover the peak measured with its own flags.
   if (!smoke && measured.chart) {
-    const report = { at: new Date().toISOString(), loadAverage: [loadAtStart, loadAtEnd], shape };
+    const loadAverage = { atStart: loadAtStart, atEnd: loadAtEnd };
+    const report = { at: new Date().toISOString(), loadAverage, shape };
     await writeFile(memoryFile, `${JSON.stringify({ ...report, variants: measured }, null, 2)}\n`);
     console.log(`written to ${memoryFile}`);
   }

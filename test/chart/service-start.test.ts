@@ -32,7 +32,7 @@ describe("the services' pods", () => {
     const mine = await render({
       sets: [
         "services.order.env.NODE_OPTIONS=--max-old-space-size=300",
-        'services.user.nodeOptions=""',
+        "services.user.nodeOptions=",
       ],
     });
     expect(configMap(mine, "order").NODE_OPTIONS).toBe("--max-old-space-size=300");
