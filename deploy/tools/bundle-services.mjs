@@ -1,6 +1,6 @@
 // Bundles each service's entry (user, product, order, edge) and the telemetry entry that is
 // `--import`ed before it, with esbuild, into dist/bundle: Node then reads and compiles one file
-// per entry instead of resolving, reading and linking ~900 modules, the largest part of a start
+// per entry instead of resolving, reading and linking ~500 modules, the largest part of a start
 // (bench/README.md, "Start"). `make build` runs it after tsc; the image, the chart, `make run`
 // and the tests start the services from these bundles:
 //
