@@ -10,6 +10,7 @@ import type { BreakerRegistry } from "./circuit-breaker.js";
 import type { EncodedMessage } from "./encoded-message.js";
 import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 import { type AttemptBounds, type DownstreamMethod, sendUnary } from "./unary-attempt.js";
+import type { UnaryChannel } from "./unary-channel.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 
@@ -89,9 +90,9 @@ export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   /**
    * A channel to share with another client of the same server process (a second service it
    * serves): one connection, one load balancer. Target, credentials and channelOptions are then
-   * those it was opened with.
+   * those it was opened with. A grpc-js `Client`, or the lean {@link UnaryChannel} of `./h2/`.
    */
-  readonly channel?: grpc.Client;
+  readonly channel?: UnaryChannel;
 }
 
 /**

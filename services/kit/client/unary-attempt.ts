@@ -6,6 +6,7 @@ import { MalformedMessage } from "../server/message-codec.js";
 import { CallerGaveUp, meaningOf } from "../status-semantics.js";
 import type { ClientSpan } from "../telemetry/rpc-spans.js";
 import { keepEncoded } from "./encoded-message.js";
+import type { UnaryChannel } from "./unary-channel.js";
 
 /** One downstream method, as {@link sendUnary} needs it. */
 export interface DownstreamMethod {
@@ -39,7 +40,7 @@ export interface AttemptBounds {
  * deadline passed) is a {@link CallerGaveUp}, which breakers do not hold against the dependency.
  */
 export function sendUnary(
-  channel: grpc.Client,
+  channel: UnaryChannel,
   method: DownstreamMethod,
   request: unknown,
   bounds: AttemptBounds,
