@@ -82,27 +82,21 @@ export function mutualTlsClient(
   expectedServerId: string,
   servername: string,
 ): ClientTls {
-  let ca: experimental.CaCertificateUpdate | undefined;
-  let identity: experimental.IdentityCertificateUpdate | undefined;
-  let cached: SecureContext | undefined;
-  files.addCaCertificateListener((update) => {
-    ca = update ?? undefined;
-    cached = undefined;
-  });
-  files.addIdentityCertificateListener((update) => {
-    identity = update ?? undefined;
-    cached = undefined;
-  });
+  let cached: { pair: unknown; context: SecureContext } | undefined;
   return {
     servername,
     secureContext: () => {
-      if (!ca || !identity) throw new Error("no certificate pair loaded yet");
-      cached ??= createSecureContext({
-        ca: ca.caCertificate,
-        cert: identity.certificate,
-        key: identity.privateKey,
-      });
-      return cached;
+      const pair = files.inUse;
+      if (!pair) throw new Error("no good certificate pair loaded yet");
+      if (cached?.pair !== pair) {
+        const context = createSecureContext({
+          ca: pair.ca.caCertificate,
+          cert: pair.identity.certificate,
+          key: pair.identity.privateKey,
+        });
+        cached = { pair, context };
+      }
+      return cached.context;
     },
     checkServerIdentity: (_host, certificate) => checkServerIdentity(certificate, expectedServerId),
   };

@@ -4,7 +4,13 @@ import { Status } from "../../rpc-error.js";
 import type { ClientTls } from "../../trust/index.js";
 import type { UnaryChannel } from "../unary-channel.js";
 import type { ParsedTarget } from "./grpc-target.js";
-import { frameMessage, grpcError, grpcTimeout, sendOnSession } from "./h2-unary-call.js";
+import {
+  type CallDone,
+  frameMessage,
+  grpcError,
+  grpcTimeout,
+  sendOnSession,
+} from "./h2-unary-call.js";
 import { SessionPool } from "./session-pool.js";
 
 /** Options of an {@link H2Channel}. */
@@ -129,22 +135,38 @@ export class H2Channel implements UnaryChannel {
         stream?.close(NGHTTP2_CANCEL);
       }, left);
     }
-    stopWaiting = this.pool.pick(
-      (session, done) => {
-        release = done;
-        if (settled) {
-          release();
-          return;
-        }
-        try {
-          stream = sendOnSession(session, headers, body, this.options.maxReceiveBytes, finish);
-        } catch (error) {
-          // The session closed between the pick and the request (GOAWAY not heard yet).
-          finish(grpcError(Status.UNAVAILABLE, `Connection closing: ${(error as Error).message}`));
-        }
-      },
-      (reason) => finish(grpcError(Status.UNAVAILABLE, reason)),
-    );
+    // A stream the server refused unprocessed is sent once more, as grpc-js's transparent retry.
+    let resent = false;
+    const sent: CallDone = (error, message, refused) => {
+      if (refused && !resent && !settled) {
+        resent = true;
+        release();
+        send();
+      } else finish(error, message);
+    };
+    const send = () => {
+      stopWaiting = this.pool.pick(
+        (session, done) => {
+          release = done;
+          if (settled) {
+            release();
+            return;
+          }
+          try {
+            stream = sendOnSession(session, headers, body, this.options.maxReceiveBytes, sent);
+          } catch (error) {
+            // The session closed between the pick and the request (its GOAWAY not heard yet).
+            sent(
+              grpcError(Status.UNAVAILABLE, `Connection closing: ${(error as Error).message}`),
+              undefined,
+              true,
+            );
+          }
+        },
+        (reason) => finish(grpcError(Status.UNAVAILABLE, reason)),
+      );
+    };
+    send();
     return {
       cancel: () => {
         finish(grpcError(Status.CANCELLED, "Cancelled on client"));

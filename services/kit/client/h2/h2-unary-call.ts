@@ -11,8 +11,16 @@ const {
 // gRPC's length prefix: one flag byte (compressed or not), four bytes of length.
 const prefixBytes = 5;
 
-/** How one unary call ended: a status other than OK, or the response message's bytes. */
-export type CallDone = (error: grpc.ServiceError | null, message?: Buffer) => void;
+/**
+ * How one unary call ended: a status other than OK, or the response message's bytes. `refused`:
+ * the server did not process the stream (REFUSED_STREAM, e.g. sent as its GOAWAY crossed), so
+ * sending it again is safe whatever the method.
+ */
+export type CallDone = (
+  error: grpc.ServiceError | null,
+  message?: Buffer,
+  refused?: boolean,
+) => void;
 
 /** A failure shaped as grpc-js reports one, so the kit reads both channels' alike. */
 export function grpcError(
@@ -91,7 +99,7 @@ export function sendOnSession(
   stream.once("close", () => {
     if (failure) done(failure);
     else if (status) done(...answered(status, chunks, length));
-    else done(unanswered(stream, httpStatus));
+    else done(unanswered(stream, httpStatus), undefined, stream.rstCode === NGHTTP2_REFUSED_STREAM);
   });
   stream.end(body);
   return stream;

@@ -107,34 +107,27 @@ export class SessionPool {
     let dialling = 0;
     for (const subchannel of this.subchannels.values()) {
       if (subchannel.session) dialling++;
-      else if (subchannel.retryAt <= now) {
-        this.dial(subchannel);
-        dialling++;
-      }
+      else if (subchannel.retryAt <= now && this.dial(subchannel)) dialling++;
     }
     if (dialling === 0 && !this.resolving) this.failWaiting(this.lastErrors());
   }
 
-  private dial(subchannel: Subchannel): void {
-    const { tls: clientTls, keepaliveTimeMs, keepaliveTimeoutMs } = this.options;
-    const [host, port] = splitAddress(subchannel.address);
-    const session = clientTls
-      ? http2.connect(`https://${subchannel.address}`, {
-          createConnection: () =>
-            tls.connect({
-              host,
-              port,
-              servername: clientTls.servername,
-              secureContext: clientTls.secureContext(),
-              checkServerIdentity: (name, certificate) =>
-                clientTls.checkServerIdentity(name, certificate),
-              ALPNProtocols: ["h2"],
-            }),
-        })
-      : http2.connect(`http://${subchannel.address}`);
+  /** Starts dialling `subchannel`'s address; false when it could not even start (no TLS pair). */
+  private dial(subchannel: Subchannel): boolean {
+    const { keepaliveTimeMs, keepaliveTimeoutMs } = this.options;
+    let session: http2.ClientHttp2Session;
+    try {
+      session = this.connect(subchannel.address);
+    } catch (error) {
+      subchannel.lastError = (error as Error).message;
+      this.backOff(subchannel);
+      return false;
+    }
     subchannel.session = session;
     let pinger: NodeJS.Timeout | undefined;
+    let connected = false;
     session.once("connect", () => {
+      connected = true;
       subchannel.ready = true;
       subchannel.backoffMs = initialBackoffMs;
       this.connected.push(subchannel);
@@ -151,15 +144,37 @@ export class SessionPool {
     session.once("goaway", () => this.retire(subchannel, session));
     session.once("close", () => {
       clearInterval(pinger);
-      const wasReady = subchannel.ready;
       this.retire(subchannel, session);
-      if (!wasReady) {
-        subchannel.retryAt = Date.now() + subchannel.backoffMs;
-        subchannel.backoffMs = Math.min(maxBackoffMs, subchannel.backoffMs * 2);
-      }
+      if (!connected) this.backOff(subchannel);
       this.resolveSoon();
       if (this.waiting.length > 0) this.dialAll();
     });
+    return true;
+  }
+
+  private connect(address: string): http2.ClientHttp2Session {
+    const clientTls = this.options.tls;
+    if (!clientTls) return http2.connect(`http://${address}`);
+    const [host, port] = splitAddress(address);
+    // Read before dialling: a pair not loaded yet fails this dial, not the process.
+    const secureContext = clientTls.secureContext();
+    return http2.connect(`https://${address}`, {
+      createConnection: () =>
+        tls.connect({
+          host,
+          port,
+          servername: clientTls.servername,
+          secureContext,
+          checkServerIdentity: (name, certificate) =>
+            clientTls.checkServerIdentity(name, certificate),
+          ALPNProtocols: ["h2"],
+        }),
+    });
+  }
+
+  private backOff(subchannel: Subchannel): void {
+    subchannel.retryAt = Date.now() + subchannel.backoffMs;
+    subchannel.backoffMs = Math.min(maxBackoffMs, subchannel.backoffMs * 2);
   }
 
   private ping(subchannel: Subchannel, timeoutMs: number): void {
