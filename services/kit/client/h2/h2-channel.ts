@@ -3,6 +3,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { Status } from "../../rpc-error.js";
 import type { ClientTls } from "../../trust/index.js";
 import type { UnaryChannel } from "../unary-channel.js";
+import { leanAsyncResourceBind } from "./async-resource-bind.js";
 import type { ParsedTarget } from "./grpc-target.js";
 import {
   type CallDone,
@@ -41,6 +42,7 @@ export class H2Channel implements UnaryChannel {
   private readonly baseHeaders: http2.OutgoingHttpHeaders;
 
   constructor(private readonly options: H2ChannelOptions) {
+    leanAsyncResourceBind();
     this.pool = new SessionPool({
       target: options.parsed,
       tls: options.tls,
