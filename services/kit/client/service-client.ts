@@ -20,7 +20,8 @@ export interface ClientCallOptions {
    * The server call this one is made for: its deadline caps this call's deadline, and its
    * signal (the caller cancelled, or its deadline passed) cancels this call on the wire.
    */
-  readonly parent?: Pick<CallContext, "deadline"> & Partial<Pick<CallContext, "signal">>;
+  readonly parent?: Pick<CallContext, "deadline"> &
+    Partial<Pick<CallContext, "signal" | "cancelled">>;
   /** Overrides the method's timeout for this call, in milliseconds. */
   readonly timeoutMs?: number;
   /** Sent with the call, e.g. the end user the edge calls for. */
@@ -152,7 +153,8 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
         const bounds = {
           deadline: callersDeadline ? parent.deadline : own,
           callersDeadline,
-          signal: parent?.signal,
+          // Its cheap cancellation when it has one; its AbortSignal otherwise.
+          signal: parent?.cancelled ?? parent?.signal,
           metadata: call.metadata,
           encoded: encodedResponse,
         };

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import type { CancelSignal } from "../call-context.js";
 import { callerGone } from "../call-scope.js";
 import { type ErrorDetails, receivedDetails } from "../error-details/index.js";
 import { RpcError, Status } from "../rpc-error.js";
@@ -27,7 +28,7 @@ export interface AttemptBounds {
   /** True when the deadline is the caller's own (it was nearer than the method's timeout). */
   readonly callersDeadline: boolean;
   /** The caller's signal: aborting it cancels the call on the wire. */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
   /** Sent with the call (the end user the edge calls for). */
   readonly metadata?: Readonly<Record<string, string>> | undefined;
   /** Hand back the response's bytes unread, as an EncodedMessage. */
