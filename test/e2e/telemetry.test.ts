@@ -249,7 +249,20 @@ describe("failures in traces and metrics", () => {
             { name: "circuit_breaker.rejected", attributes: labels },
           ]),
         });
-      expect(sample(await scrape("order"), "shopmesh_circuit_breaker_state", labels)).toBe(2);
+      // Open is 2. The breaker half-opens (1) 500 ms after its last rejection, which a loaded
+      // machine can spend before the scrape answers: each round calls again first, and a call
+      // against a half-open breaker whose trial fails opens it again.
+      await expect
+        .poll(
+          async () => {
+            await shop.clients.orders
+              .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
+              .catch(() => undefined);
+            return sample(await scrape("order"), "shopmesh_circuit_breaker_state", labels);
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(2);
     } finally {
       await shop.mesh.start("product", {
         OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPorts.product),
