@@ -9,7 +9,6 @@ import {
   GetProductRequestSchema,
   ProductService,
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
-import { UserService } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { log, shape, smoke } from "./bench-shape.js";
 import { h2loadSpec } from "./h2load-case.js";
 import { type JwtVerifyCost, measureJwtVerify } from "./jwt-verify.js";
@@ -51,27 +50,6 @@ export const edgeCases = {
   connectGrpc:
     "GetProduct via the edge, gRPC through connect-node (KIT_UNARY_PATHS=false; CPU: edge)",
 } as const;
-
-/**
- * Signs the token's user up through the edge at `address`. A signed-in shopper has a profile;
- * without one, the edge asks the user service for it on every call (a NOT_FOUND is not
- * remembered), and a signed-in read would cost two downstream calls instead of one.
- */
-export async function signUpThroughEdge(address: string, token: string, email: string) {
-  const users = createClient(
-    UserService,
-    createGrpcTransport({
-      baseUrl: `http://${address}`,
-      interceptors: [
-        (next) => (request) => {
-          request.header.set("authorization", `Bearer ${token}`);
-          return next(request);
-        },
-      ],
-    }),
-  );
-  await users.createUser({ email, displayName: "Bench" });
-}
 
 /**
  * GetProduct through the edge (gRPC over HTTP/2 on the edge's stream path, Connect JSON over
@@ -123,7 +101,6 @@ export async function measureEdgeCost(context: StackContext): Promise<EdgeCost> 
         );
         const jsonRequest = new TextEncoder().encode(JSON.stringify({ id: productId }));
         const token = await edge.issuer.issueForEmail("bench@example.com");
-        await signUpThroughEdge(edge.address, token, "bench@example.com");
         const at = (host: string) => `http://${host}${getProductPath}`;
         const edgePid = { edge: edge.edge.child?.pid ?? 0 };
         const specs: Record<keyof typeof edgeCases, CaseSpec> = {

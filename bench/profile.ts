@@ -14,7 +14,6 @@ import {
   ProductService,
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
-import { signUpThroughEdge } from "./edge-cost.js";
 import { runH2load } from "./h2load.js";
 import { operatorDial } from "./mtls-cost.js";
 import { startOtlpSink } from "./otlp-sink.js";
@@ -186,8 +185,6 @@ try {
           ? new TextEncoder().encode(JSON.stringify({ id: productId }))
           : toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id: productId }));
         const token = await issuer.issueForEmail("profile@example.com");
-        if (caseName === "edge-token")
-          await signUpThroughEdge(address, token, "profile@example.com");
         report = await measure((durationSeconds) =>
           runH2load({
             url: `http://${address}/shopmesh.product.v1.ProductService/GetProduct`,
