@@ -228,14 +228,16 @@ describe("failures in traces and metrics", () => {
     const labels = { dependency: "product service", method: "BatchGetProducts" };
     expect(sample(before, "shopmesh_circuit_breaker_state", labels)).toBe(0);
 
+    const orderWhileProductIsDown = () =>
+      shop.clients.orders
+        .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
+        .catch(() => undefined);
     await shop.mesh.stop("product", "SIGKILL");
     try {
       await expect
         .poll(
           async () => {
-            await shop.clients.orders
-              .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
-              .catch(() => undefined);
+            await orderWhileProductIsDown();
             return receiver.spans.find((span) =>
               span.events.some((event) => event.name === "circuit_breaker.rejected"),
             );
@@ -255,9 +257,7 @@ describe("failures in traces and metrics", () => {
       await expect
         .poll(
           async () => {
-            await shop.clients.orders
-              .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
-              .catch(() => undefined);
+            await orderWhileProductIsDown();
             return sample(await scrape("order"), "shopmesh_circuit_breaker_state", labels);
           },
           { timeout: 15_000 },
