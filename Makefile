@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NPM_BIN):$(PATH)
 
-.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench bench-start bench-cache bench-events bench-edge image image-test image-clean clean
+.PHONY: help install tools build gen lint typecheck test run sim sim-autoscale bench bench-start bench-memory bench-cache bench-events bench-edge image image-test image-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -36,8 +36,9 @@ install: node_modules/.installed ## install dependencies (npm registry only)
 tools: ## dnsmasq (cluster simulation), h2load (benchmarks), nats-server (events), chromium (storefront test) from Debian, when missing
 	deploy/tools/ensure-debian-tools.sh
 
-build: install ## compile services, CLI and local runner to dist/ (incremental), bundle the storefront
+build: install ## compile services, CLI and local runner to dist/ (incremental), bundle the services and the storefront
 	tsc -b tsconfig.build.json
+	node deploy/tools/bundle-services.mjs
 	node storefront/build.mjs
 
 gen: install ## regenerate services/gen from proto/ (buf + protoc-gen-es)
@@ -75,6 +76,9 @@ bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios
 
 bench-start: build ## start to SERVING of each service, telemetry on and off, 7 starts each (~1 min)
 	node dist/bench/start-time-run.js
+
+bench-memory: build tools ## peak RSS of each service under load, the chart's NODE_OPTIONS against none, in turn (~3 min)
+	node dist/bench/memory-run.js chart none
 
 bench-edge: build tools ## only the edge's cases: GetProduct direct and through the edge, in turn (~3 min)
 	node dist/bench/edge-run.js

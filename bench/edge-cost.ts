@@ -46,14 +46,13 @@ export const edgeCases = {
   direct: "GetProduct, direct gRPC (edge baseline; CPU: product)",
   grpc: "GetProduct via the edge, gRPC (CPU: edge)",
   json: "GetProduct via the edge, Connect JSON over HTTP/1.1 (CPU: edge)",
-  token: "GetProduct via the edge, gRPC, signed in (CPU: edge)",
   connectGrpc:
     "GetProduct via the edge, gRPC through connect-node (KIT_UNARY_PATHS=false; CPU: edge)",
 } as const;
 
 /**
  * GetProduct through the edge (gRPC over HTTP/2 on the edge's stream path, Connect JSON over
- * HTTP/1.1 as curl and browsers send it, gRPC with a bearer token, and gRPC through
+ * HTTP/1.1 as curl and browsers send it, and gRPC through
  * connect-node as before the stream path) against direct gRPC to the product service, all
  * against the same stack. The cases run **in turn**, round after round (direct, gRPC, JSON, …),
  * so each round sees about the same machine; the ratios are the medians of the rounds' ratios.
@@ -100,7 +99,6 @@ export async function measureEdgeCost(context: StackContext): Promise<EdgeCost> 
           create(GetProductRequestSchema, { id: productId }),
         );
         const jsonRequest = new TextEncoder().encode(JSON.stringify({ id: productId }));
-        const token = await edge.issuer.issueForEmail("bench@example.com");
         const at = (host: string) => `http://${host}${getProductPath}`;
         const edgePid = { edge: edge.edge.child?.pid ?? 0 };
         const specs: Record<keyof typeof edgeCases, CaseSpec> = {
@@ -112,9 +110,6 @@ export async function measureEdgeCost(context: StackContext): Promise<EdgeCost> 
             connectJson: true,
             clients: h1Clients,
             streams: 1,
-          }),
-          token: h2loadSpec(edgeCases.token, at(edge.address), grpcRequest, edgePid, {
-            headers: [`authorization: Bearer ${token}`],
           }),
           connectGrpc: h2loadSpec(edgeCases.connectGrpc, at(before.address), grpcRequest, {
             edge: before.edge.child?.pid ?? 0,

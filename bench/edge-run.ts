@@ -9,7 +9,7 @@ import { startOtlpSink } from "./otlp-sink.js";
 import { markdownTable, ratioLines } from "./report.js";
 
 // `make bench-edge`: only the edge's cases of `make bench` (~3 min): GetProduct direct and
-// through the edge (gRPC on the stream path, Connect JSON, signed in, gRPC through
+// through the edge (gRPC on the stream path, Connect JSON, gRPC through
 // connect-node), in turn, with the ratios of each round.
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "shopmesh-bench-edge-run-"));

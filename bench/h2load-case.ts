@@ -25,6 +25,7 @@ export function h2loadSpec(
     clients: shape.clients,
     streams: shape.streams,
     durationSeconds: shape.seconds,
+    attempts: shape.attempts,
     ...protocol,
   };
   return {

@@ -34,6 +34,13 @@ export interface H2loadOptions {
    * offered rate is rounded up to a multiple of `clients`. Absent: as fast as the streams allow.
    */
   rate?: number;
+  /**
+   * Runs to try when connections were made but no request finished within the duration (a
+   * loaded machine's first calls can outlast a smoke run's 0.3 s): each retry doubles the
+   * duration. 1 (the default) never retries. A server that refused the connections is never
+   * retried.
+   */
+  attempts?: number;
 }
 
 /**
@@ -90,6 +97,20 @@ export function grpcFrame(message: Uint8Array): Buffer {
  * output. `succeeded` means HTTP 2xx, not gRPC OK: see {@link H2loadResult}.
  */
 export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
+  for (let attempt = 1, durationSeconds = options.durationSeconds; ; attempt++) {
+    try {
+      return await runH2loadOnce({ ...options, durationSeconds });
+    } catch (error) {
+      if (!(error instanceof NothingAnswered) || attempt >= (options.attempts ?? 1)) throw error;
+      durationSeconds *= 2;
+    }
+  }
+}
+
+/** h2load started requests on its connections but none finished within the measured duration. */
+class NothingAnswered extends Error {}
+
+async function runH2loadOnce(options: H2loadOptions): Promise<H2loadResult> {
   if (options.rate !== undefined && !(options.rate > 0)) {
     // h2load takes --rps=0 as "no limit", which a rate of 0 should not silently become.
     throw new Error(`runH2load: rate must be > 0 when given, not ${options.rate}`);
@@ -133,13 +154,16 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     const summary = parseSummary(output, warmUpSeconds);
     if (summary.requests === 0) {
       // h2load exits 0 even when it could not connect at all, and prints no error then.
-      throw new Error(
+      const connected = summary.started > 0 && summary.errored === 0;
+      const problem = connected ? NothingAnswered : Error;
+      throw new problem(
         `h2load made no requests; is a server listening at ${options.url}?\n${output}`,
       );
     }
     const latenciesMs = parseLogLatencies(await readFile(log, "utf8"));
+    const { started: _started, errored: _errored, ...counts } = summary;
     return {
-      ...summary,
+      ...counts,
       p50Ms: percentile(latenciesMs, 50),
       p99Ms: percentile(latenciesMs, 99),
     };
@@ -183,10 +207,12 @@ function run(binary: string, args: string[]): Promise<string> {
 function parseSummary(
   output: string,
   warmUpSeconds: number,
-): Omit<H2loadResult, "p50Ms" | "p99Ms"> {
+): Omit<H2loadResult, "p50Ms" | "p99Ms"> & { started: number; errored: number } {
   const finished = /finished in ([\d.]+)(us|ms|s), ([\d.]+) req\/s/.exec(output);
   const requests =
-    /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed/.exec(output);
+    /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+      output,
+    );
   if (finished === null || requests === null) {
     throw new Error(`unexpected h2load output (no summary):\n${output}`);
   }
@@ -195,6 +221,8 @@ function parseSummary(
     requests: Number(requests[1]),
     succeeded: Number(requests[4]),
     failed: Number(requests[5]),
+    started: Number(requests[2]),
+    errored: Number(requests[6]),
     seconds: Math.max(0, Number(finished[1]) * scale - warmUpSeconds),
     rps: Number(finished[3]),
   };

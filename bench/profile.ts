@@ -27,7 +27,7 @@ import { runUnaryLoad } from "./unary-load.js";
 // request costs. Cases:
 //   plain | mtls        GetProduct from the Node client, 32 in flight (mTLS: operator identity)
 //   idle-plain | idle-mtls   no load at all: what the processes burn on their own
-//   edge | edge-json | edge-token   GetProduct through the edge with h2load (plaintext mesh)
+//   edge | edge-json    GetProduct through the edge with h2load (plaintext mesh)
 //   edge-connect        as edge, with KIT_UNARY_PATHS=false (gRPC through connect-node)
 //   create-order        CreateOrder from the Node client, 32 in flight, spans exported at 100%
 //                       to an in-process OTLP sink (as `make bench`'s full-stack case)
@@ -161,7 +161,7 @@ try {
         return {};
       });
     } else {
-      const { address, edge, issuer } = await startLocalEdge({
+      const { address, edge } = await startLocalEdge({
         host: "127.0.0.1",
         port: 50270,
         dataDir: path.join(dir, "edge"),
@@ -184,7 +184,6 @@ try {
         const message = json
           ? new TextEncoder().encode(JSON.stringify({ id: productId }))
           : toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id: productId }));
-        const token = await issuer.issueForEmail("profile@example.com");
         report = await measure((durationSeconds) =>
           runH2load({
             url: `http://${address}/shopmesh.product.v1.ProductService/GetProduct`,
@@ -193,7 +192,6 @@ try {
             streams: json ? 1 : 32,
             durationSeconds,
             ...(json && { connectJson: true }),
-            ...(caseName === "edge-token" && { headers: [`authorization: Bearer ${token}`] }),
           }),
         );
       } finally {

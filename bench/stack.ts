@@ -4,6 +4,7 @@ import { ProductService } from "../services/gen/shopmesh/product/v1/product_serv
 import { UserService } from "../services/gen/shopmesh/user/v1/user_service_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
 import { log } from "./bench-shape.js";
+import { chartNodeOptions } from "./chart-settings.js";
 import { benchPorts } from "./ports.js";
 
 /** What every stack variant shares: the databases and where spans go. */
@@ -12,12 +13,20 @@ export interface StackContext {
   readonly otlpEndpoint: string;
 }
 
-/** The bench's mesh settings (without trust): fixed ports, info logs, spans to the sink. */
+/**
+ * The bench's mesh settings (without trust): fixed ports, info logs, spans to the sink, and
+ * each service's NODE_OPTIONS from the chart's defaults unless `env` sets NODE_OPTIONS.
+ */
 export function stackMeshOptions(
   context: StackContext,
   env: Record<string, string> = {},
 ): Omit<MeshOptions, "trust"> {
+  const nodeOptions = (name: (typeof serviceNames)[number]) =>
+    env.NODE_OPTIONS ?? chartNodeOptions(name);
   return {
+    serviceEnv: Object.fromEntries(
+      serviceNames.map((name) => [name, { NODE_OPTIONS: nodeOptions(name) }]),
+    ),
     host: "127.0.0.1",
     ports: benchPorts.stack,
     healthPorts: benchPorts.stackHealth,
@@ -48,7 +57,11 @@ export async function withStack(
 ): Promise<void> {
   log(`stack: ${label}`);
   // h2load cannot present a client certificate: these cases run the stack in plaintext.
-  const options = { ...stackMeshOptions(context, env), serviceEnv, trust: "plaintext" as const };
+  const defaults = stackMeshOptions(context, env);
+  const mergedEnv = Object.fromEntries(
+    serviceNames.map((name) => [name, { ...defaults.serviceEnv?.[name], ...serviceEnv[name] }]),
+  );
+  const options = { ...defaults, serviceEnv: mergedEnv, trust: "plaintext" as const };
   const mesh = await startMesh(options);
   try {
     const pids = Object.fromEntries(serviceNames.map((n) => [n, mesh.process(n)?.pid ?? 0]));

@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
 import { serviceNames } from "../deploy/local/mesh.js";
-import { repoRoot } from "../deploy/local/service-process.js";
+import { repoRoot, serviceCommand } from "../deploy/local/service-process.js";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
 } from "../services/gen/grpc/health/v1/health_pb.js";
 import { createServiceClient } from "../services/kit/index.js";
+import { chartNodeOptions } from "./chart-settings.js";
 import { benchPorts } from "./ports.js";
 import { cpuMicros } from "./process-stats.js";
 import type { StackContext } from "./stack.js";
@@ -38,7 +38,8 @@ function connects(port: number): Promise<boolean> {
 }
 
 /**
- * Starts `service` alone as the image does (telemetry `--import`ed first), polls its plaintext
+ * Starts `service` alone as the image does (its bundle, telemetry `--import`ed first, the chart's
+ * NODE_OPTIONS), polls its plaintext
  * health port every 5 ms until it answers SERVING, and stops it: what an HPA scale-out waits for.
  */
 async function timeOneStart(
@@ -47,34 +48,27 @@ async function timeOneStart(
   env: Record<string, string>,
 ): Promise<{ wallMs: number; cpuMs: number }> {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      path.join(repoRoot, "dist/services/kit/telemetry-register.js"),
-      path.join(repoRoot, "dist/services", service, "main.js"),
-    ],
-    {
-      env: {
-        ...process.env,
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: String(ports.grpc),
-        HEALTH_PORT: String(ports.health),
-        DATABASE_URL: context.databaseUrls[service],
-        USER_SERVICE_TARGET: "127.0.0.1:1",
-        PRODUCT_SERVICE_TARGET: "127.0.0.1:1",
-        INSECURE_PLAINTEXT: "true",
-        LOG_LEVEL: "info",
-        OTEL_TRACES_EXPORTER: "otlp",
-        OTEL_EXPORTER_OTLP_ENDPOINT: context.otlpEndpoint,
-        OTEL_METRICS_EXPORTER: "prometheus",
-        OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(ports.metrics),
-        ...env,
-      },
-      stdio: "ignore",
+  const child = spawn(process.execPath, serviceCommand(service, repoRoot), {
+    env: {
+      ...process.env,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: String(ports.grpc),
+      HEALTH_PORT: String(ports.health),
+      DATABASE_URL: context.databaseUrls[service],
+      USER_SERVICE_TARGET: "127.0.0.1:1",
+      PRODUCT_SERVICE_TARGET: "127.0.0.1:1",
+      INSECURE_PLAINTEXT: "true",
+      LOG_LEVEL: "info",
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: context.otlpEndpoint,
+      OTEL_METRICS_EXPORTER: "prometheus",
+      OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(ports.metrics),
+      NODE_OPTIONS: chartNodeOptions(service),
+      ...env,
     },
-  );
+    stdio: "ignore",
+  });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
     const giveUpAt = Date.now() + 30_000;

@@ -32,7 +32,7 @@ export class RunFile {
       );
     }
     const leftovers = Object.entries(previous?.services ?? {}).filter(([name, pid]) =>
-      isProcess(pid, `services/${name}/main.js`),
+      isProcess(pid, `bundle/${name}/main.js`),
     );
     for (const [name, pid] of leftovers) {
       log(`stopping the ${name} service (pid ${pid}) that a killed previous run left running`);
@@ -40,7 +40,7 @@ export class RunFile {
     }
     // They drain first (SHUTDOWN_GRACE_MS, 10 s by default) and hold their ports until they exit.
     const giveUpAt = Date.now() + 15_000;
-    while (leftovers.some(([name, pid]) => isProcess(pid, `services/${name}/main.js`))) {
+    while (leftovers.some(([name, pid]) => isProcess(pid, `bundle/${name}/main.js`))) {
       if (Date.now() > giveUpAt) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -23,7 +23,22 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `dist/services/<name>/main.js` as the image does (telemetry loaded first) and waits
+ * The command line that starts service `name` as the image and the chart do: its bundle
+ * (deploy/tools/bundle-services.mjs), telemetry `--import`ed first (pg must be instrumented
+ * before it loads), source maps on so that stack traces name the TypeScript files. Paths are
+ * relative to `root`.
+ */
+export function serviceCommand(name: string, root = "."): string[] {
+  return [
+    "--enable-source-maps",
+    "--import",
+    `${root}/dist/bundle/kit/telemetry-register.js`,
+    `${root}/dist/bundle/${name}/main.js`,
+  ];
+}
+
+/**
+ * Starts service `name` from its bundle as the image does ({@link serviceCommand}) and waits
  * until its gRPC health check at `address` answers SERVING.
  */
 export async function startServiceProcess(options: {
@@ -32,11 +47,10 @@ export async function startServiceProcess(options: {
   env: NodeJS.ProcessEnv;
   onOutput?: (line: string) => void;
 }): Promise<ServiceProcess> {
-  const entry = path.join(repoRoot, "dist", "services", options.name, "main.js");
+  const args = serviceCommand(options.name, repoRoot);
+  const entry = args.at(-1) ?? "";
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
-  // Telemetry first: the instrumentations must patch grpc-js and pg before they load.
-  const telemetry = path.join(repoRoot, "dist", "services", "kit", "telemetry-register.js");
-  const child = spawn(process.execPath, ["--import", telemetry, entry], {
+  const child = spawn(process.execPath, args, {
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: a Ctrl-C reaches the runner alone, which stops services in order.

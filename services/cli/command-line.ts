@@ -98,6 +98,9 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** The largest int32, the bound of the proto's sizes, counts and stock. */
+export const int32Max = 2_147_483_647;
+
 /** The parsed command line, and the checks every command makes of it. */
 export class CommandLine {
   readonly options: Options;
@@ -116,6 +119,19 @@ export class CommandLine {
   /** The `index`-th word (0 is the resource, 1 the action), or "". */
   word(index: number): string {
     return this.positionals[index] ?? "";
+  }
+
+  /** The UsageError for a command line that names no command this CLI has. */
+  unknownCommand(): UsageError {
+    return new UsageError(`unknown command: ${this.positionals.join(" ") || "(none)"}`);
+  }
+
+  /** A List request's paging fields, from --page-size and --page-token. */
+  page(): { pageSize: number; pageToken: string } {
+    return {
+      pageSize: this.wholeNumber("page-size", 0, int32Max),
+      pageToken: this.options["page-token"],
+    };
   }
 
   /** The option's value; a UsageError when it is missing or empty. */

@@ -1,5 +1,5 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import type { ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -33,4 +33,14 @@ export function errorReport(error: ConnectError): string[] {
     if (retryDelay) lines.push(`  retry after: ${durationMs(retryDelay)} ms`);
   }
   return lines;
+}
+
+/** Prints a failed command's `error` as a person reads it (never a stack trace); exit code 1. */
+export function printFailure(error: unknown): number {
+  if (error instanceof ConnectError) {
+    for (const line of errorReport(error)) console.error(line);
+  } else {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return 1;
 }

@@ -1,5 +1,7 @@
 import { create } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
 import {
+  AdminService,
   ClearFaultRulesResponseSchema,
   type FaultRule,
   FaultRuleSchema,
@@ -7,18 +9,18 @@ import {
   SetFaultRulesResponseSchema,
 } from "../gen/shopmesh/admin/v1/admin_service_pb.js";
 import { type CommandLine, UsageError } from "./command-line.js";
-import type { MeshClients, MeshService } from "./mesh-clients.js";
-import { printable as out, type Printable } from "./printable.js";
+import type { MeshService } from "./mesh-transports.js";
+import { type MeshCommand, printable as out } from "./printable.js";
 
 const services: readonly MeshService[] = ["user", "product", "order"];
 
 /** `faults list|set|clear --service S`: the fault rules of one running server. */
-export async function runFaultCommand(clients: MeshClients, line: CommandLine): Promise<Printable> {
+export const runFaultCommand: MeshCommand = async (transports, line) => {
   const service = line.required("service");
   if (!services.includes(service as MeshService)) {
     throw new UsageError(`--service ${service}: must be one of ${services.join(", ")}`);
   }
-  const admin = clients.admin[service as MeshService];
+  const admin = createClient(AdminService, transports[service as MeshService]);
   switch (line.word(1)) {
     case "list":
       return out(ListFaultRulesResponseSchema, await admin.listFaultRules({}));
@@ -29,7 +31,7 @@ export async function runFaultCommand(clients: MeshClients, line: CommandLine): 
     default:
       throw new UsageError(`unknown command: ${line.positionals.join(" ")} (list, set or clear)`);
   }
-}
+};
 
 /**
  * The rules to set: `--rules` in FAULT_INJECTION's JSON format, or one rule from `--method` and

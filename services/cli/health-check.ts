@@ -1,11 +1,19 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import {
+  Health,
   type HealthListResponse,
   HealthListResponseSchema,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../gen/grpc/health/v1/health_pb.js";
-import type { MeshClients } from "./mesh-clients.js";
+import { type MeshService, perServer } from "./mesh-transports.js";
+import { type MeshCommand, printable as out } from "./printable.js";
+
+/** `shopmesh health`: {@link checkHealth} of the three servers. */
+export const runHealthCommand: MeshCommand = async (transports, line) => {
+  if (line.word(1) !== "") throw line.unknownCommand();
+  return out(HealthListResponseSchema, await checkHealth(perServer(Health, transports)));
+};
 
 // Names a server reports besides "" and its services: components it works without (the event
 // broker), shown as `service/component`. A full service name has dots; liveness is for probes.
@@ -17,9 +25,11 @@ const isComponent = (name: string) => name !== "" && name !== "liveness" && !nam
  * status when all three serve, degraded or not; rejects with UNAVAILABLE naming those that
  * don't. The Helm chart's `helm test` runs this.
  */
-export async function checkHealth(clients: MeshClients): Promise<HealthListResponse> {
+export async function checkHealth(
+  servers: Readonly<Record<MeshService, Client<typeof Health>>>,
+): Promise<HealthListResponse> {
   const entries = await Promise.all(
-    Object.entries(clients.health).map(async ([name, health]) => {
+    Object.entries(servers).map(async ([name, health]) => {
       const status = await health.check({ service: "" }, { timeoutMs: 5_000 }).then(
         (response) => response.status,
         () => ServingStatus.UNKNOWN,

@@ -1,4 +1,5 @@
-import { minorDigits } from "../kit/money/index.js";
+// The file itself, not the kit's money index: that one loads grpc-js (for its errors).
+import { minorDigits } from "../kit/money/iso-4217.js";
 
 /**
  * "12.50" EUR → 1250n, "500" XOF → 500n. Exact: the decimal string never becomes a float. The

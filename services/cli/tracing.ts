@@ -1,11 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-// The file itself, not the kit's index: the CLI must not load grpc-js and pg to start.
-import { boundedFlush } from "../kit/telemetry/telemetry-flush.js";
 
 /** The CLI's tracing: root spans, the header interceptor, and the flush at exit. */
 export interface CliTracing {
@@ -18,43 +13,37 @@ export interface CliTracing {
 }
 
 /**
- * Traces each CLI command as the root of its trace: the span is exported over OTLP/HTTP (same
- * OTEL_* variables as the services; off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)
- * and its W3C trace context travels with the call, so the services' spans join the same trace.
+ * Each CLI command is the root of its trace, its trace id printed, its W3C trace context sent
+ * with every call so that the services' spans join that trace. The OpenTelemetry SDK exports
+ * the CLI's own span over OTLP/HTTP (same OTEL_* variables as the services); it is loaded only
+ * when that span goes somewhere (off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none),
+ * because loading it costs a command ~0.5 s of CPU.
  */
-export function startCliTracing(): CliTracing {
-  const exporting =
-    process.env.OTEL_SDK_DISABLED !== "true" && process.env.OTEL_TRACES_EXPORTER !== "none";
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      "service.name": process.env.OTEL_SERVICE_NAME || "shopmesh-cli",
-    }),
-    spanProcessors: exporting ? [new BatchSpanProcessor(new OTLPTraceExporter())] : [],
-  });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
-  const tracer = trace.getTracer("shopmesh-cli");
+export async function startCliTracing(env = process.env): Promise<CliTracing> {
+  if (env.OTEL_SDK_DISABLED !== "true" && env.OTEL_TRACES_EXPORTER !== "none") {
+    return (await import("./sdk-tracing.js")).startSdkTracing();
+  }
+  return propagationOnly();
+}
+
+/**
+ * What the SDK does for a span it exports nowhere: a new trace id and span id per root, sent
+ * as a sampled `traceparent` (W3C Trace Context), so the services still record their spans
+ * under the id the CLI prints.
+ */
+function propagationOnly(): CliTracing {
+  const active = new AsyncLocalStorage<string>();
   return {
-    traced: (name, work) =>
-      tracer.startActiveSpan(name, { kind: SpanKind.CLIENT }, async (span) => {
-        try {
-          return await work(span.spanContext().traceId);
-        } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-          throw error;
-        } finally {
-          span.end();
-        }
-      }),
+    traced: (_name, work) => {
+      const traceId = randomBytes(16).toString("hex");
+      const spanId = randomBytes(8).toString("hex");
+      return active.run(`00-${traceId}-${spanId}-01`, () => work(traceId));
+    },
     interceptor: (next) => (request) => {
-      propagation.inject(context.active(), request.header, {
-        set: (headers, key, value) => headers.set(key, value),
-      });
+      const traceparent = active.getStore();
+      if (traceparent) request.header.set("traceparent", traceparent);
       return next(request);
     },
-    // Flushes the span: at once when no collector listens, and never longer than the kit's bound.
-    // A collector's trouble must not fail, nor hold up, a command that itself succeeded.
-    shutdown: async () => {
-      if (exporting) await boundedFlush(() => provider.shutdown());
-    },
+    shutdown: async () => {},
   };
 }

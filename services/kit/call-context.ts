@@ -16,8 +16,22 @@ export interface CallContext {
   readonly deadline: number;
   /** Aborted when the caller cancels or the deadline passes: stop work nobody waits for. */
   readonly signal: AbortSignal;
+  /**
+   * The caller's cancellation without an AbortSignal (an AbortController and a deadline timer per
+   * call cost the edge ~4% of its CPU per forwarded call): what a downstream call listens on. It
+   * does not abort at the deadline: a downstream call carries that deadline itself.
+   */
+  readonly cancelled?: CancelSignal;
   /** The caller's network address, as grpc-js names it: `127.0.0.1:40112`. */
   readonly address?: string | undefined;
   /** The end user the call is made for, set only when the caller may say so (the edge). */
   readonly endUser?: EndUser;
+}
+
+/** What the kit's client listens on for a caller's cancellation: an AbortSignal is one. */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
 }

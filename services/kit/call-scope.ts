@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { CallContext } from "./call-context.js";
+import type { CallContext, CancelSignal } from "./call-context.js";
 import { RpcError, Status } from "./rpc-error.js";
 import { CallerGaveUp } from "./status-semantics.js";
 
@@ -33,7 +33,10 @@ export function outlivingCaller<T>(work: () => T): T {
  * The error for work refused or stopped because the caller gave up (its deadline passed, or it
  * cancelled), with that code; never held against a dependency.
  */
-export function callerGone(bounds: CallBounds, cause?: unknown): CallerGaveUp {
+export function callerGone(
+  bounds: Pick<CallBounds, "deadline"> & { readonly signal: CancelSignal },
+  cause?: unknown,
+): CallerGaveUp {
   const reason: unknown = bounds.signal.reason;
   const deadlinePassed =
     (reason instanceof RpcError && reason.code === Status.DEADLINE_EXCEEDED) ||

@@ -13,7 +13,7 @@ import { BindError, startGrpcServer } from "./server/grpc-server.js";
 import { type CallObserver, grpcService } from "./server/grpc-service.js";
 import { HealthRegistry, ServingStatus } from "./server/health.js";
 import { type Implementation, implement } from "./server/implement.js";
-import { reflectionService } from "./server/reflection.js";
+import { lazyReflectionService } from "./server/lazy-reflection.js";
 import { serverProtection } from "./server/server-protection.js";
 import { onShutdownSignal } from "./server/shutdown.js";
 import { type CommonConfig, commonSettings } from "./service-config.js";
@@ -146,7 +146,7 @@ export async function runService<Settings extends Record<string, Setting<unknown
     maxResponseBytes: config.maxMessageBytes,
   });
   services.push(healthService);
-  const reflection = reflectionService([...implementations.map((i) => i.service), Health]);
+  const reflection = lazyReflectionService([...implementations.map((i) => i.service), Health]);
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,

@@ -1,11 +1,11 @@
-// Loaded before anything else with `node --import ./dist/services/kit/telemetry-register.js`, so
+// Loaded before anything else with `node --import ./dist/bundle/kit/telemetry-register.js`, so
 // that pg is instrumented before it loads (the kit makes the gRPC spans itself). Configured by
 // the standard OTEL_* variables; below are only shopmesh's defaults for those left unset.
 import path from "node:path";
 import { registerTelemetryShutdown } from "./telemetry/telemetry.js";
 import { readTelemetrySettings, type TelemetrySettings } from "./telemetry/telemetry-settings.js";
 
-// The service is the folder of the entry point: dist/services/order/main.js → "order".
+// The service is the folder of the entry point: dist/bundle/order/main.js → "order".
 const service = path.basename(path.dirname(process.argv[1] ?? "")) || "unknown";
 const metricsPorts: Record<string, string> = {
   user: "9461",

@@ -9,7 +9,7 @@ import {
   pageRequest,
   type ServiceHandlers,
 } from "../kit/index.js";
-import { createKey, requestIdReused } from "../kit/writes/index.js";
+import { createKey, earlierCreate } from "../kit/writes/index.js";
 import { productNotFound } from "./product-errors.js";
 import { knownCurrencyPrice, toProduct } from "./product-fields.js";
 import type { ProductStore } from "./product-store.js";
@@ -51,12 +51,9 @@ export function productHandlers(
         key,
       });
       if (product) return toProduct(product);
-      if (key) {
-        // Not inserted: a retry finds its first result; another request's key is refused.
-        const first = await products.getByRequest(key);
-        if (first?.requestFingerprint === key.fingerprint) return toProduct(first);
-        if (first) throw requestIdReused(key.requestId, "product");
-      }
+      // Not inserted: a retry finds its first result; another request's key is refused.
+      const first = await earlierCreate(key, "product", (k) => products.getByRequest(k));
+      if (first) return toProduct(first);
       throw alreadyExists(`a product with sku ${sku} already exists`, {
         reason: "SKU_TAKEN",
         metadata: { sku },

@@ -3,8 +3,8 @@ import type { PageRequest, Queryable } from "../kit/index.js";
 import {
   type ConditionalUpdate,
   type CreateKey,
-  etagMatchesSql,
   etagSql,
+  rowByCreateKey,
   updateIfCurrent,
 } from "../kit/writes/index.js";
 
@@ -80,12 +80,8 @@ export class ProductStore {
   }
 
   /** The product created with this request key, if any. */
-  async getByRequest(key: CreateKey): Promise<ProductRow | undefined> {
-    const { rows } = await this.db.query<ProductRow>(
-      `SELECT ${columns} FROM products WHERE request_scope = $1 AND request_id = $2`,
-      [key.scope, key.requestId],
-    );
-    return rows[0];
+  getByRequest(key: CreateKey): Promise<ProductRow | undefined> {
+    return rowByCreateKey<ProductRow>(this.db, table, columns, key);
   }
 
   /**
@@ -97,18 +93,19 @@ export class ProductStore {
     etag: string | undefined,
     changes: ProductChanges,
   ): Promise<ConditionalUpdate<ProductRow>> {
-    const updated = await updateIfCurrent<ProductRow>(this.db, table, {
-      sql: `UPDATE products SET name = COALESCE($3, name),
-              price_currency = COALESCE($4, price_currency),
-              price_minor_units = COALESCE($5, price_minor_units)
-            WHERE id = $1 AND ${etagMatchesSql("$2")} RETURNING ${columns}`,
-      params: [
-        id,
-        etag ?? null,
+    const updated = await updateIfCurrent<ProductRow>(this.db, {
+      table,
+      id,
+      etag,
+      // A field not given (null) keeps its value.
+      set: `name = COALESCE($3, name), price_currency = COALESCE($4, price_currency),
+        price_minor_units = COALESCE($5, price_minor_units)`,
+      values: [
         changes.name ?? null,
         changes.price?.currencyCode ?? null,
         changes.price?.minorUnits ?? null,
       ],
+      returning: columns,
     });
     // Read-your-writes on this replica; the others hear the trigger's notification.
     this.cache?.invalidate(rowKey(table, id));

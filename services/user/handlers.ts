@@ -10,7 +10,7 @@ import {
   type ServiceHandlers,
   Status,
 } from "../kit/index.js";
-import { createKey, requestIdReused } from "../kit/writes/index.js";
+import { createKey, earlierCreate } from "../kit/writes/index.js";
 import type { PurchaseStore } from "./events/index.js";
 import type { UserRow, UserStore } from "./store.js";
 import { updateUser } from "./update-user.js";
@@ -41,12 +41,9 @@ export function userHandlers(
         key,
       });
       if (user) return toUser(user);
-      if (key) {
-        // Not inserted: a retry finds its first result; another request's key is refused.
-        const first = await store.getByRequest(key);
-        if (first?.requestFingerprint === key.fingerprint) return toUser(first);
-        if (first) throw requestIdReused(key.requestId, "user");
-      }
+      // Not inserted: a retry finds its first result; another request's key is refused.
+      const first = await earlierCreate(key, "user", (k) => store.getByRequest(k));
+      if (first) return toUser(first);
       if (subject && (await store.getBySubject(subject))) {
         throw alreadyExists("you already have a profile; GetCurrentUser returns it", {
           reason: "PROFILE_EXISTS",

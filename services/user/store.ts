@@ -3,8 +3,8 @@ import type { PageRequest, Queryable } from "../kit/index.js";
 import {
   type ConditionalUpdate,
   type CreateKey,
-  etagMatchesSql,
   etagSql,
+  rowByCreateKey,
   updateIfCurrent,
 } from "../kit/writes/index.js";
 
@@ -67,12 +67,8 @@ export class UserStore {
   }
 
   /** The user created with this request key, if any. */
-  async getByRequest(key: CreateKey): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(
-      `SELECT ${columns} FROM users WHERE request_scope = $1 AND request_id = $2`,
-      [key.scope, key.requestId],
-    );
-    return rows[0];
+  getByRequest(key: CreateKey): Promise<UserRow | undefined> {
+    return rowByCreateKey<UserRow>(this.db, "users", columns, key);
   }
 
   /**
@@ -84,10 +80,14 @@ export class UserStore {
     etag: string | undefined,
     fields: { readonly displayName?: string | undefined },
   ): Promise<ConditionalUpdate<UserRow>> {
-    const updated = await updateIfCurrent<UserRow>(this.db, "users", {
-      sql: `UPDATE users SET display_name = COALESCE($3, display_name)
-            WHERE id = $1 AND ${etagMatchesSql("$2")} RETURNING ${columns}`,
-      params: [id, etag ?? null, fields.displayName ?? null],
+    const updated = await updateIfCurrent<UserRow>(this.db, {
+      table: "users",
+      id,
+      etag,
+      // A field not given (null) keeps its value.
+      set: "display_name = COALESCE($3, display_name)",
+      values: [fields.displayName ?? null],
+      returning: columns,
     });
     // Read-your-writes on this replica; the others hear the trigger's notification.
     this.cache?.invalidate(rowKey("users", id));

@@ -83,7 +83,7 @@ describe("the edge in the chart", () => {
     };
     expect(deployment.spec.template.spec.serviceAccountName).toBe("edge-identity");
     expect(deployment.spec.template.spec.containers[0]?.command).toContain(
-      "dist/services/edge/main.js",
+      "./dist/bundle/edge/main.js",
     );
     find(objects, "ServiceAccount", "edge-identity");
     find(objects, "HorizontalPodAutoscaler", "shopmesh-edge");

@@ -1,8 +1,6 @@
 // Issue #18 item 6 and #13 item 1: what operators expect of a chart. One ServiceAccount per
 // service, scheduling and metadata knobs, secrets as files, dual-stack listening, patient
-// readiness, and memory requests that cover the measured peak (bench/results.json).
-import { readFileSync } from "node:fs";
-import path from "node:path";
+// readiness (memory requests against the measured peak: service-start.test.ts).
 import { describe, expect, it } from "vitest";
 import { find, render } from "./helm.js";
 import { type Container, type K8sObject, workloadsOf } from "./manifests.js";
@@ -10,13 +8,6 @@ import { type Container, type K8sObject, workloadsOf } from "./manifests.js";
 const services = ["user", "product", "order"] as const;
 const podSpec = (objects: K8sObject[], service: string) =>
   find(objects, "Deployment", `shopmesh-${service}`).spec.template.spec;
-
-/** Mebibytes of a Kubernetes memory quantity such as 256Mi or 1Gi. */
-function mebibytes(quantity: string): number {
-  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
-  if (!match) throw new Error(`unexpected memory quantity ${quantity}`);
-  return Number(match[1]) * (match[2] === "Gi" ? 1024 : 1);
-}
 
 describe("identities", () => {
   it("gives every service its own ServiceAccount, with no token mounted", async () => {
@@ -151,25 +142,6 @@ describe("every service's pods", () => {
           expect(container[probe].timeoutSeconds, `${w.name} ${probe}`).toBeGreaterThan(1);
         }
       }
-    }
-  });
-
-  it("request at least the memory the benchmarks measured at peak", async () => {
-    const results = JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, "../../bench/results.json"), "utf8"),
-    ) as { results: { name: string; peakRssMiB: Record<string, number> }[] };
-    const objects = await render();
-    for (const service of services) {
-      // Heap-capped cases run with NODE_OPTIONS the chart does not set by default.
-      const peak = Math.max(
-        ...results.results
-          .filter((r) => !r.name.includes("heap capped"))
-          .map((r) => r.peakRssMiB[service] ?? 0),
-      );
-      expect(peak, `no measurement of ${service}`).toBeGreaterThan(100);
-      const resources = podSpec(objects, service).containers[0].resources;
-      expect(mebibytes(resources.requests.memory), service).toBeGreaterThanOrEqual(peak);
-      expect(mebibytes(resources.limits.memory), service).toBeGreaterThan(peak);
     }
   });
 });

@@ -228,14 +228,16 @@ describe("failures in traces and metrics", () => {
     const labels = { dependency: "product service", method: "BatchGetProducts" };
     expect(sample(before, "shopmesh_circuit_breaker_state", labels)).toBe(0);
 
+    const orderWhileProductIsDown = () =>
+      shop.clients.orders
+        .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
+        .catch(() => undefined);
     await shop.mesh.stop("product", "SIGKILL");
     try {
       await expect
         .poll(
           async () => {
-            await shop.clients.orders
-              .createOrder({ requestId: randomUUID(), userId, items: [{ productId, quantity: 1 }] })
-              .catch(() => undefined);
+            await orderWhileProductIsDown();
             return receiver.spans.find((span) =>
               span.events.some((event) => event.name === "circuit_breaker.rejected"),
             );
@@ -249,7 +251,18 @@ describe("failures in traces and metrics", () => {
             { name: "circuit_breaker.rejected", attributes: labels },
           ]),
         });
-      expect(sample(await scrape("order"), "shopmesh_circuit_breaker_state", labels)).toBe(2);
+      // Open is 2. The breaker half-opens (1) 500 ms after its last rejection, which a loaded
+      // machine can spend before the scrape answers: each round calls again first, and a call
+      // against a half-open breaker whose trial fails opens it again.
+      await expect
+        .poll(
+          async () => {
+            await orderWhileProductIsDown();
+            return sample(await scrape("order"), "shopmesh_circuit_breaker_state", labels);
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(2);
     } finally {
       await shop.mesh.start("product", {
         OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPorts.product),

@@ -20,7 +20,9 @@ export async function buildDist(): Promise<void> {
   await tsc(["-b", "tsconfig.build.json", ...(force ? ["--force"] : [])]);
   const missing = await missingOutputs();
   if (missing.length > 0) throw new Error(`tsc -b emitted no ${missing.join(", ")}`);
-  // The storefront page the edge serves (esbuild, well under a second).
+  // The services' bundles, which every test starts them from, and the storefront page the edge
+  // serves (esbuild, about a second each).
+  await node([path.join(repoRoot, "deploy", "tools", "bundle-services.mjs")]);
   await node([path.join(repoRoot, "storefront", "build.mjs")]);
 }
 

@@ -125,6 +125,7 @@ export async function orderFixture(
   // The in-process servers are plaintext: the order service's clients here are too.
   const downstream = new Downstream(config, createLogger("test", "silent"), {
     channelCredentials: () => grpc.credentials.createInsecure(),
+    clientTls: () => undefined,
   });
   const dependencies = connectDependencies(downstream, {
     userServiceTarget: server.address,

@@ -51,6 +51,9 @@ data:
   NATS_AUTH_PATH: /etc/shopmesh/nats/password
   {{- end }}
   {{- end }}
+  {{- if and $svc.nodeOptions (not (hasKey $svc.env "NODE_OPTIONS")) }}
+  NODE_OPTIONS: {{ $svc.nodeOptions | quote }}
+  {{- end }}
   {{- range $key, $value := $svc.env }}
   {{- if kindIs "string" $value }}
   {{ $key }}: {{ $value | quote }}

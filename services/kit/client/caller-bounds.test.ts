@@ -2,6 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getUserCancelledWhen } from "../../../test/support/cancelled-call.js";
 import { serveInProcess } from "../../../test/support/in-process-server.js";
+import { type ChannelKind, channelKinds, channelOf } from "../../../test/support/unary-channels.js";
 import { UserService } from "../../gen/shopmesh/user/v1/user_service_pb.js";
 import { RpcError, Status } from "../rpc-error.js";
 import { implement } from "../server/implement.js";
@@ -47,6 +48,8 @@ const dependency = implement(UserService, {
   },
 });
 
+// The same behaviour is required of both channels the kit has (the front's, to the dependency).
+let kind: ChannelKind = "grpc-js";
 let dependencyServer: { address: string; stop(): Promise<void> };
 let frontServer: { address: string; stop(): Promise<void> };
 let toDependency: { client: ServiceClient<typeof UserService>; registry: BreakerRegistry };
@@ -63,7 +66,9 @@ function guardedClient(minTimeoutMs: number) {
     },
     createLogger("test", "silent"),
   );
+  const channel = channelOf(kind, dependencyServer.address);
   const client = createServiceClient(UserService, {
+    ...(channel ? { channel } : {}),
     dependency: "user service",
     target: dependencyServer.address,
     timeoutMs: 10_000,
@@ -113,69 +118,76 @@ beforeEach(() => {
   dependencyCalls = 0;
 });
 
-describe("a caller's deadline", () => {
-  it("50 calls with 1 ms left are not sent and leave the breaker closed", async () => {
-    const { client, registry } = guardedClient(5);
-    for (let i = 0; i < 50; i++) {
-      const error = await client
-        .getUser({ id: "fast" }, { parent: { deadline: Date.now() + 1 } })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CallerGaveUp);
-      expect(error).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
-    }
-    expect(dependencyCalls).toBe(0);
-    expect(getUserBreaker(registry)).toMatchObject({ state: "closed", failures: 0 });
-    expect(await client.getUser({ id: "fast" })).toMatchObject({ id: "fast" });
+describe.each(channelKinds)("on the %s channel", (channelKind) => {
+  beforeAll(() => {
+    kind = channelKind;
+    toDependency = guardedClient(5);
   });
 
-  it("50 calls sent with 1 ms left, which then time out, leave the breaker closed", async () => {
-    const { client, registry } = guardedClient(0); // sent however little time is left
-    for (let i = 0; i < 50; i++) {
-      const error = await client
-        .getUser({ id: "hold" }, { parent: { deadline: Date.now() + 1 } })
-        .catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
-    }
-    expect(getUserBreaker(registry)).toMatchObject({ state: "closed", failures: 0 });
-  });
-
-  it("still counts the dependency's own slowness (its timeout, not the caller's)", async () => {
-    const { client, registry } = guardedClient(0);
-    for (let i = 0; i < 2; i++) {
-      const call = client.getUser({ id: "hold" }, { timeoutMs: 20 });
-      await expect(call).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
-    }
-    expect(getUserBreaker(registry)).toMatchObject({ state: "open", failures: 2 });
-  });
-
-  it("reaches the dependency through a server: its handler sees the deadline pass", async () => {
-    const front = createServiceClient(UserService, {
-      dependency: "front",
-      target: frontServer.address,
-      timeoutMs: 300,
+  describe("a caller's deadline", () => {
+    it("50 calls with 1 ms left are not sent and leave the breaker closed", async () => {
+      const { client, registry } = guardedClient(5);
+      for (let i = 0; i < 50; i++) {
+        const error = await client
+          .getUser({ id: "fast" }, { parent: { deadline: Date.now() + 1 } })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CallerGaveUp);
+        expect(error).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+      }
+      expect(dependencyCalls).toBe(0);
+      expect(getUserBreaker(registry)).toMatchObject({ state: "closed", failures: 0 });
+      expect(await client.getUser({ id: "fast" })).toMatchObject({ id: "fast" });
     });
-    closing.push(() => front.close());
-    await expect(front.getUser({ id: "hold" })).rejects.toMatchObject({
-      code: Status.DEADLINE_EXCEEDED,
-    });
-    // Both ends hold the same deadline: the dependency's own timer or the front's cancel on
-    // expiry may arrive first (a loaded machine decides), and either one aborts the handler.
-    expect([Status.DEADLINE_EXCEEDED, Status.CANCELLED]).toContain(
-      ((await holdEnded) as { code: Status }).code,
-    );
-    expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
-  });
-});
 
-describe("a caller's cancellation", () => {
-  it("cancels the downstream call: the dependency's handler sees CANCELLED at once", async () => {
-    const started = new Promise<void>((resolve) => {
-      holdStarted = resolve;
+    it("50 calls sent with 1 ms left, which then time out, leave the breaker closed", async () => {
+      const { client, registry } = guardedClient(0); // sent however little time is left
+      for (let i = 0; i < 50; i++) {
+        const error = await client
+          .getUser({ id: "hold" }, { parent: { deadline: Date.now() + 1 } })
+          .catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+      }
+      expect(getUserBreaker(registry)).toMatchObject({ state: "closed", failures: 0 });
     });
-    const ended = await getUserCancelledWhen(frontServer.address, "hold", started);
-    expect(ended).toMatchObject({ code: Status.CANCELLED });
-    // Long before the 30 s deadline: the cancel travelled front → dependency.
-    expect(await holdEnded).toMatchObject({ code: Status.CANCELLED });
-    expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
+
+    it("still counts the dependency's own slowness (its timeout, not the caller's)", async () => {
+      const { client, registry } = guardedClient(0);
+      for (let i = 0; i < 2; i++) {
+        const call = client.getUser({ id: "hold" }, { timeoutMs: 20 });
+        await expect(call).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+      }
+      expect(getUserBreaker(registry)).toMatchObject({ state: "open", failures: 2 });
+    });
+
+    it("reaches the dependency through a server: its handler sees the deadline pass", async () => {
+      const front = createServiceClient(UserService, {
+        dependency: "front",
+        target: frontServer.address,
+        timeoutMs: 300,
+      });
+      closing.push(() => front.close());
+      await expect(front.getUser({ id: "hold" })).rejects.toMatchObject({
+        code: Status.DEADLINE_EXCEEDED,
+      });
+      // Both ends hold the same deadline: the dependency's own timer or the front's cancel on
+      // expiry may arrive first (a loaded machine decides), and either one aborts the handler.
+      expect([Status.DEADLINE_EXCEEDED, Status.CANCELLED]).toContain(
+        ((await holdEnded) as { code: Status }).code,
+      );
+      expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
+    });
+  });
+
+  describe("a caller's cancellation", () => {
+    it("cancels the downstream call: the dependency's handler sees CANCELLED at once", async () => {
+      const started = new Promise<void>((resolve) => {
+        holdStarted = resolve;
+      });
+      const ended = await getUserCancelledWhen(frontServer.address, "hold", started);
+      expect(ended).toMatchObject({ code: Status.CANCELLED });
+      // Long before the 30 s deadline: the cancel travelled front → dependency.
+      expect(await holdEnded).toMatchObject({ code: Status.CANCELLED });
+      expect(getUserBreaker(toDependency.registry)).toMatchObject({ state: "closed", failures: 0 });
+    });
   });
 });

@@ -1,11 +1,11 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import type * as grpc from "@grpc/grpc-js";
 import type { CommonConfig } from "../service-config.js";
 import type { Logger } from "../telemetry/logger.js";
 import { eventCounter } from "../telemetry/metrics.js";
 import { spanEvent } from "../telemetry/telemetry.js";
 import { parseSpiffeId, type WorkloadTrust } from "../trust/index.js";
 import { BreakerRegistry } from "./circuit-breaker.js";
+import { H2Channel, parseTarget } from "./h2/index.js";
 import { RetryBudget } from "./retry.js";
 import {
   createServiceClient,
@@ -15,6 +15,7 @@ import {
   type ServiceClient,
   type ServiceClientOptions,
 } from "./service-client.js";
+import type { UnaryChannel } from "./unary-channel.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 
@@ -64,13 +65,19 @@ export class Downstream {
   private readonly clients: { close(): void }[] = [];
   // Per dependency (and where it is): one channel and one retry budget, however many of its
   // services are called (the product process serves ProductService and ReservationService).
-  private readonly shared = new Map<string, { channel: grpc.Client; budget: RetryBudget }>();
+  private readonly shared = new Map<string, { channel: UnaryChannel; budget: RetryBudget }>();
   private readonly retries = eventCounter("shopmesh.retries", "Retries of downstream calls");
 
   constructor(
     private readonly config: DownstreamConfig,
     private readonly logger: Logger,
-    private readonly trust: Pick<WorkloadTrust, "channelCredentials">,
+    private readonly trust: Pick<WorkloadTrust, "channelCredentials" | "clientTls">,
+    /**
+     * "http2": the lean unary channel on Node's HTTP/2 client (the edge, which only forwards
+     * unary calls); "grpc-js" (the default, and the edge's fallback with KIT_UNARY_PATHS=false).
+     * A target the lean channel cannot dial (`unix:`) stays on grpc-js.
+     */
+    private readonly channels: "grpc-js" | "http2" = "grpc-js",
   ) {
     this.breakers = new BreakerRegistry(
       {
@@ -133,21 +140,37 @@ export class Downstream {
     const known = this.shared.get(key);
     if (known) return known;
     const { config } = this;
-    const channel = openChannel({
-      target: options.target,
-      credentials: this.trust.channelCredentials(options.dependency, options.identity),
-      channelOptions: {
-        "grpc.keepalive_time_ms": config.keepaliveTimeMs,
-        "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
-        "grpc.max_receive_message_length": config.maxMessageBytes,
-        "grpc.max_send_message_length": config.maxMessageBytes,
-        // The TLS server name (SNI) of a pod dialled by IP: a name, never an address. Servers
-        // are checked by their SPIFFE ID, not by this.
-        ...(options.identity
-          ? { "grpc.ssl_target_name_override": parseSpiffeId(options.identity).serviceAccount }
-          : {}),
-      },
-    });
+    // The TLS server name (SNI) of a pod dialled by IP: a name, never an address. Servers are
+    // checked by their SPIFFE ID, not by this.
+    const servername = options.identity
+      ? parseSpiffeId(options.identity).serviceAccount
+      : undefined;
+    const parsed = this.channels === "http2" ? parseTarget(options.target) : undefined;
+    const channel: UnaryChannel = parsed
+      ? new H2Channel({
+          target: options.target,
+          parsed,
+          tls: this.trust.clientTls(
+            options.dependency,
+            options.identity,
+            servername ?? parsed.host,
+          ),
+          keepaliveTimeMs: config.keepaliveTimeMs,
+          keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+          maxSendBytes: config.maxMessageBytes,
+          maxReceiveBytes: config.maxMessageBytes,
+        })
+      : openChannel({
+          target: options.target,
+          credentials: this.trust.channelCredentials(options.dependency, options.identity),
+          channelOptions: {
+            "grpc.keepalive_time_ms": config.keepaliveTimeMs,
+            "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
+            "grpc.max_receive_message_length": config.maxMessageBytes,
+            "grpc.max_send_message_length": config.maxMessageBytes,
+            ...(servername ? { "grpc.ssl_target_name_override": servername } : {}),
+          },
+        });
     const shared = { channel, budget: new RetryBudget(config.retryBudgetTokens, retryTokenRatio) };
     this.shared.set(key, shared);
     return shared;

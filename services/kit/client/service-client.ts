@@ -10,6 +10,7 @@ import type { BreakerRegistry } from "./circuit-breaker.js";
 import type { EncodedMessage } from "./encoded-message.js";
 import { type RetryBudget, type RetryPolicy, withRetries } from "./retry.js";
 import { type AttemptBounds, type DownstreamMethod, sendUnary } from "./unary-attempt.js";
+import type { UnaryChannel } from "./unary-channel.js";
 
 type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 
@@ -19,7 +20,8 @@ export interface ClientCallOptions {
    * The server call this one is made for: its deadline caps this call's deadline, and its
    * signal (the caller cancelled, or its deadline passed) cancels this call on the wire.
    */
-  readonly parent?: Pick<CallContext, "deadline"> & Partial<Pick<CallContext, "signal">>;
+  readonly parent?: Pick<CallContext, "deadline"> &
+    Partial<Pick<CallContext, "signal" | "cancelled">>;
   /** Overrides the method's timeout for this call, in milliseconds. */
   readonly timeoutMs?: number;
   /** Sent with the call, e.g. the end user the edge calls for. */
@@ -89,9 +91,9 @@ export interface ServiceClientOptions<S extends GenService<GenServiceMethods>> {
   /**
    * A channel to share with another client of the same server process (a second service it
    * serves): one connection, one load balancer. Target, credentials and channelOptions are then
-   * those it was opened with.
+   * those it was opened with. A grpc-js `Client`, or the lean {@link UnaryChannel} of `./h2/`.
    */
-  readonly channel?: grpc.Client;
+  readonly channel?: UnaryChannel;
 }
 
 /**
@@ -151,7 +153,8 @@ export function createServiceClient<S extends GenService<GenServiceMethods>>(
         const bounds = {
           deadline: callersDeadline ? parent.deadline : own,
           callersDeadline,
-          signal: parent?.signal,
+          // Its cheap cancellation when it has one; its AbortSignal otherwise.
+          signal: parent?.cancelled ?? parent?.signal,
           metadata: call.metadata,
           encoded: encodedResponse,
         };

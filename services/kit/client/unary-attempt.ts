@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import type { CancelSignal } from "../call-context.js";
 import { callerGone } from "../call-scope.js";
 import { type ErrorDetails, receivedDetails } from "../error-details/index.js";
 import { RpcError, Status } from "../rpc-error.js";
@@ -6,6 +7,7 @@ import { MalformedMessage } from "../server/message-codec.js";
 import { CallerGaveUp, meaningOf } from "../status-semantics.js";
 import type { ClientSpan } from "../telemetry/rpc-spans.js";
 import { keepEncoded } from "./encoded-message.js";
+import type { UnaryChannel } from "./unary-channel.js";
 
 /** One downstream method, as {@link sendUnary} needs it. */
 export interface DownstreamMethod {
@@ -26,7 +28,7 @@ export interface AttemptBounds {
   /** True when the deadline is the caller's own (it was nearer than the method's timeout). */
   readonly callersDeadline: boolean;
   /** The caller's signal: aborting it cancels the call on the wire. */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
   /** Sent with the call (the end user the edge calls for). */
   readonly metadata?: Readonly<Record<string, string>> | undefined;
   /** Hand back the response's bytes unread, as an EncodedMessage. */
@@ -39,7 +41,7 @@ export interface AttemptBounds {
  * deadline passed) is a {@link CallerGaveUp}, which breakers do not hold against the dependency.
  */
 export function sendUnary(
-  channel: grpc.Client,
+  channel: UnaryChannel,
   method: DownstreamMethod,
   request: unknown,
   bounds: AttemptBounds,

@@ -25,7 +25,8 @@ export function connectServiceSettings(defaultPort: number) {
       default: 64 * 1024,
     },
     // Unary gRPC and Connect calls served by the kit's own protocol paths (the same handlers,
-    // rules and errors, far less CPU per call); false sends every call through connect-node.
+    // rules and errors, far less CPU per call), and forwarded on the kit's lean HTTP/2 channel
+    // (client/h2); false sends every call through connect-node and forwards on grpc-js.
     kitUnaryPaths: { env: "KIT_UNARY_PATHS", parse: boolean, default: true },
     // Exact origins such as https://shop.example.com; `*` (any site) is logged as a warning.
     corsAllowedOrigins: {

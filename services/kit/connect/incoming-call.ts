@@ -30,6 +30,11 @@ export class IncomingCall {
     return signal;
   }
 
+  /** The caller's cancellation without a signal (see {@link CallContext.cancelled}). */
+  get cancelled(): CallCancellation {
+    return this.cancellation;
+  }
+
   /** The answer is being sent: a later close is no cancel. */
   answered(): void {
     this.done = true;
@@ -69,6 +74,7 @@ export function incomingContext(
     get signal() {
       return call.signal;
     },
+    cancelled: call.cancelled,
     address,
   };
 }

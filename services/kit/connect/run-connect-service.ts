@@ -84,7 +84,13 @@ export async function runConnectService<Settings extends Record<string, Setting<
     await shutdownTelemetry();
     process.exit(2);
   }
-  const downstream = new Downstream(config, logger, trust);
+  // The kit's own paths forward on the lean HTTP/2 channel; KIT_UNARY_PATHS=false keeps grpc-js.
+  const downstream = new Downstream(
+    config,
+    logger,
+    trust,
+    config.kitUnaryPaths ? "http2" : "grpc-js",
+  );
   const parts = await spec.start({ config, logger, downstream });
   const protection = serverProtection(config, logger);
   const logCall = callLogger(logger);

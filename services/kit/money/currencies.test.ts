@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RpcError, Status } from "../rpc-error.js";
-import { isCurrency, minorDigits, requireCurrency } from "./currencies.js";
+import { requireCurrency } from "./currencies.js";
+import { isCurrency, minorDigits } from "./iso-4217.js";
 
 describe("currencies (the platform's ISO 4217 data)", () => {
   it.each([

@@ -1,1 +1,2 @@
-export { isCurrency, minorDigits, requireCurrency } from "./currencies.js";
+export { requireCurrency } from "./currencies.js";
+export { isCurrency, minorDigits } from "./iso-4217.js";

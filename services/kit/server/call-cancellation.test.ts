@@ -30,4 +30,17 @@ describe("CallCancellation", () => {
     expect(cancellation.reason?.code).toBe(Status.DEADLINE_EXCEEDED);
     expect(cancellation.signal.reason.code).toBe(Status.DEADLINE_EXCEEDED);
   });
+
+  it("calls its listeners once at the cancel, without making a signal; a removed one not", () => {
+    const cancellation = new CallCancellation();
+    const heard: string[] = [];
+    const removed = () => heard.push("removed");
+    cancellation.addEventListener("abort", () => heard.push(`kept: ${cancellation.reason?.code}`));
+    cancellation.addEventListener("abort", removed);
+    cancellation.removeEventListener("abort", removed);
+    cancellation.abort(cancelled);
+    cancellation.abort(cancelled);
+    expect(heard).toEqual([`kept: ${Status.CANCELLED}`]);
+    expect(cancellation).not.toHaveProperty("controller", expect.anything());
+  });
 });

@@ -70,6 +70,7 @@ export function servedCall(
     get signal() {
       return cancellation.signal;
     },
+    cancelled: cancellation,
     address: call.getPeer(),
   };
   return {

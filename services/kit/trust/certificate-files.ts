@@ -63,6 +63,11 @@ export class CertificateFiles implements experimental.CertificateProvider {
     return this.good?.checked;
   }
 
+  /** The files of the pair in use (a new object per new pair), for Node's own TLS; undefined until the first good read. */
+  get inUse(): { readonly identity: IdentityUpdate; readonly ca: CaUpdate } | undefined {
+    return this.good;
+  }
+
   /**
    * Resolves with the first good pair; rejects after `timeoutMs` with the reason the files were
    * refused (a service must not start without its identity).

@@ -35,7 +35,9 @@ export {
   trustDomainSetting,
 } from "./spiffe-id.js";
 export {
+  type ClientTls,
   mutualTlsChannelCredentials,
+  mutualTlsClient,
   mutualTlsServerCredentials,
 } from "./tls-credentials.js";
 export { type TrustConfig, trustSettings } from "./trust-settings.js";

@@ -1,4 +1,4 @@
-import type { PeerCertificate, SecureContext } from "node:tls";
+import { createSecureContext, type PeerCertificate, type SecureContext } from "node:tls";
 import { type ChannelCredentials, experimental, type ServerCredentials } from "@grpc/grpc-js";
 import type { CertificateFiles } from "./certificate-files.js";
 import { checkServerIdentity } from "./peer-identity.js";
@@ -59,5 +59,45 @@ function reuseSecureContext(credentials: ChannelCredentials): void {
     const context = build.call(provider);
     cached = context ? { ca, identity, context } : undefined;
     return context;
+  };
+}
+
+/** TLS of a channel outside grpc-js: the workload's current pair and CA, and who the server must be. */
+export interface ClientTls {
+  /** The context of the current certificate pair (a rotated pair gets a new one). */
+  secureContext(): SecureContext;
+  /** undefined when the server's certificate is the expected identity's; else the refusal. */
+  checkServerIdentity(host: string, certificate: PeerCertificate): Error | undefined;
+  /** The TLS server name (SNI): a name, never an address. */
+  readonly servername: string;
+}
+
+/**
+ * What {@link mutualTlsChannelCredentials} presents and checks, for the kit's lean HTTP/2
+ * channel: the files' current good pair (one context per pair, rebuilt only on rotation) and
+ * the server's SPIFFE ID in place of a hostname check.
+ */
+export function mutualTlsClient(
+  files: CertificateFiles,
+  expectedServerId: string,
+  servername: string,
+): ClientTls {
+  let cached: { pair: unknown; context: SecureContext } | undefined;
+  return {
+    servername,
+    secureContext: () => {
+      const pair = files.inUse;
+      if (!pair) throw new Error("no good certificate pair loaded yet");
+      if (cached?.pair !== pair) {
+        const context = createSecureContext({
+          ca: pair.ca.caCertificate,
+          cert: pair.identity.certificate,
+          key: pair.identity.privateKey,
+        });
+        cached = { pair, context };
+      }
+      return cached.context;
+    },
+    checkServerIdentity: (_host, certificate) => checkServerIdentity(certificate, expectedServerId),
   };
 }

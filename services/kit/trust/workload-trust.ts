@@ -9,7 +9,12 @@ import { CertificateFiles } from "./certificate-files.js";
 import { observeCertificate } from "./certificate-metrics.js";
 import { PolicyFile } from "./policy-file.js";
 import { parseSpiffeId } from "./spiffe-id.js";
-import { mutualTlsChannelCredentials, mutualTlsServerCredentials } from "./tls-credentials.js";
+import {
+  type ClientTls,
+  mutualTlsChannelCredentials,
+  mutualTlsClient,
+  mutualTlsServerCredentials,
+} from "./tls-credentials.js";
 import type { TrustConfig } from "./trust-settings.js";
 
 /** A workload's credentials and authorization, ready for its server and its clients. */
@@ -25,6 +30,15 @@ export interface WorkloadTrust {
     dependency: string,
     expectedServerId: string | undefined,
   ): grpc.ChannelCredentials;
+  /**
+   * The same, for a channel on Node's own TLS (the kit's lean HTTP/2 channel); undefined in
+   * plaintext. `servername` is the TLS server name (SNI) sent.
+   */
+  clientTls(
+    dependency: string,
+    expectedServerId: string | undefined,
+    servername: string,
+  ): ClientTls | undefined;
   /** Stops watching files. */
   close(): void;
 }
@@ -57,6 +71,7 @@ export async function loadWorkloadTrust(
       serverInterceptors,
       identity: undefined,
       channelCredentials: () => grpc.credentials.createInsecure(),
+      clientTls: () => undefined,
       close: () => policy?.close(),
     };
   }
@@ -116,24 +131,34 @@ export async function loadWorkloadTrust(
     serverCredentials: mutualTlsServerCredentials(files),
     serverInterceptors,
     identity,
-    channelCredentials: (dependency, expectedServerId) => {
-      if (!expectedServerId) {
-        throw new ConfigError(
-          `bad configuration: the expected identity of the ${dependency} is not set`,
-        );
-      }
-      if (parseSpiffeId(expectedServerId).trustDomain !== config.trustDomain) {
-        throw new ConfigError(
-          `bad configuration: ${dependency} identity ${expectedServerId} is outside trust domain ${config.trustDomain}`,
-        );
-      }
-      return mutualTlsChannelCredentials(files, expectedServerId);
-    },
+    channelCredentials: (dependency, expectedServerId) =>
+      mutualTlsChannelCredentials(files, checkedServerId(config, dependency, expectedServerId)),
+    clientTls: (dependency, expectedServerId, servername) =>
+      mutualTlsClient(files, checkedServerId(config, dependency, expectedServerId), servername),
     close: () => {
       files.close();
       policy?.close();
     },
   };
+}
+
+/** The identity a dependency's servers must present: set, and in our trust domain. */
+function checkedServerId(
+  config: TrustConfig,
+  dependency: string,
+  expectedServerId: string | undefined,
+): string {
+  if (!expectedServerId) {
+    throw new ConfigError(
+      `bad configuration: the expected identity of the ${dependency} is not set`,
+    );
+  }
+  if (parseSpiffeId(expectedServerId).trustDomain !== config.trustDomain) {
+    throw new ConfigError(
+      `bad configuration: ${dependency} identity ${expectedServerId} is outside trust domain ${config.trustDomain}`,
+    );
+  }
+  return expectedServerId;
 }
 
 function loadPolicy(config: TrustConfig, logger: Logger): PolicyFile | undefined {

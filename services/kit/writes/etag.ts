@@ -47,19 +47,35 @@ export function versionMigrationSql(table: string): string {
 export type ConditionalUpdate<Row> = Row | "missing" | "stale";
 
 /**
- * Runs `update` (an UPDATE … WHERE id = $1 AND {@link etagMatchesSql} … RETURNING); when it
- * changed nothing, tells a missing row from a stale etag. Two updates with the same etag: the
+ * One row's conditional update: `set` (SQL whose parameters are `values`, from `$3` on) applied
+ * to row `id` of `table` only if `etag` is current or undefined; returns its `returning` columns.
+ */
+export interface RowUpdate {
+  readonly table: string;
+  readonly id: string;
+  readonly etag: string | undefined;
+  readonly set: string;
+  readonly values: readonly unknown[];
+  readonly returning: string;
+}
+
+/**
+ * Runs `update` (an UPDATE … WHERE id = $1 AND {@link etagMatchesSql}($2) … RETURNING); when
+ * it changed nothing, tells a missing row from a stale etag. Two updates with the same etag: the
  * second waits for the first's row lock, then PostgreSQL re-checks its WHERE against the new
  * version and finds it stale, so exactly one wins.
  */
-export async function updateIfCurrent<Row>(
+export async function updateIfCurrent<Row extends object>(
   db: Queryable,
-  table: string,
-  update: { readonly sql: string; readonly params: readonly unknown[] },
+  update: RowUpdate,
 ): Promise<ConditionalUpdate<Row>> {
-  const { rows } = await db.query<Row & object>(update.sql, [...update.params]);
+  const { table, id, etag, set, values, returning } = update;
+  const { rows } = await db.query<Row>(
+    `UPDATE ${table} SET ${set} WHERE id = $1 AND ${etagMatchesSql("$2")} RETURNING ${returning}`,
+    [id, etag ?? null, ...values],
+  );
   if (rows[0]) return rows[0];
-  const found = await db.query(`SELECT FROM ${table} WHERE id = $1`, [update.params[0]]);
+  const found = await db.query(`SELECT FROM ${table} WHERE id = $1`, [id]);
   return found.rowCount ? "stale" : "missing";
 }
 

@@ -4,13 +4,16 @@ export {
   etagMatchesSql,
   etagMismatch,
   etagSql,
+  type RowUpdate,
   updateIfCurrent,
   versionMigrationSql,
 } from "./etag.js";
 export {
   type CreateKey,
   createKey,
+  earlierCreate,
   requestFingerprint,
   requestIdReused,
+  rowByCreateKey,
 } from "./request-id.js";
 export { type MaskRules, resolveUpdateMask } from "./update-mask.js";

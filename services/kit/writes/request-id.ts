@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Queryable } from "../data/index.js";
 import { alreadyExists, type RpcError } from "../rpc-error.js";
 
 /**
@@ -43,4 +44,39 @@ export function requestIdReused(requestId: string, what: string): RpcError {
     reason: "REQUEST_ID_REUSED",
     metadata: { requestId },
   });
+}
+
+/**
+ * The row (its `columns`) of `table` that a create stored under `key`, if any: the table keeps
+ * the key in `request_scope` and `request_id`, unique together.
+ */
+export async function rowByCreateKey<Row extends object>(
+  db: Queryable,
+  table: string,
+  columns: string,
+  key: CreateKey,
+): Promise<Row | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${columns} FROM ${table} WHERE request_scope = $1 AND request_id = $2`,
+    [key.scope, key.requestId],
+  );
+  return rows[0];
+}
+
+/**
+ * After a create with `key` inserted nothing: the first result when this is a retry of it (the
+ * same fingerprint), REQUEST_ID_REUSED (naming `what`) when the key made something else, and
+ * undefined when no row holds the key (or there is none), so the conflict was the resource's own.
+ */
+export async function earlierCreate<Row extends { readonly requestFingerprint: string | null }>(
+  key: CreateKey | undefined,
+  what: string,
+  find: (key: CreateKey) => Promise<Row | undefined>,
+): Promise<Row | undefined> {
+  if (!key) return undefined;
+  const first = await find(key);
+  if (first && first.requestFingerprint !== key.fingerprint) {
+    throw requestIdReused(key.requestId, what);
+  }
+  return first;
 }
