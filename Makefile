@@ -71,7 +71,7 @@ sim: build tools ## the cluster simulation: replicas on 127.0.x.y found through 
 sim-autoscale: build tools ## the chart's HPAs, simulated, under a ramp of `shopmesh load`: table + SVG (~2.5 min)
 	node dist/deploy/sim/autoscale-run.js
 
-bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~7 min)
+bench: build tools ## benchmarks: each case against a bare grpc-js floor, ratios last (~13 min)
 	node dist/bench/run.js
 
 bench-start: build ## start to SERVING of each service, telemetry on and off, 7 starts each (~1 min)
