@@ -94,8 +94,10 @@ describe("the lean HTTP/2 channel", () => {
 
   it("spreads calls round robin over every address, and follows a server that goes away", async () => {
     const users = usersAt(`ipv4:127.0.0.1:${a.port},127.0.0.2:${b.port}`);
-    await users.getUser({ id: "x" }); // first connection up
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the second one too
+    // Both sessions up: call until each server has answered once (round robin picks only
+    // sessions that are connected, so the count below starts from both).
+    const answered = new Set<string>();
+    await expect.poll(async () => answered.add((await users.getUser({ id: "x" })).id).size).toBe(2);
     const seen = { a: 0, b: 0 } as Record<string, number>;
     for (let i = 0; i < 20; i++) {
       const { id } = await users.getUser({ id: "x" });
