@@ -1,9 +1,21 @@
 import net from "node:net";
 
+/** One connection the ClusterIP stand-in sent on: when, where, and what it chose from. */
+export interface ClusterIpConnection {
+  /** Date.now() when the connection arrived. */
+  readonly at: number;
+  /** The endpoint (host:port) drawn for it. */
+  readonly backend: string;
+  /** The endpoints it was drawn from. */
+  readonly endpoints: readonly string[];
+}
+
 /** A Service's ClusterIP as kube-proxy implements it: one address, a backend per connection. */
 export interface ClusterIp {
   /** host:port to dial. */
   readonly address: string;
+  /** Every connection sent on so far, in order (what a test holds the draws to). */
+  readonly connections: readonly ClusterIpConnection[];
   close(): Promise<void>;
 }
 
@@ -15,6 +27,7 @@ export interface ClusterIp {
  */
 export async function startClusterIp(endpoints: () => readonly string[]): Promise<ClusterIp> {
   const sockets = new Set<net.Socket>();
+  const connections: ClusterIpConnection[] = [];
   const server = net.createServer((client) => {
     const choices = endpoints();
     const backend = choices[Math.floor(Math.random() * choices.length)];
@@ -22,6 +35,7 @@ export async function startClusterIp(endpoints: () => readonly string[]): Promis
       client.destroy(); // no endpoint: kube-proxy rejects the connection
       return;
     }
+    connections.push({ at: Date.now(), backend, endpoints: choices });
     const [host = "", port = ""] = backend.split(":");
     const upstream = net.connect(Number(port), host);
     for (const socket of [client, upstream]) {
@@ -43,6 +57,7 @@ export async function startClusterIp(endpoints: () => readonly string[]): Promis
   const { port } = server.address() as net.AddressInfo;
   return {
     address: `127.0.0.1:${port}`,
+    connections,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@ import type { ServiceName } from "../../local/mesh.js";
 import { readAutoscalers, type ServiceAutoscaling, type TimeScale } from "../autoscaler/index.js";
 import { renderChart } from "../chart-config.js";
 import type { Cluster } from "../cluster.js";
-import { type ClusterIp, startClusterIp } from "../cluster-ip.js";
+import { type ClusterIp, type ClusterIpConnection, startClusterIp } from "../cluster-ip.js";
 import { type AutoscalingLoop, type SyncRecord, startAutoscalingLoop } from "./autoscaling-loop.js";
 import { type LoadRamp, type LoadStage, startLoadRamp } from "./load-ramp.js";
 import { syncLine } from "./report.js";
@@ -19,6 +19,8 @@ export interface RampResult {
   readonly autoscalers: Partial<Record<ServiceName, ServiceAutoscaling>>;
   /** Every pod event (ready, terminating, exited) with its time. */
   readonly events: readonly { at: number; service: ServiceName; line: string }[];
+  /** Per service, every connection of the load its ClusterIP stand-in sent to a pod. */
+  readonly clusterIpConnections: Readonly<Record<ServiceName, readonly ClusterIpConnection[]>>;
   readonly backAtMinimum: boolean;
 }
 
@@ -52,12 +54,17 @@ export async function runRamp(options: {
   const clusterIp = async (service: ServiceName) => {
     const proxy = await startClusterIp(() => cluster.endpoints(service).map((r) => r.address));
     proxies.push(proxy);
-    return proxy.address;
+    return proxy;
   };
-  const addresses = {
+  const clusterIps = {
     user: await clusterIp("user"),
     product: await clusterIp("product"),
     order: await clusterIp("order"),
+  };
+  const addresses = {
+    user: clusterIps.user.address,
+    product: clusterIps.product.address,
+    order: clusterIps.order.address,
   };
   let loop: AutoscalingLoop | undefined;
   let load: LoadRamp | undefined;
@@ -102,6 +109,11 @@ export async function runRamp(options: {
       load,
       autoscalers: options.autoscalers,
       events,
+      clusterIpConnections: {
+        user: clusterIps.user.connections,
+        product: clusterIps.product.connections,
+        order: clusterIps.order.connections,
+      },
       backAtMinimum,
     };
   } finally {
