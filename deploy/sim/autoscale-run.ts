@@ -82,7 +82,8 @@ try {
     `time compressed ×${config.factor} (HPA sync, windows and policy periods; max connection age too); ` +
       `CPU averaged over ${config.metricWindow} s simulated (${time.toMs(config.metricWindow) / 1000} s real)`,
     `first scale-out after (real s): ${JSON.stringify(figures.firstScaleOutS)}; peak replicas ${JSON.stringify(figures.peakReplicas)}`,
-    `slowest new pod from ready to its first served call: ${figures.slowestFirstCallS?.toFixed(1) ?? "—"} s (one sync's resolution)`,
+    `slowest new pod from ready to its first served call, real s: ${JSON.stringify(figures.slowestFirstCallS)} ` +
+      "(one sync's resolution; product and user pods are called over the headless name, order pods by the load through the ClusterIP stand-in, a pod drawn at random per connection)",
     `failed calls during scale-in: ${figures.failedDuringScaleIn}; in the whole run: ${figures.failedTotal}`,
     `back at minReplicas: ${result.backAtMinimum}`,
   ].join("\n");

@@ -110,7 +110,7 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×10)", (
     if (failed || result === undefined) console.log(lines.join("\n"));
     if (result) {
       console.log(`autoscaling run: ${JSON.stringify(rampFigures(result))}`);
-      const orderPods = firstCalls(result).filter((p) => p.ip.startsWith(`${subnets.order}.`));
+      const orderPods = firstCalls(result).filter((p) => p.service === "order");
       const drawnOf = orderPods.map(
         (p) => `${p.ip} ${orderDraws(p.ip).drawn}/${orderDraws(p.ip).draws.length}`,
       );
@@ -181,7 +181,7 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×10)", (
       // must have served (a connection is made for a call); a pod never drawn must be one a
       // fair draw misses with odds above 1 in 10,000, from the connections it could have been
       // drawn for (a CI run's order pod, ready 2 s before the peak ended, was never drawn).
-      if (pod.ip.startsWith(`${subnets.order}.`)) {
+      if (pod.service === "order") {
         const { draws, drawn } = orderDraws(pod.ip);
         if (drawn > 0) {
           expect(pod.firstCall, `${pod.ip}: drawn ${drawn} times, served no call`).toBeDefined();
@@ -201,7 +201,7 @@ describe("the chart's HPAs under a load ramp (cluster simulation, time ×10)", (
     // ClusterIP stand-in too, a pod per connection by chance (a first run with those counted
     // saw a new pod at 0.49 of a fair share at one journey/s).
     const fromOrder = (p: PodSample) => p.callers[trust.identities.order] ?? 0;
-    for (const pod of added.filter((p) => p.ip.startsWith(`${subnets.product}.`))) {
+    for (const pod of added.filter((p) => p.service === "product")) {
       let own = 0;
       let fair = 0;
       for (const record of decisions("product")) {

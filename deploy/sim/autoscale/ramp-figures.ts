@@ -16,8 +16,8 @@ export interface RampFigures {
   readonly firstScaleOutS: Partial<Record<ServiceName, number>>;
   /** Per service: most replicas reached. */
   readonly peakReplicas: Partial<Record<ServiceName, number>>;
-  /** Longest time from a new pod's readiness to the first call it served. */
-  readonly slowestFirstCallS: number | undefined;
+  /** Per service: longest time from a new pod's readiness to the first call it served. */
+  readonly slowestFirstCallS: Partial<Record<ServiceName, number>>;
   /** Calls that failed from the first scale-in decision on (the drain). */
   readonly failedDuringScaleIn: number;
   /** Calls that failed in the whole run (each process's summary). */
@@ -38,11 +38,11 @@ export function rampFigures(result: RampResult): RampFigures {
     if (decision.desiredReplicas < decision.currentReplicas) firstScaleIn ??= at;
     peakReplicas[service] = Math.max(peakReplicas[service] ?? 0, decision.desiredReplicas);
   }
-  let slowestFirstCallS: number | undefined;
-  for (const { ready, firstCall } of firstCalls(result)) {
+  const slowestFirstCallS: Partial<Record<ServiceName, number>> = {};
+  for (const { service, ready, firstCall } of firstCalls(result)) {
     if (firstCall === undefined) continue;
     const s = Math.max(0, firstCall - ready) / 1000;
-    slowestFirstCallS = Math.max(slowestFirstCallS ?? 0, s);
+    slowestFirstCallS[service] = Math.max(slowestFirstCallS[service] ?? 0, s);
   }
   return {
     firstScaleOutS,
@@ -71,11 +71,14 @@ export function failedSince(load: RampResult["load"], from: number): number {
 /** Each pod added during the run: when it became ready and the first sync that saw it serve. */
 export function firstCalls(
   result: RampResult,
-): { ip: string; ready: number; firstCall?: number }[] {
-  const added = new Map<string, { ip: string; ready: number; firstCall?: number }>();
+): { service: ServiceName; ip: string; ready: number; firstCall?: number }[] {
+  const added = new Map<
+    string,
+    { service: ServiceName; ip: string; ready: number; firstCall?: number }
+  >();
   for (const event of result.events) {
     const match = / ready at (\S+) after/.exec(event.line);
-    if (match?.[1]) added.set(match[1], { ip: match[1], ready: event.at });
+    if (match?.[1]) added.set(match[1], { service: event.service, ip: match[1], ready: event.at });
   }
   for (const record of result.records) {
     for (const pod of record.pods) {
