@@ -157,7 +157,10 @@ try {
   }
   // The trust domain: a root, a certificate per service, one for the edge and one for the
   // operator (CLI, grpcurl), and the default policies; renewed while running.
-  const trust = await ensureTrustDomain({ dir: path.join(dataDir, "trust") });
+  const trust = await ensureTrustDomain({
+    dir: path.join(dataDir, "trust"),
+    onNote: (line) => console.error(`trust domain: ${line}`),
+  });
   keepLeavesFresh(trust, {
     onRenewed: (names) => console.log(`renewed certificates: ${names.join(", ")}`),
   });

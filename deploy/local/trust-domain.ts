@@ -9,6 +9,7 @@ import {
   type PemPair,
 } from "../../services/kit/trust/certificate-authority.js";
 import { formatSpiffeId } from "../../services/kit/trust/index.js";
+import { reconcilePolicyFile } from "./policy-files.js";
 
 /**
  * The workloads of a local trust domain: the three services, the operator (CLI, grpcurl) and the
@@ -25,6 +26,8 @@ export interface TrustDomainManifest {
   readonly trustDomain: string;
   readonly namespace: string;
   readonly identities: Readonly<Record<Workload, string>>;
+  /** Per service, the SHA-256 of the default policy last written to its file. */
+  readonly policyDefaults?: Readonly<Partial<Record<MeshServer, string>>>;
 }
 
 /** A local trust domain on disk: a root, a leaf per workload, a policy per service. */
@@ -43,6 +46,8 @@ export interface TrustDomainOptions {
   readonly namespace?: string;
   /** Lifetime of leaf certificates; renewed when a third of it is left. */
   readonly leafLifetimeMs?: number;
+  /** Told what changed that a person should know: a policy file updated, or kept as edited. */
+  readonly onNote?: (line: string) => void;
 }
 
 const caLifetimeMs = 10 * 365 * 24 * 3600_000;
@@ -62,8 +67,10 @@ export function trustDomainAt(dir: string, manifest: TrustDomainManifest): Trust
 
 /**
  * Creates the trust domain on first use (root, leaves, default policies, manifest), and on later
- * starts keeps what is there, renewing leaves that are due. Policies are written only when
- * missing, so local edits survive restarts.
+ * starts keeps what is there, renewing leaves that are due. A policy file still holding the
+ * default an earlier version wrote gets this version's (reconcilePolicyFile); an edited one is
+ * kept, with this version's default beside it and a note, so local edits survive restarts and
+ * upgrades.
  */
 export async function ensureTrustDomain(options: TrustDomainOptions): Promise<TrustDomain> {
   const manifestFile = path.join(options.dir, "trust-domain.json");
@@ -80,13 +87,13 @@ export async function ensureTrustDomain(options: TrustDomainOptions): Promise<Tr
         formatSpiffeId({ trustDomain, namespace, serviceAccount: name }),
     ]),
   ) as Record<Workload, string>;
-  const manifest: TrustDomainManifest = { trustDomain, namespace, identities };
-  const domain = trustDomainAt(options.dir, manifest);
+  const identityManifest: TrustDomainManifest = { trustDomain, namespace, identities };
+  const domain = trustDomainAt(options.dir, identityManifest);
   await mkdir(path.join(options.dir, "policies"), { recursive: true });
   const caKeyFile = path.join(options.dir, "ca-key.pem");
   if (!existsSync(caKeyFile) || !existsSync(domain.caFile)) {
     const ca = await createCertificateAuthority({
-      trustDomain: manifest.trustDomain,
+      trustDomain,
       lifetimeMs: caLifetimeMs,
     });
     await writeAtomically(caKeyFile, ca.key, 0o600);
@@ -94,17 +101,30 @@ export async function ensureTrustDomain(options: TrustDomainOptions): Promise<Tr
   }
   await renewDueLeaves(domain, options.leafLifetimeMs ?? defaultLeafLifetimeMs);
   const policies = defaultPolicies({
-    trustDomain: manifest.trustDomain,
-    order: manifest.identities.order,
-    operator: manifest.identities.operator,
-    edge: manifest.identities.edge,
+    trustDomain,
+    order: identities.order,
+    operator: identities.operator,
+    edge: identities.edge,
   });
-  for (const [service, policy] of Object.entries(policies)) {
-    const file = domain.policyFile(service as keyof typeof policies);
-    if (!existsSync(file)) await writeAtomically(file, `${JSON.stringify(policy, null, 2)}\n`);
+  const policyDefaults: Partial<Record<MeshServer, string>> = { ...existing?.policyDefaults };
+  for (const [name, policy] of Object.entries(policies)) {
+    const service = name as MeshServer;
+    const file = domain.policyFile(service);
+    const wanted = { file, text: `${JSON.stringify(policy, null, 2)}\n` };
+    const outcome = await reconcilePolicyFile(wanted, policyDefaults[service], writeAtomically);
+    if (outcome.kind === "kept") {
+      options.onNote?.(
+        `authorization policy ${file} kept as it is: it is not this version's default (edited, or written by an older version), so methods added since may be denied; this version's default is in ${outcome.defaultFile} (move it over the file to take it)`,
+      );
+      continue;
+    }
+    if (outcome.kind === "updated")
+      options.onNote?.(`authorization policy ${file} updated to this version's default`);
+    policyDefaults[service] = outcome.sha256;
   }
+  const manifest: TrustDomainManifest = { ...identityManifest, policyDefaults };
   await writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-  return domain;
+  return trustDomainAt(options.dir, manifest);
 }
 
 /**

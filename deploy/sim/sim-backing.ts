@@ -29,6 +29,7 @@ export async function startSimBacking(dataDir: string, postgresPort: number): Pr
     dir: path.join(dataDir, "sim-trust"),
     trustDomain: "cluster.local",
     namespace: "shop",
+    onNote: (line) => console.error(`trust domain: ${line}`),
   });
   return { database, databaseUrls, trust };
 }
