@@ -80,7 +80,7 @@ bench-start: build ## start to SERVING of each service, telemetry on and off, 7 
 bench-memory: build tools ## peak RSS of each service under load, the chart's NODE_OPTIONS against none, in turn (~3 min)
 	node dist/bench/memory-run.js chart none
 
-bench-edge: build tools ## only the edge's cases: GetProduct direct and through the edge, in turn (~3 min)
+bench-edge: build tools ## only the edge's cases: GetProduct direct and through the edge, in turn; writes bench/edge-memory.json (~3 min)
 	node dist/bench/edge-run.js
 
 bench-events: build tools ## only the order events' cases: CreateOrder relay off/on, commit -> effect lag (~4 min)

@@ -16,17 +16,21 @@ interface ServiceValues {
 const values = () =>
   parse(readFileSync(path.join(repoRoot, "helm/shopmesh/values.yaml"), "utf8")) as {
     services: Record<ServiceName, ServiceValues>;
+    edge: ServiceValues;
   };
 
-/** The NODE_OPTIONS the chart gives `service`'s pods by default ("" for none). */
-export function chartNodeOptions(service: ServiceName): string {
-  return values().services[service].nodeOptions ?? "";
+const workloadValues = (workload: ServiceName | "edge") =>
+  workload === "edge" ? values().edge : values().services[workload];
+
+/** The NODE_OPTIONS the chart gives `workload`'s pods by default ("" for none). */
+export function chartNodeOptions(workload: ServiceName | "edge"): string {
+  return workloadValues(workload).nodeOptions ?? "";
 }
 
-/** The memory request the chart gives `service` by default, in MiB. */
-export function chartMemoryRequestMiB(service: ServiceName): number {
-  const request = values().services[service].resources.requests.memory;
+/** The memory request the chart gives `workload` by default, in MiB. */
+export function chartMemoryRequestMiB(workload: ServiceName | "edge"): number {
+  const request = workloadValues(workload).resources.requests.memory;
   const mebibytes = /^(\d+)Mi$/.exec(request)?.[1];
-  if (!mebibytes) throw new Error(`memory request of ${service} is not in Mi: ${request}`);
+  if (!mebibytes) throw new Error(`memory request of ${workload} is not in Mi: ${request}`);
   return Number(mebibytes);
 }

@@ -10,6 +10,7 @@ import {
   ProductService,
 } from "../services/gen/shopmesh/product/v1/product_service_pb.js";
 import { log, shape, smoke } from "./bench-shape.js";
+import { chartNodeOptions } from "./chart-settings.js";
 import { h2loadSpec } from "./h2load-case.js";
 import { type JwtVerifyCost, measureJwtVerify } from "./jwt-verify.js";
 import {
@@ -67,6 +68,8 @@ export async function measureEdgeCost(context: StackContext): Promise<EdgeCost> 
       const { productId } = await createFixture(mesh);
       const edgeEnv = {
         ...stackMeshOptions(context).env,
+        // As the chart runs the edge; BENCH_EDGE_NODE_OPTIONS measures other V8 flags ("" none).
+        NODE_OPTIONS: process.env.BENCH_EDGE_NODE_OPTIONS ?? chartNodeOptions("edge"),
         RATE_LIMIT_ADDRESS_PER_SECOND: unlimited,
         RATE_LIMIT_ADDRESS_BURST: unlimited,
         RATE_LIMIT_USER_PER_SECOND: unlimited,

@@ -63,4 +63,25 @@ describe("the services' pods", () => {
       expect(Number.parseInt(limits.memory, 10), name).toBeGreaterThan(peak);
     }
   });
+
+  it("the edge: its V8 flags as NODE_OPTIONS, and the memory measured at peak with them (bench/edge-memory.json)", async () => {
+    const edgeOn =
+      "edge.enabled=true,edge.jwt.jwksUrl=https://idp.example.com/jwks,edge.jwt.issuer=i,edge.jwt.audience=a,networkPolicy.enabled=false";
+    const objects = await render({ sets: [edgeOn] });
+    const flags = configMap(objects, "edge").NODE_OPTIONS;
+    expect(flags).toMatch(/--max-semi-space-size=\d+ --max-old-space-size=\d+/);
+    const mine = await render({ sets: [edgeOn, "edge.env.NODE_OPTIONS=--max-old-space-size=300"] });
+    expect(configMap(mine, "edge").NODE_OPTIONS).toBe("--max-old-space-size=300");
+    const none = await render({ sets: [edgeOn, "edge.nodeOptions="] });
+    expect(configMap(none, "edge")).not.toHaveProperty("NODE_OPTIONS");
+    const memory = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, "../../bench/edge-memory.json"), "utf8"),
+    ) as { nodeOptions: string; peakRssMiB: number };
+    // Measured with the flags the chart gives today, or the measurement says nothing.
+    expect(memory.nodeOptions).toBe(flags);
+    expect(memory.peakRssMiB).toBeGreaterThan(50);
+    const { requests, limits } = container(objects, "edge").resources;
+    expect(Number.parseInt(requests.memory, 10)).toBeGreaterThanOrEqual(memory.peakRssMiB);
+    expect(Number.parseInt(limits.memory, 10)).toBeGreaterThan(memory.peakRssMiB);
+  });
 });
