@@ -219,6 +219,19 @@ it("a consumer killed after its commit, before its acknowledgement: the redelive
 });
 
 it("a poison event goes to the dead-letter subject after N deliveries with its error; the next order flows past it", async () => {
+  // The next order must be placed and applied while the poison is still in retry. At the file's
+  // 500 ms backoff the poison is dead-lettered 1.5 s after its first delivery, and a CI run placed
+  // the next order seconds later (the order service's channel to the user service, restarted by
+  // the test before, was still backing off), so the poison was gone first. Here the poison's
+  // retries come 2 s and 4 s apart (6 s in retry), and one order is applied through the
+  // restarted user service before the poison is published: the next one takes a warm path.
+  await events.shop.mesh.stop("user");
+  await events.shop.mesh.start("user", { EVENT_RETRY_BACKOFF_MS: "2000" });
+  const userId = userIds[2] as string;
+  const warm = await confirmedOf(events, userId);
+  await placeFor(events, userId, products[0]?.id ?? "");
+  await expect.poll(() => confirmedOf(events, userId)).toBe(warm + 1);
+
   const connection = await connect({ servers: events.nats.url });
   try {
     await jetstream(connection).publish(
@@ -229,7 +242,6 @@ it("a poison event goes to the dead-letter subject after N deliveries with its e
   } finally {
     await connection.close();
   }
-  const userId = userIds[2] as string;
   const before = await confirmedOf(events, userId);
   const orderId = await placeFor(events, userId, products[0]?.id ?? "");
   await expect.poll(() => confirmedOf(events, userId)).toBe(before + 1);
@@ -239,7 +251,7 @@ it("a poison event goes to the dead-letter subject after N deliveries with its e
   );
   await expect
     .poll(() => readStream(events.nats.url, "ORDER_EVENTS_DEAD_LETTER").catch(() => []), {
-      timeout: 15_000,
+      timeout: 20_000,
     })
     .toHaveLength(1);
   const [dead] = await readStream(events.nats.url, "ORDER_EVENTS_DEAD_LETTER");
